@@ -1,0 +1,80 @@
+"""ember: tensors on devices, with PyTorch's API. ``import ember`` replaces ``import torch``."""
+
+# ember is one import package spread over several distributions (ember-nn ships ember.nn).
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+__version__ = "0.1.0"
+
+from ember import _core, dtypes  # noqa: E402
+from ember._core import device  # noqa: E402
+from ember._tensor import Tensor  # noqa: E402
+from ember.dtypes import (  # noqa: E402
+    bool,
+    can_cast,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ember.size import Size  # noqa: E402
+
+_core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
+
+from ember import backends  # noqa: E402
+from ember.grad_mode import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ember.ops.conversion import from_dlpack  # noqa: E402
+from ember.ops.creation import *  # noqa: E402,F403
+from ember.ops.pointwise import *  # noqa: E402,F403
+from ember.ops.reduction import *  # noqa: E402,F403
+from ember.ops.shape import *  # noqa: E402,F403
+from ember.random import (  # noqa: E402
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
+
+
+def is_tensor(obj):
+    """True if ``obj`` is an ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    """The number of elements of ``input``."""
+    return input.numel()

@@ -1,0 +1,604 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The per-op path: the tensor's fields, the op dispatcher and the autograd recorder slot.
+
+Everything a small op touches on its way from Python to a kernel and back lives here, in
+Cython, so that an op costs little more than the NumPy call it makes. Op *definitions*
+(argument handling, docs) live in ``ember.ops``; kernels live in the backends.
+"""
+
+import threading
+
+import numpy as np
+
+cdef type _ndarray = np.ndarray
+cdef type _npgeneric = np.generic
+
+# ---------------------------------------------------------------------------------------
+# Global state: default dtype, grad mode, the recorder slot, the Tensor class.
+
+cdef object _default_dtype = None   # set by ember.dtypes at import
+cdef dict _dtype_by_num = {}       # numpy dtype.num -> ember dtype
+cdef object _recorder = None       # installed by ember.autograd
+cdef type _Tensor = None           # ember.Tensor, the Python class users see
+cdef object _size_type = tuple     # ember.Size
+cdef object _bool_dtype = None
+
+
+class _GradMode(threading.local):
+    enabled = True
+    inference = False
+
+
+cdef object _grad_mode = _GradMode()
+
+
+def _setup(tensor_cls, size_cls, dtype_table, default_dtype):
+    """Called once by ``ember/__init__.py`` to hand the pure-Python pieces to the core."""
+    global _Tensor, _size_type, _default_dtype, _bool_dtype
+    _Tensor = tensor_cls
+    _bool_dtype = dtype_table[np.dtype(bool)]
+    _size_type = size_cls
+    _default_dtype = default_dtype
+    _dtype_by_num.clear()
+    for np_dtype, d in dtype_table.items():
+        _dtype_by_num[np_dtype.num] = d
+    # int64 and float64 have two NumPy type numbers each on some platforms
+    for alias, name in (("q", "int64"), ("l", "int64"), ("d", "float64"), ("i", "int32")):
+        _dtype_by_num[np.dtype(alias).num] = dtype_table[np.dtype(name)]
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+def set_default_dtype(d):
+    global _default_dtype
+    _default_dtype = d
+
+
+def is_grad_enabled():
+    """True when ops on tensors that require grad are being recorded in this thread."""
+    return _grad_mode.enabled
+
+
+def _set_grad_enabled(bint mode):
+    _grad_mode.enabled = mode
+
+
+def is_inference_mode_enabled():
+    return _grad_mode.inference
+
+
+def _set_inference_mode(bint mode):
+    _grad_mode.inference = mode
+
+
+def set_recorder(recorder):
+    """Install the autograd recorder (ember-autograd does this on import).
+
+    The recorder is an object with ``record(name, inputs, outputs, params)``, called after
+    a kernel ran when grad mode is on and an input requires grad, and
+    ``rebase(tensor, result)``, called when an in-place op on a recorded tensor finished.
+    """
+    global _recorder
+    _recorder = recorder
+
+
+def get_recorder():
+    return _recorder
+
+
+# ---------------------------------------------------------------------------------------
+# Devices
+
+cdef class device:
+    """Where a tensor's data lives: ``ember.device("cpu")``, ``ember.device("cuda:1")``.
+
+    Args:
+        type: a device type (``"cpu"``, ``"cuda"``, a plugin's type) optionally with
+            ``":index"``, or a device.
+        index: the device ordinal, if not part of ``type``.
+    """
+
+    cdef readonly str type
+    cdef readonly object index
+    cdef public dict _kernels     # the backend's kernel table, on canonical devices only
+    cdef public object _backend
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            self.type = (<device>type).type
+            self.index = (<device>type).index
+            return
+        if isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or int, but got {builtin_type(type).__name__}")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if not type or not type.replace("_", "").isalnum():
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == (<device>other).type and self.index == (<device>other).index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+builtin_type = type
+
+
+# ---------------------------------------------------------------------------------------
+# The tensor's fields
+
+cdef class VersionCounter:
+    """Counts in-place changes to a tensor's data; shared by a tensor and its views."""
+    cdef public Py_ssize_t value
+
+
+cdef class TensorBase:
+    """The C-level part of ``ember.Tensor``: its data, device, dtype and autograd fields."""
+
+    cdef public object _data             # the backend-native array (NumPy on the CPU)
+    cdef public device _device           # canonical device, compared by identity
+    cdef public object _dtype
+    cdef public bint _requires_grad
+    cdef public object _grad
+    cdef public object grad_fn
+    cdef public VersionCounter _version_counter   # created on first in-place op or view
+    cdef public object _base             # the tensor this one is a view of
+    cdef public object _autograd_meta    # owned by ember-autograd (hooks, retain_grad)
+    cdef object __weakref__
+
+    __array_priority__ = 1000
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def shape(self):
+        return _size_type(self._data.shape)
+
+    @property
+    def ndim(self):
+        return len(self._data.shape)
+
+    def dim(self):
+        return len(self._data.shape)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return 0 if self._version_counter is None else self._version_counter.value
+
+    def _bump_version(self):
+        _bump(self)
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, bint value):
+        if value:
+            if not self._dtype.is_floating_point:
+                raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            _require_autograd()
+        elif self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        self._requires_grad = value
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, TensorBase):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {builtin_type(value).__name__}")
+            if (<TensorBase>value)._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: "
+                                   f"{list((<TensorBase>value)._data.shape)} vs {list(self._data.shape)}")
+        self._grad = value
+
+    # arithmetic: the hot path goes straight to the dispatcher
+    def __add__(self, other):
+        return binary("add", self, other, SAME)
+
+    def __radd__(self, other):
+        return binary("add", other, self, SAME)
+
+    def __sub__(self, other):
+        return subtract(self, other)
+
+    def __rsub__(self, other):
+        return subtract(other, self)
+
+    def __mul__(self, other):
+        return binary("mul", self, other, SAME)
+
+    def __rmul__(self, other):
+        return binary("mul", other, self, SAME)
+
+    def __truediv__(self, other):
+        return binary("div", self, other, FLOAT)
+
+    def __rtruediv__(self, other):
+        return binary("div", other, self, FLOAT)
+
+    def __neg__(self):
+        return unary("neg", self, SAME)
+
+    def __iadd__(self, other):
+        return inplace_binary("add", self, other, SAME)
+
+    def __isub__(self, other):
+        return inplace_binary("sub", self, other, SAME)
+
+    def __imul__(self, other):
+        return inplace_binary("mul", self, other, SAME)
+
+    def __itruediv__(self, other):
+        return inplace_binary("div", self, other, FLOAT)
+
+    def __lt__(self, other):
+        return binary("lt", self, other, BOOL)
+
+    def __le__(self, other):
+        return binary("le", self, other, BOOL)
+
+    def __gt__(self, other):
+        return binary("gt", self, other, BOOL)
+
+    def __ge__(self, other):
+        return binary("ge", self, other, BOOL)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return binary("eq", self, other, BOOL)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return binary("ne", self, other, BOOL)
+
+    def __hash__(self):
+        return id(self) >> 4
+
+
+# ---------------------------------------------------------------------------------------
+# Dispatch
+
+# Result-dtype kinds of elementwise ops.
+cpdef enum:
+    SAME = 0     # the promoted dtype (add, mul, maximum, neg, ...)
+    FLOAT = 1    # the promoted dtype, integers lifted to the default float (div, exp, ...)
+    BOOL = 2     # computed in the promoted dtype, returns bool (eq, lt, isnan, ...)
+
+
+cdef _require_autograd():
+    if _recorder is None:
+        try:
+            import ember.autograd  # noqa: F401  (installs the recorder)
+        except ImportError:
+            raise RuntimeError(
+                "requires_grad=True needs ember-autograd, which is not installed. "
+                "Install it with: pip install ember-autograd") from None
+
+
+cdef inline TensorBase wrap(object data, device dev):
+    """A new tensor around a backend-native array."""
+    cdef TensorBase t = TensorBase.__new__(_Tensor)
+    if builtin_type(data) is not _ndarray and isinstance(data, _npgeneric):
+        data = np.asarray(data)   # NumPy returns scalars for 0-d results
+    t._data = data
+    t._device = dev
+    t._dtype = _dtype_by_num[data.dtype.num]
+    return t
+
+
+def _wrap(data, device dev):
+    return wrap(data, dev)
+
+
+cdef inline void _bump(TensorBase t):
+    if t._version_counter is None:
+        t._version_counter = VersionCounter()
+    t._version_counter.value += 1
+
+
+cdef inline bint _recording(TensorBase a, object b):
+    if _recorder is None:
+        return False
+    if not (a._requires_grad or (isinstance(b, TensorBase) and (<TensorBase>b)._requires_grad)):
+        return False
+    return _grad_mode.enabled
+
+
+cdef inline bint _any_requires_grad(tuple inputs):
+    for t in inputs:
+        if isinstance(t, TensorBase) and (<TensorBase>t)._requires_grad:
+            return True
+    return False
+
+
+cdef object _kernel(device dev, str name):
+    try:
+        return dev._kernels[name]
+    except KeyError:
+        raise NotImplementedError(
+            f"ember: the '{dev.type}' backend has no kernel for '{name}' and no composite "
+            f"covers it; implement '{name}' in the backend or run the op on the CPU") from None
+    except TypeError:
+        raise RuntimeError(f"device {dev} is not a canonical device; use ember.device() to "
+                           f"create tensors on it") from None
+
+
+cdef _device_mismatch(device a, device b):
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a} and {b}!")
+
+
+cdef object _cast(device dev, object data, object dt):
+    return dev._kernels["cast"](data, dt.numpy)
+
+
+cdef inline object _float_of(object dt):
+    return dt if dt.is_floating_point else _default_dtype
+
+
+cdef object _promote(object a, object b):
+    from ember.dtypes import result_type
+    return result_type(a, b)
+
+
+cpdef subtract(object a, object b):
+    """``a - b``; PyTorch refuses it for bool tensors."""
+    if (isinstance(a, TensorBase) and (<TensorBase>a)._dtype is _bool_dtype) or \
+            (isinstance(b, TensorBase) and (<TensorBase>b)._dtype is _bool_dtype):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return binary("sub", a, b, SAME)
+
+
+cpdef binary(str name, object a, object b, int kind):
+    """Run the elementwise binary op ``name`` on tensors or Python scalars ``a``, ``b``."""
+    cdef TensorBase ta, tb, t, out
+    cdef object x, y, dt
+    cdef device dev
+    if isinstance(a, TensorBase):
+        ta = <TensorBase>a
+        dev = ta._device
+        x = ta._data
+        if isinstance(b, TensorBase):
+            tb = <TensorBase>b
+            y = tb._data
+            if tb._device is not dev:
+                if tb._data.ndim == 0 and tb._device.type == "cpu":
+                    y = dev._backend.from_numpy(tb._data, dev.index)
+                elif ta._data.ndim == 0 and dev.type == "cpu":
+                    dev = tb._device
+                    x = dev._backend.from_numpy(x, dev.index)
+                else:
+                    _device_mismatch(ta._device, tb._device)
+            if ta._dtype is tb._dtype:
+                dt = ta._dtype
+            else:
+                dt = _promote(ta, tb)
+                if ta._dtype is not dt:
+                    x = _cast(dev, x, dt)
+                if tb._dtype is not dt:
+                    y = _cast(dev, y, dt)
+        else:
+            y = b
+            dt = _scalar_result(ta, b)
+            if ta._dtype is not dt:
+                x = _cast(dev, x, dt)
+        t = ta
+    elif isinstance(b, TensorBase):
+        tb = <TensorBase>b
+        dev = tb._device
+        x = a
+        y = tb._data
+        dt = _scalar_result(tb, a)
+        if tb._dtype is not dt:
+            y = _cast(dev, y, dt)
+        t = tb
+    else:
+        return NotImplemented
+    if kind == FLOAT and not dt.is_floating_point:
+        dt = _default_dtype
+        if not isinstance(x, (int, float, bool)):
+            x = _cast(dev, x, dt)
+        if not isinstance(y, (int, float, bool)):
+            y = _cast(dev, y, dt)
+    out = wrap(_kernel(dev, name)(x, y), dev)
+    if _recorder is not None and _grad_mode.enabled and (
+            (isinstance(a, TensorBase) and (<TensorBase>a)._requires_grad)
+            or (isinstance(b, TensorBase) and (<TensorBase>b)._requires_grad)):
+        _recorder.record(name, (a, b), out, None)
+    return out
+
+
+cdef object _scalar_result(TensorBase t, object s):
+    cdef object dt = t._dtype
+    cdef type st = builtin_type(s)
+    if st is float:
+        if dt.is_floating_point:
+            return dt
+        return _default_dtype
+    if st is int:
+        if dt._category >= 1:
+            return dt
+        return _promote(t, s)
+    if st is bool:
+        return dt
+    if isinstance(s, (int, float, bool, _npgeneric)):
+        return _promote(t, s)
+    raise TypeError(f"unsupported operand type(s): 'Tensor' and '{st.__name__}'")
+
+
+cpdef unary(str name, TensorBase x, int kind):
+    """Run the elementwise unary op ``name``; FLOAT ops lift integer inputs to float."""
+    cdef object data = x._data
+    cdef device dev = x._device
+    if kind == FLOAT and not x._dtype.is_floating_point:
+        data = _cast(dev, data, _default_dtype)
+    out = wrap(_kernel(dev, name)(data), dev)
+    if x._requires_grad and _recorder is not None and _grad_mode.enabled:
+        _recorder.record(name, (x,), out, None)
+    return out
+
+
+cpdef inplace_binary(str name, TensorBase self, object other, int kind):
+    """``self.name_(other)``: write the result of a binary op into ``self``'s data."""
+    cdef TensorBase result
+    cdef object y
+    cdef device dev = self._device
+    _check_inplace(self)
+    if _recording(self, other):
+        result = binary(name, self, other, kind)
+        _assign(self, result)
+        return self
+    y = other
+    if isinstance(other, TensorBase):
+        if (<TensorBase>other)._device is not dev:
+            if (<TensorBase>other)._data.ndim != 0:
+                _device_mismatch(dev, (<TensorBase>other)._device)
+        y = (<TensorBase>other)._data
+        dt = self._dtype if (<TensorBase>other)._dtype is self._dtype else _promote(self, other)
+    else:
+        dt = _scalar_result(self, other)
+    if kind == FLOAT:
+        dt = _float_of(dt)
+    if dt._category > self._dtype._category:
+        raise RuntimeError(f"result type {_type_name(dt)} can't be cast to the desired output "
+                           f"type {_type_name(self._dtype)}")
+    try:
+        _kernel(dev, name + "_")(self._data, y)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(self._data.shape, np.shape(y)))}") from None
+        raise
+    _bump(self)
+    return self
+
+
+def _type_name(dt):
+    return {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+            "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+            "bool": "Bool"}[dt.name]
+
+
+cdef _check_inplace(TensorBase self):
+    if self._requires_grad and self.grad_fn is None and _grad_mode.enabled:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def check_inplace(TensorBase self):
+    """Raise if ``self`` is a leaf that requires grad and grad mode is on."""
+    _check_inplace(self)
+
+
+cdef _assign(TensorBase self, TensorBase result):
+    """Write ``result`` into ``self`` and let autograd make ``self`` its output."""
+    cdef object data = result._data
+    if result._dtype is not self._dtype:
+        data = _cast(self._device, data, self._dtype)
+    _kernel(self._device, "copy_")(self._data, data)
+    _bump(self)
+    if result.grad_fn is not None and _recorder is not None:
+        _recorder.rebase(self, result)
+
+
+def assign(TensorBase self, TensorBase result):
+    """Copy ``result`` into ``self`` in place, carrying autograd history (in-place ops)."""
+    _check_inplace(self)
+    _assign(self, result)
+    return self
+
+
+def call(str name, tuple inputs, tuple params=()):
+    """Run kernel ``name`` on the tensors ``inputs`` with extra arguments ``params``.
+
+    The kernel receives the native arrays followed by ``params`` and returns one native
+    array or a tuple of them. The op is recorded for autograd under ``name``.
+    """
+    cdef TensorBase first = <TensorBase?>inputs[0]
+    cdef device dev = first._device
+    cdef list datas = []
+    for t in inputs:
+        if (<TensorBase?>t)._device is not dev:
+            _device_mismatch(dev, (<TensorBase>t)._device)
+        datas.append((<TensorBase>t)._data)
+    res = _kernel(dev, name)(*datas, *params)
+    if builtin_type(res) is tuple:
+        out = tuple([wrap(r, dev) for r in res])
+    else:
+        out = wrap(res, dev)
+    if _recorder is not None and _any_requires_grad(inputs) and _grad_mode.enabled:
+        _recorder.record(name, inputs, out, params)
+    return out
+
+
+def call_view(str name, TensorBase x, tuple params=()):
+    """Like ``call`` for one input, for ops whose result shares ``x``'s memory."""
+    cdef device dev = x._device
+    cdef TensorBase out = wrap(_kernel(dev, name)(x._data, *params), dev)
+    cdef TensorBase base = x if x._base is None else x._base
+    if base._version_counter is None:
+        base._version_counter = VersionCounter()
+    out._base = base
+    out._version_counter = base._version_counter
+    if x._requires_grad and _recorder is not None and _grad_mode.enabled:
+        _recorder.record(name, (x,), out, params)
+    return out
+
+
+def create(data, device dev):
+    """Wrap a native array that a creation kernel produced (no autograd history)."""
+    return wrap(data, dev)

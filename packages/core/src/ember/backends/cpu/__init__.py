@@ -1,0 +1,36 @@
+"""The CPU backend: NumPy arrays, NumPy/BLAS kernels and Cython kernels.
+
+It registers through ``ember_register_backends`` like any plugin. Kernels are grouped by
+op family, one module each; this module merges their tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.backends.base import Backend
+from ember.backends.cpu import creation, pointwise, reduction, shape
+from ember.hookspecs import hookimpl
+
+FAMILIES = (creation, pointwise, reduction, shape)
+
+
+class CPUBackend(Backend):
+    type = "cpu"
+    has_index = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        for family in FAMILIES:
+            self.kernels.update(family.KERNELS)
+
+    def from_numpy(self, array: np.ndarray, index: int | None) -> np.ndarray:
+        return array
+
+    def to_numpy(self, data: np.ndarray) -> np.ndarray:
+        return data
+
+
+@hookimpl
+def ember_register_backends(registry) -> None:
+    registry.register_backend(CPUBackend())

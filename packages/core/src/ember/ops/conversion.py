@@ -1,0 +1,275 @@
+"""Conversions: between dtypes and devices, to Python and NumPy, copies and detaching."""
+
+from __future__ import annotations
+
+import numpy as np
+from ember import _core, dtypes
+from ember.backends.registry import registry
+
+__all__ = ["ConversionMethods", "from_dlpack"]
+
+_TYPE_STRINGS = {
+    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+    "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+def _parse_to(args, kwargs):
+    """``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` -> (device or None, dtype or None)."""
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    for a in args:
+        if isinstance(a, dtypes.dtype):
+            dtype = a
+        elif isinstance(a, _core.TensorBase):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (str, _core.device, int)):
+            device = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    unknown = set(kwargs) - {"non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"to() got an unexpected keyword argument '{unknown.pop()}'")
+    return device, dtype
+
+
+def _to_device(t, dev):
+    src = t._device._backend
+    host = src.to_numpy(t._data)
+    out = _core.create(dev._backend.from_numpy(np.ascontiguousarray(host), dev.index), dev)
+    rec = _core.get_recorder()
+    if rec is not None and t.requires_grad and _core.is_grad_enabled():
+        rec.record("to_device", (t,), out, (t._device,))
+    return out
+
+
+def _cast(t, dtype):
+    if t.dtype is dtype:
+        return t
+    return _core.call("cast", (t,), (dtype.numpy,))
+
+
+class ConversionMethods:
+    __slots__ = ()
+
+    def to(self, *args, **kwargs):
+        """This tensor with another dtype and/or on another device (itself if nothing changes).
+
+        ``t.to(dtype)``, ``t.to(device)``, ``t.to(device, dtype)``, ``t.to(other_tensor)``.
+        """
+        copy = kwargs.get("copy", False)
+        device, dtype = _parse_to(args, kwargs)
+        out = self
+        if device is not None:
+            dev = registry.canonical(device)
+            if dev is not self._device:
+                out = _to_device(out, dev)
+        if dtype is not None:
+            out = _cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        """This tensor on the CPU (itself if it is already there)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking: bool = False):
+        """This tensor on a CUDA device (needs the ember-cuda backend)."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """With no argument the type string (``'ember.FloatTensor'``), else ``to(dtype)``."""
+        if dtype is None:
+            prefix = "ember." if self.device.type == "cpu" else f"ember.{self.device.type}."
+            return prefix + _TYPE_STRINGS[self.dtype.name]
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            matches = [k for k, v in _TYPE_STRINGS.items() if v == name]
+            if not matches:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = getattr(dtypes, matches[0])
+        return _cast(self, dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return _cast(self, dtypes.float32)
+
+    def double(self):
+        return _cast(self, dtypes.float64)
+
+    def half(self):
+        return _cast(self, dtypes.float16)
+
+    def long(self):
+        return _cast(self, dtypes.int64)
+
+    def int(self):
+        return _cast(self, dtypes.int32)
+
+    def short(self):
+        return _cast(self, dtypes.int16)
+
+    def char(self):
+        return _cast(self, dtypes.int8)
+
+    def byte(self):
+        return _cast(self, dtypes.uint8)
+
+    def bool(self):
+        return _cast(self, dtypes.bool)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array; on the CPU it shares memory with the tensor."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                                f"Tensor.cpu() to copy the tensor to host memory first.")
+            return self._device._backend.to_numpy(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.detach().cpu()._data
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def tolist(self):
+        """The data as nested Python lists of Python numbers."""
+        return self._host().tolist()
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._host().reshape(()).item()
+
+    def _host(self) -> np.ndarray:
+        return self._device._backend.to_numpy(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def size(self, dim: int | None = None):
+        """The shape (an ``ember.Size``), or the size of dimension ``dim``."""
+        if dim is None:
+            return self.shape
+        from ember.ops.shape import wrap_dim
+        return self._data.shape[wrap_dim(dim, self.ndim)] if self.ndim else 1
+
+    def stride(self, dim: int | None = None):
+        """Steps in elements between neighbours along each dimension."""
+        strides = tuple(s // self.dtype.itemsize for s in self._host().strides)
+        if dim is None:
+            return strides
+        from ember.ops.shape import wrap_dim
+        return strides[wrap_dim(dim, self.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._host().flags.c_contiguous)
+
+    def contiguous(self, memory_format=None):
+        """This tensor if it is C-contiguous, else a contiguous copy."""
+        if self.is_contiguous():
+            return self
+        return _core.call("contiguous", (self,))
+
+    def clone(self, *, memory_format=None):
+        """A copy with its own memory (recorded by autograd)."""
+        return _core.call("clone", (self,))
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        from ember.ops.creation import tensor
+        if not isinstance(src, _core.TensorBase):
+            src = tensor(src, device=self.device)
+        if src.device is not self.device:
+            src = src.to(self.device)
+        try:
+            np.broadcast_shapes(src.shape, self.shape)
+            if len(np.broadcast_shapes(src.shape, self.shape)) > self.ndim or \
+                    np.broadcast_shapes(src.shape, self.shape) != tuple(self.shape):
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
+                               f"tensor b ({list(src.shape)}) at non-singleton dimension") from None
+        rec = _core.get_recorder()
+        if rec is not None and (src.requires_grad or self.requires_grad) and _core.is_grad_enabled():
+            result = _core.call("expand_copy", (src,), (tuple(self.shape), self.dtype.numpy))
+            return _core.assign(self, result)
+        _core.check_inplace(self)
+        self._device._kernels["copy_"](self._data, src._data)
+        self._bump_version()
+        return self
+
+    def detach(self):
+        """A tensor sharing this one's data (and version counter), cut off from the graph."""
+        out = _core.create(self._data, self._device)
+        if self._version_counter is None:
+            self._version_counter = _core.VersionCounter()
+        out._version_counter = self._version_counter
+        return out
+
+    def detach_(self):
+        """Cut this tensor off from the autograd graph, in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+        self._device = value._device
+        self._dtype = value._dtype
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.detach()._host().__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._host().__dlpack_device__()
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any object that implements ``__dlpack__`` (NumPy, ...)."""
+    from ember.ops.creation import from_numpy
+    return from_numpy(np.from_dlpack(ext_tensor))

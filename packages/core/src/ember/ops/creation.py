@@ -1,0 +1,245 @@
+"""Functions that make new tensors: ``tensor``, ``zeros``, ``arange``, ``*_like``, ..."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from ember import _core, dtypes
+from ember.backends.registry import registry
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
+    "linspace", "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor",
+]
+
+
+def place(array: np.ndarray, device=None, requires_grad: bool = False):
+    """A tensor on ``device`` holding the NumPy ``array`` (shared when the device is the CPU)."""
+    dev = registry.canonical(device)
+    data = array if dev._backend.type == "cpu" else dev._backend.from_numpy(array, dev.index)
+    t = _core.create(data, dev)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def parse_size(size: tuple) -> tuple[int, ...]:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])`` all mean shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (Sequence, np.ndarray)) and not isinstance(size[0], str):
+        size = tuple(size[0])
+    try:
+        shape = tuple(builtins.int(s) if not isinstance(s, _core.TensorBase) else builtins.int(s.item())
+                      for s in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"size must be a sequence of ints, but got {size}") from None
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        dtype = default or dtypes.get_default_dtype()
+    if not isinstance(dtype, dtypes.dtype):
+        raise TypeError(f"dtype must be an ember.dtype, but got {type(dtype).__name__}")
+    return dtype.numpy
+
+
+def _infer(data) -> np.ndarray:
+    """NumPy array for nested Python data, with PyTorch's dtype inference."""
+    if isinstance(data, _core.TensorBase):
+        return data.detach().cpu().numpy().copy()
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (list, tuple)):
+        data = _scalars(data)
+    if isinstance(data, (np.generic,)):
+        return np.asarray(data)
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal-length elements: {e}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if arr.dtype.kind == "f" or (arr.size == 0 and arr.dtype == np.float64):
+        return arr.astype(dtypes.get_default_dtype().numpy, copy=False)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "c":
+        raise TypeError("ember does not support complex tensors")
+    return arr
+
+
+def _scalars(data):
+    """Nested data with 0-d tensors replaced by their Python values."""
+    if isinstance(data, _core.TensorBase):
+        return data.item()
+    if isinstance(data, (list, tuple)):
+        return [_scalars(x) for x in data]
+    return data
+
+
+def _first_leaf(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False):
+    """A new tensor holding a copy of ``data`` (a scalar, nested list, array or tensor).
+
+    Example::
+
+        >>> ember.tensor([[1, 2], [3, 4.5]])
+        tensor([[1.0000, 2.0000],
+                [3.0000, 4.5000]])
+    """
+    arr = _infer(data)
+    if dtype is not None:
+        arr = arr.astype(_np_dtype(dtype))
+    elif arr.dtype not in dtypes._BY_NUMPY:
+        dtypes.from_numpy_dtype(arr.dtype)
+    arr = np.array(arr, copy=True, order="C")
+    return place(arr, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor``, but shares memory with ``data`` when it is already an array or tensor
+    of the requested dtype and device."""
+    if isinstance(data, _core.TensorBase):
+        return data.to(device=device if device is not None else data.device, dtype=dtype or data.dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.numpy == data.dtype):
+        dtypes.from_numpy_dtype(data.dtype)
+        return place(data, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray: np.ndarray):
+    """A CPU tensor sharing memory with ``ndarray``: writes to one show in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    return place(ndarray, None)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=dtype or dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def _filled(shape, value, dtype, device, requires_grad, default=None):
+    arr = np.full(shape, value, dtype=_np_dtype(dtype, default))
+    return place(arr, device, requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
+    """A tensor of zeros of shape ``size`` (ints, or one sequence of ints)."""
+    return _result(_filled(parse_size(size), 0, dtype, device, requires_grad), out)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
+    """A tensor of ones of shape ``size``."""
+    return _result(_filled(parse_size(size), 1, dtype, device, requires_grad), out)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+          pin_memory: bool = False, memory_format=None):
+    """An uninitialised tensor of shape ``size``."""
+    arr = np.empty(parse_size(size), dtype=_np_dtype(dtype))
+    return _result(place(arr, device, requires_grad), out)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
+    """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value."""
+    if dtype is None:
+        dtype = dtypes._scalar_dtype(fill_value.item() if isinstance(fill_value, _core.TensorBase) else fill_value)
+    if isinstance(fill_value, _core.TensorBase):
+        fill_value = fill_value.item()
+    return _result(_filled(parse_size((size,)), fill_value, dtype, device, requires_grad), out)
+
+
+def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
+        requires_grad: bool = False):
+    """A 2-D tensor with ones on the diagonal and zeros elsewhere."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    arr = np.eye(n, n if m is None else m, dtype=_np_dtype(dtype))
+    return _result(place(arr, device, requires_grad), out)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad: bool = False):
+    """Values from ``start`` to ``end`` (exclusive) spaced by ``step``.
+
+    The dtype is int64 when all of start, end and step are integers, else the default dtype.
+    """
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, _core.TensorBase) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        ints = all(isinstance(v, (builtins.int, np.integer)) for v in vals)
+        dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    n = builtins.max(0, math.ceil((end - start) / step))
+    arr = (start + step * np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64))
+    return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)
+
+
+def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad: bool = False):
+    """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    arr = np.linspace(start, end, steps, dtype=np.float64)
+    dtype = dtype or dtypes.get_default_dtype()
+    if not dtype.is_floating_point:
+        arr = np.trunc(arr)
+    return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)
+
+
+def _like(input, dtype, device):
+    return (input.shape, dtype or input.dtype, device if device is not None else input.device)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros with the shape (and by default dtype and device) of ``input``."""
+    shape, dt, dev = _like(input, dtype, device)
+    return zeros(shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Ones with the shape (and by default dtype and device) of ``input``."""
+    shape, dt, dev = _like(input, dtype, device)
+    return ones(shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialised tensor with the shape of ``input``."""
+    shape, dt, dev = _like(input, dtype, device)
+    return empty(shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """``fill_value`` everywhere, with the shape of ``input``."""
+    shape, dt, dev = _like(input, dtype, device)
+    return full(shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def _result(t, out):
+    """Write a freshly made tensor into ``out=`` (resized like PyTorch does) or return it."""
+    if out is None:
+        return t
+    out._data = t._data if out.dtype is t.dtype else t._data.astype(out.dtype.numpy)
+    out._bump_version()
+    return out
