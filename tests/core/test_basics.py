@@ -1,6 +1,7 @@
-import ember
 import numpy as np
 import pytest
+
+import ember
 
 
 def test_add_broadcasts_and_promotes():

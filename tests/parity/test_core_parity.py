@@ -1,6 +1,7 @@
-import ember
 import numpy as np
 import pytest
+
+import ember
 
 torch = pytest.importorskip("torch")
 

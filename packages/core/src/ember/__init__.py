@@ -44,11 +44,16 @@ from ember.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
+from ember.ops.activation import *  # noqa: E402,F403
 from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
+from ember.ops.indexing import *  # noqa: E402,F403
+from ember.ops.linalg import *  # noqa: E402,F403
+from ember.ops.nn_ops import *  # noqa: E402,F403
 from ember.ops.pointwise import *  # noqa: E402,F403
 from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
+from ember.ops.sorting import *  # noqa: E402,F403
 from ember.random import (  # noqa: E402
     Generator,
     bernoulli,

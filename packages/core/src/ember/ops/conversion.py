@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from ember import _core, dtypes
 from ember.backends.registry import registry
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
 from ember import _core, dtypes
 from ember.backends.registry import registry
 

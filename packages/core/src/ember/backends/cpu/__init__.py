@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from ember.backends.base import Backend
-from ember.backends.cpu import creation, pointwise, reduction, shape
+from ember.backends.cpu import activation, creation, indexing, linalg, nn_ops, pointwise, reduction, shape, sorting
 from ember.hookspecs import hookimpl
 
-FAMILIES = (creation, pointwise, reduction, shape)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops)
 
 
 class CPUBackend(Backend):

@@ -1,0 +1,3 @@
+"""CPU kernels: linalg."""
+
+KERNELS = {}

@@ -1,0 +1,9 @@
+"""sorting ops."""
+
+from __future__ import annotations
+
+__all__ = ["SortingMethods"]
+
+
+class SortingMethods:
+    __slots__ = ()
