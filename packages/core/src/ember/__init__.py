@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 from ember import _core, dtypes  # noqa: E402
 from ember._core import device  # noqa: E402
 from ember._tensor import Tensor  # noqa: E402
+from ember._tensor_str import get_printoptions, set_printoptions  # noqa: E402
 from ember.dtypes import (  # noqa: E402
     bool,
     can_cast,
