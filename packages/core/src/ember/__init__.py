@@ -32,6 +32,7 @@ from ember.dtypes import (  # noqa: E402
     short,
     uint8,
 )
+from ember.serialization import load, load_file, save, save_file  # noqa: E402
 from ember.size import Size  # noqa: E402
 
 _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
