@@ -239,6 +239,22 @@ class ConversionMethods:
         self._bump_version()
         return self
 
+    def fill_(self, value):
+        """Fill this tensor with ``value`` (a number or a one-element tensor), in place."""
+        if isinstance(value, _core.TensorBase):
+            if value.numel() != 1:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.ndim} dimensions.")
+            value = value.item()
+        _core.check_inplace(self)
+        self._device._kernels["copy_"](self._data, value)
+        self._bump_version()
+        return self
+
+    def zero_(self):
+        """Fill this tensor with zeros, in place."""
+        return self.fill_(0)
+
     def detach(self):
         """A tensor sharing this one's data (and version counter), cut off from the graph."""
         out = _core.create(self._data, self._device)

@@ -1,0 +1,218 @@
+"""``Optimizer``: parameter groups, per-parameter state, and checkpoints of both."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+import ember
+from ember import _core
+
+
+class _RequiredParameter:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params: an iterable of tensors, or of dicts (parameter groups) each with a
+            ``"params"`` entry and per-group options that override ``defaults``.
+        defaults: the default options of every group.
+    """
+
+    def __init__(self, params: Iterable, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        if isinstance(params, _core.TensorBase):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {type(params).__name__}")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own options (e.g. a new layer when fine-tuning)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, _core.TensorBase):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
+                            "of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+        for p in param_group["params"]:
+            if not isinstance(p, _core.TensorBase):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in seen for p in param_group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized tensors (to None by default, which is cheaper)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad.detach_()
+                        p.grad.zero_()
+
+    def step(self, closure=None):
+        """Update the parameters once from their ``.grad``; ``closure`` re-evaluates the loss."""
+        loss = None
+        if closure is not None:
+            with ember.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if p.grad.shape != p.shape:
+                        raise RuntimeError(f"gradient of shape {list(p.grad.shape)} does not match its "
+                                           f"parameter of shape {list(p.shape)}")
+                    self._update(p, p.grad, self.state[p], group)
+        return loss
+
+    def _update(self, param, grad, state: dict, group: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _update")
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """``{"state": {index: state}, "param_groups": [...]}``; parameters are numbered by their
+        position across groups, so the dict does not depend on tensor identity."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what ``state_dict`` returned; training resumes exactly where it stopped."""
+        state_dict = copy.deepcopy(state_dict)
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for ours, theirs in zip(self.param_groups, saved_groups):
+            if len(ours["params"]) != len(theirs["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                                 "optimizer's group")
+        by_index = {}
+        for ours, theirs in zip(self.param_groups, saved_groups):
+            for p, i in zip(ours["params"], theirs["params"]):
+                by_index[i] = p
+        self.state = defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            if i not in by_index:
+                continue
+            p = by_index[i]
+            self.state[p] = {k: _match_param(k, v, p) for k, v in s.items()}
+        for ours, theirs in zip(self.param_groups, saved_groups):
+            theirs["params"] = ours["params"]
+        self.param_groups = saved_groups
+
+    def __getstate__(self) -> dict:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _match_param(key: str, value, param):
+    """State tensors follow their parameter's device and (floating) dtype; ``step`` stays as is."""
+    if not isinstance(value, _core.TensorBase) or key == "step":
+        return value
+    return value.to(device=param.device, dtype=param.dtype if value.dtype.is_floating_point else value.dtype)
+
+
+def zeros_state(param):
+    """A zero buffer shaped like ``param`` (state such as ``exp_avg``)."""
+    return ember.zeros_like(param)
+
+
+def step_tensor():
+    """The ``step`` counter kept as a 0-d float32 tensor, as PyTorch keeps it."""
+    return ember.zeros(())
+
+
+def advance(state: dict) -> int:
+    """Increment ``state["step"]`` in place; returns the new step number."""
+    step = state["step"]
+    step.add_(1)
+    return int(step.item())
+
+
+def run_update(kernel: str, tensors: list, *args) -> None:
+    """Apply the fused update ``kernel`` to ``tensors`` (param, grad, state buffers) in place.
+
+    On the CPU the Cython kernel works on the flat arrays directly. Other layouts and
+    backends without the kernel run it on host copies and write the results back.
+    """
+    param, grad = tensors[0], tensors[1]
+    fused = param._device._kernels.get(kernel)
+    if param._device.type == "cpu":
+        arrays = [t._data for t in tensors]
+        dt = arrays[0].dtype
+        if dt in (np.float32, np.float64) and all(a.dtype == dt and a.flags.c_contiguous
+                                                  for i, a in enumerate(arrays) if i != 1):
+            arrays[1] = np.ascontiguousarray(arrays[1], dtype=dt)  # the gradient is only read
+            fused(*[a.reshape(-1) for a in arrays], *args)
+            for t in {id(t): t for t in tensors if t is not grad}.values():
+                t._bump_version()
+            return
+    elif fused is not None:
+        fused(*[t._data for t in tensors], *args)
+        return
+    _run_on_host(kernel, tensors, args)
+
+
+def _run_on_host(kernel: str, tensors: list, args: tuple) -> None:
+    from ember.backends.registry import registry
+    work = np.float64 if tensors[0].dtype is ember.float64 else np.float32
+    host = [np.ascontiguousarray(t.detach().cpu().numpy(), dtype=work).reshape(-1) for t in tensors]
+    registry.cpu._kernels[kernel](*host, *args)
+    written = {id(tensors[1])}  # the gradient is read, never written; a repeated tensor is a placeholder
+    for t, h in zip(tensors, host):
+        if id(t) not in written:
+            written.add(id(t))
+            with ember.no_grad():
+                t.copy_(ember.from_numpy(h.reshape(tuple(t.shape))))

@@ -1,0 +1,54 @@
+"""Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+import ember
+from ember.optim.optimizer import Optimizer, required, run_update
+
+
+class SGD(Optimizer):
+    """Implements stochastic gradient descent (optionally with momentum), as ``torch.optim.SGD``.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate (default 1e-3).
+        momentum: momentum factor (default 0).
+        dampening: dampening of momentum (default 0).
+        weight_decay: L2 penalty (default 0).
+        nesterov: use Nesterov momentum (default False).
+        maximize: maximize the objective instead of minimizing (default False).
+
+    Example::
+
+        >>> optimizer = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> optimizer.zero_grad(); loss_fn(model(x), y).backward(); optimizer.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None) -> None:
+        if lr is not required and lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, state, group) -> None:
+        momentum = group["momentum"]
+        first = False
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = ember.zeros_like(param)
+                first = True
+        else:
+            state.setdefault("momentum_buffer", None)
+            buf = param  # not touched when momentum == 0
+        run_update("sgd_step", [param, grad, buf], first, group["lr"], momentum, group["dampening"],
+                   group["weight_decay"], group["nesterov"], group["maximize"])

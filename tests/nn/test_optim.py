@@ -1,0 +1,212 @@
+"""Optimizers against hand-computed updates, parameter groups, and checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+
+import ember
+from ember import optim
+
+
+def param(values, grad):
+    p = ember.tensor(values, dtype=ember.float64)
+    p.grad = ember.tensor(grad, dtype=ember.float64)
+    return p
+
+
+def test_sgd_plain_step():
+    p = param([1.0, 2.0], [0.5, -1.0])
+    optim.SGD([p], lr=0.1).step()
+    np.testing.assert_allclose(p.numpy(), [1.0 - 0.05, 2.0 + 0.1])
+
+
+def test_sgd_momentum_dampening_weight_decay_by_hand():
+    p = param([1.0], [0.5])
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)
+    # step 1: d = g + wd*p = 0.51; buf = d; p -= lr*buf
+    opt.step()
+    assert p.item() == pytest.approx(1.0 - 0.1 * 0.51)
+    p1 = p.item()
+    # step 2: d = 0.5 + 0.01*p1; buf = 0.9*0.51 + 0.9*d
+    opt.step()
+    d = 0.5 + 0.01 * p1
+    assert p.item() == pytest.approx(p1 - 0.1 * (0.9 * 0.51 + 0.9 * d))
+
+
+def test_sgd_nesterov_and_maximize():
+    p = param([0.0], [1.0])
+    opt = optim.SGD([p], lr=1.0, momentum=0.5, nesterov=True, maximize=True)
+    opt.step()  # d = -1; buf = -1; d = d + 0.5*buf = -1.5
+    assert p.item() == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+
+
+def test_adam_first_steps_by_hand():
+    p = param([1.0], [0.2])
+    opt = optim.Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    m = v = 0.0
+    expected = 1.0
+    for step in (1, 2):
+        m = 0.9 * m + 0.1 * 0.2
+        v = 0.999 * v + 0.001 * 0.04
+        denom = math.sqrt(v) / math.sqrt(1 - 0.999 ** step) + 1e-8
+        expected -= 0.01 / (1 - 0.9 ** step) * m / denom
+        opt.step()
+        assert p.item() == pytest.approx(expected, rel=1e-12)
+    assert opt.state[p]["step"].item() == 2.0
+
+
+def test_adamw_decouples_weight_decay():
+    p = param([2.0], [0.0])
+    optim.AdamW([p], lr=0.1, weight_decay=0.5).step()
+    # zero gradient: only the decay acts, p *= 1 - lr*wd
+    assert p.item() == pytest.approx(2.0 * (1 - 0.05))
+
+
+def test_adam_amsgrad_keeps_max_second_moment():
+    p = param([1.0], [1.0])
+    opt = optim.Adam([p], lr=0.1, amsgrad=True)
+    opt.step()
+    p.grad = ember.tensor([0.0], dtype=ember.float64)
+    opt.step()
+    state = opt.state[p]
+    assert state["max_exp_avg_sq"].item() == pytest.approx(0.001)
+    assert state["exp_avg_sq"].item() == pytest.approx(0.001 * 0.999)
+
+
+def test_rmsprop_centered_momentum_by_hand():
+    p = param([1.0], [0.5])
+    optim.RMSprop([p], lr=0.01, alpha=0.9, eps=1e-8, momentum=0.5, centered=True).step()
+    sq = 0.1 * 0.25
+    gavg = 0.1 * 0.5
+    avg = math.sqrt(sq - gavg * gavg) + 1e-8
+    assert p.item() == pytest.approx(1.0 - 0.01 * (0.5 / avg))
+
+
+def test_adagrad_by_hand_with_lr_decay():
+    p = param([1.0], [2.0])
+    opt = optim.Adagrad([p], lr=0.1, lr_decay=0.5, initial_accumulator_value=1.0)
+    opt.step()
+    assert p.item() == pytest.approx(1.0 - 0.1 * 2.0 / (math.sqrt(5.0) + 1e-10))
+    p_prev = p.item()
+    opt.step()
+    assert p.item() == pytest.approx(p_prev - 0.1 / 1.5 * 2.0 / (math.sqrt(9.0) + 1e-10))
+
+
+def test_adadelta_by_hand():
+    p = param([1.0], [2.0])
+    optim.Adadelta([p], lr=1.0, rho=0.9, eps=1e-6).step()
+    sq = 0.1 * 4.0
+    delta = math.sqrt(1e-6) / math.sqrt(sq + 1e-6) * 2.0
+    assert p.item() == pytest.approx(1.0 - delta)
+
+
+def test_adamax_by_hand():
+    p = param([1.0], [-3.0])
+    optim.Adamax([p], lr=0.002).step()
+    m = 0.1 * -3.0
+    u = 3.0 + 1e-8
+    assert p.item() == pytest.approx(1.0 - 0.002 / 0.1 * m / u)
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float16])
+def test_non_contiguous_and_half_params_update_in_place(dtype):
+    base = ember.ones(4, 3, dtype=dtype)
+    p = base.T  # non-contiguous view
+    p.grad = ember.ones(3, 4, dtype=dtype)
+    optim.SGD([p], lr=0.5).step()
+    np.testing.assert_allclose(base.float().numpy(), np.full((4, 3), 0.5))
+
+
+def test_param_groups_have_their_own_options():
+    a, b = param([1.0], [1.0]), param([1.0], [1.0])
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    opt.step()
+    assert a.item() == pytest.approx(0.9) and b.item() == pytest.approx(0.5)
+    c = param([1.0], [1.0])
+    opt.add_param_group({"params": c, "momentum": 0.9})
+    assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["momentum"] == 0.9
+
+
+def test_bad_parameters_are_refused():
+    p = param([1.0], [1.0])
+    with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):
+        optim.SGD([param([1.0], [1.0])], lr=0.1).add_param_group({"params": {p}})
+    with pytest.raises(TypeError, match="optimizer can only optimize Tensors, but one of the params is int"):
+        optim.SGD([1], lr=0.1)
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.Adam([p], lr=-1)
+
+
+def test_zero_grad():
+    p = param([1.0], [1.0])
+    opt = optim.SGD([p], lr=0.1)
+    opt.zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0]
+    opt.zero_grad()
+    assert p.grad is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True),
+    lambda ps: optim.AdamW(ps, lr=0.01),
+    lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
+    lambda ps: optim.Adagrad(ps, lr=0.1),
+    lambda ps: optim.Adadelta(ps),
+    lambda ps: optim.Adamax(ps),
+])
+def test_resuming_from_state_dict_gives_the_same_trajectory(make, tmp_path):
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(3) for _ in range(6)]
+
+    def run(steps, p, opt):
+        for g in steps:
+            p.grad = ember.tensor(g)
+            opt.step()
+
+    p = ember.tensor([1.0, -1.0, 0.5])
+    opt = make([p])
+    run(grads, p, opt)
+
+    q = ember.tensor([1.0, -1.0, 0.5])
+    first = make([q])
+    run(grads[:3], q, first)
+    ember.save({"p": q, "opt": first.state_dict()}, tmp_path / "ckpt.pth")
+    ckpt = ember.load(tmp_path / "ckpt.pth")
+    r = ckpt["p"]
+    resumed = make([r])
+    resumed.load_state_dict(ckpt["opt"])
+    run(grads[3:], r, resumed)
+    np.testing.assert_allclose(r.numpy(), p.numpy(), rtol=0, atol=0)
+
+
+def test_load_state_dict_checks_group_sizes():
+    a, b = param([1.0], [1.0]), param([1.0], [1.0])
+    sd = optim.SGD([a, b], lr=0.1).state_dict()
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        optim.SGD([a], lr=0.1).load_state_dict(sd)
+
+
+def test_state_dict_layout_matches_pytorch():
+    p = param([1.0], [1.0])
+    opt = optim.Adam([p], lr=0.1)
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["param_groups"][0]["params"] == [0]
+    assert set(sd["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert sd["param_groups"][0]["betas"] == (0.9, 0.999)
+
+
+def test_repr():
+    p = param([1.0], [1.0])
+    assert repr(optim.SGD([p], lr=0.1)) == (
+        "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n"
+        "    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n"
+        "    weight_decay: 0\n)")
