@@ -73,6 +73,29 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
         from ember import autograd
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def register_hook(self, hook):
+        """Run ``hook(grad)`` whenever this tensor's gradient is computed (ember-autograd)."""
+        from ember.autograd import hooks
+        return hooks.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Run ``hook(self)`` after this leaf's gradient was accumulated into ``.grad``."""
+        from ember.autograd import hooks
+        return hooks.register_post_accumulate_grad_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (ember-autograd)."""
+        from ember.autograd import hooks
+        hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor on which ``retain_grad()`` was called."""
+        if self.grad_fn is None:
+            return False
+        from ember.autograd import hooks
+        return hooks.retains_grad(self)
+
     @property
     def T(self):
         """This tensor with its dimensions reversed (a view)."""

@@ -1,0 +1,36 @@
+"""ember.autograd: define-by-run reverse-mode automatic differentiation (``torch.autograd``).
+
+Importing this package installs the recorder into ember-core's dispatcher, so ops on tensors
+that require grad build a graph; ``Tensor.backward()`` and ``ember.autograd.grad`` walk it.
+``requires_grad=True`` imports it on demand.
+"""
+
+from ember import _core
+from ember.autograd.rules import load_all as _load_rules
+from ember.autograd.rules import rule
+
+_load_rules()
+
+from ember.autograd.engine import run_backward as _run_backward  # noqa: E402
+from ember.autograd.function import Function, FunctionCtx, once_differentiable  # noqa: E402
+from ember.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from ember.autograd.gradients import backward, grad  # noqa: E402
+from ember.autograd.hooks import RemovableHandle  # noqa: E402
+from ember.autograd.node import AccumulateGrad, Node  # noqa: E402
+from ember.autograd.recorder import Recorder  # noqa: E402
+from ember.grad_mode import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+_core.set_recorder(Recorder())
+
+__all__ = [
+    "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
+    "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "is_inference_mode_enabled", "Node", "AccumulateGrad", "RemovableHandle", "rule",
+]

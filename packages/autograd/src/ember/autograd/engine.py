@@ -1,0 +1,267 @@
+"""The backward pass: run the graph's nodes in topological order, without recursion.
+
+First count, for every node reachable from the roots, how many edges lead into it; then run a
+node once all of them delivered their gradient (Kahn's algorithm over a ready stack), so a
+chain of any length needs no Python recursion. Each node's saved tensors are freed right after
+it ran unless the graph is retained. Gradients are reduced to their input's shape and cast to
+its dtype here, in one place, so derivative rules need not.
+"""
+
+from __future__ import annotations
+
+from ember import _core
+from ember.autograd.node import Node
+
+_TensorBase = _core.TensorBase
+
+
+def _as_leaf_or_node(t):
+    """Where the gradient of tensor ``t`` goes: (its node, output index) or (t, 0) for a leaf."""
+    fn = t.grad_fn
+    if fn is None:
+        return t, 0
+    m = t._autograd_meta
+    return fn, 0 if m is None else m.output_nr
+
+
+def sum_to(g, shape):
+    """``g`` summed over its broadcast dimensions so that it has ``shape``."""
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return None
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+        elif s != gshape[lead + i]:
+            return None
+    if dims:
+        g = g.sum(tuple(dims), keepdim=True)
+    if lead or g._data.shape != tuple(shape):
+        g = g.reshape(tuple(shape))
+    return g
+
+
+def _fit(node, i: int, g):
+    """Gradient ``g`` for input ``i`` of ``node``, reduced to its shape, cast to its dtype."""
+    shape, dtype, device = node._input_meta(i)[:3]
+    if g._data.shape != shape:
+        fitted = sum_to(g, shape)
+        if fitted is None:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(g._data.shape)} but expected shape compatible with {list(shape)}")
+        g = fitted
+    if g._dtype is not dtype:
+        g = g.to(dtype)
+    if g._device is not device:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"expected device {device} but got {g._device}")
+    return g
+
+
+def _run_tensor_hooks(hooks, grads, n_outputs: int):
+    """Tensor hooks and ``retain_grad`` of a node's outputs, then the node's pre-hooks."""
+    single = n_outputs == 1
+    buf = [grads] if single else grads
+    for nr, table in list(hooks.tensor.items()):
+        g = buf[nr]
+        if g is None:
+            continue
+        for h in list(table.values()):
+            r = h(g)
+            if r is not None:
+                g = r
+        buf[nr] = g
+    for nr, ref in list(hooks.retain.items()):
+        t = ref()
+        g = buf[nr]
+        if t is not None and g is not None:
+            t._grad = g.detach().clone() if t._grad is None else t._grad + g.detach()
+    if hooks.pre:
+        outs = tuple(buf)
+        for h in list(hooks.pre.values()):
+            r = h(outs)
+            if r is not None:
+                outs = tuple(r)
+        buf = list(outs)
+    return buf[0] if single else buf
+
+
+def _run_post_hooks(node, hooks, result, grads):
+    ins = tuple(result)
+    outs = (grads,) if node._n_outputs == 1 else tuple(grads)
+    for h in list(hooks.post.values()):
+        r = h(ins, outs)
+        if r is not None:
+            ins = tuple(r)
+    return ins
+
+
+def _accumulate(t, g, create_graph: bool, given: set) -> None:
+    """Add gradient ``g`` into leaf ``t``'s ``.grad`` after running its hooks."""
+    m = t._autograd_meta
+    if m is not None and m.hooks:
+        for h in list(m.hooks.values()):
+            r = h(g)
+            if r is not None:
+                g = r
+    old = t._grad
+    if old is None:
+        if id(g) in given or g._base is not None:
+            g = g.clone()  # the same gradient object must not become two tensors' .grad
+        given.add(id(g))
+        t._grad = g if create_graph else g.detach()
+    elif create_graph or old._requires_grad:
+        t._grad = old + g
+    else:
+        old += g
+    if m is not None and m.post_accumulate:
+        for h in list(m.post_accumulate.values()):
+            h(t)
+
+
+def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
+    """Backpropagate ``grads`` from ``roots`` (lists of tensors).
+
+    Without ``targets`` every leaf reached accumulates its gradient into ``.grad``. With
+    ``targets`` (tensors) only the part of the graph leading to them runs, and their gradients
+    are accumulated into their ``.grad`` (``accumulate``) or returned as a list.
+    """
+    deps: dict[int, int] = {}
+    buffers: dict[int, object] = {}
+    stack = []
+    for t in roots:
+        fn, _ = _as_leaf_or_node(t)
+        if id(fn) not in deps:
+            deps[id(fn)] = 0
+            stack.append(fn)
+    parents: dict[int, list] | None = {} if targets is not None else None
+    while stack:
+        fn = stack.pop()
+        if isinstance(fn, _TensorBase):
+            continue
+        for e in fn._edges:
+            if e is None:
+                continue
+            c = e[0]
+            k = id(c)
+            if parents is not None:
+                parents.setdefault(k, []).append(fn)
+            if k in deps:
+                deps[k] += 1
+            else:
+                deps[k] = 1
+                stack.append(c)
+
+    needed = None
+    capture: dict[int, list] = {}
+    results: list = []
+    if targets is not None:
+        needed = set()
+        walk = []
+        for slot, t in enumerate(targets):
+            fn, nr = _as_leaf_or_node(t)
+            capture.setdefault(id(fn), []).append((nr, slot, t))
+            results.append(None)
+            if id(fn) in deps and id(fn) not in needed:
+                needed.add(id(fn))
+                walk.append(fn)
+        while walk:
+            for p in parents.get(id(walk.pop()), ()):
+                if id(p) not in needed:
+                    needed.add(id(p))
+                    walk.append(p)
+
+    given: set[int] = set()
+    for t, g in zip(roots, grads):
+        fn, nr = _as_leaf_or_node(t)
+        given.add(id(g))
+        _add_to_buffer(buffers, fn, nr, g)
+    ready = []
+    for t in roots:
+        fn, _ = _as_leaf_or_node(t)
+        if deps[id(fn)] == 0:
+            deps[id(fn)] = -1
+            ready.append(fn)
+
+    prev_mode = _core.is_grad_enabled()
+    _core._set_grad_enabled(create_graph)
+    try:
+        while ready:
+            fn = ready.pop()
+            k = id(fn)
+            buf = buffers.pop(k, None)
+            if isinstance(fn, _TensorBase):
+                if buf is None:
+                    continue
+                if k in capture:
+                    _capture(capture[k], buf, results, accumulate, create_graph, given, True)
+                elif targets is None:
+                    _accumulate(fn, buf, create_graph, given)
+                continue
+            hooks = fn._hooks
+            if hooks is not None and buf is not None:
+                buf = _run_tensor_hooks(hooks, buf, fn._n_outputs)
+            if k in capture:
+                _capture(capture[k], buf, results, accumulate, create_graph, given, False)
+            edges = fn._edges
+            result = None
+            if buf is not None and (fn._n_outputs == 1 or any(g is not None for g in buf)):
+                needs = tuple(e is not None and (needed is None or id(e[0]) in needed) for e in edges)
+                if any(needs):
+                    result = fn._apply(buf if fn._n_outputs == 1 else tuple(buf), needs, create_graph)
+                    if type(result) is not tuple:
+                        result = (result,) if result is None or isinstance(result, _TensorBase) else tuple(result)
+                    if len(result) != len(edges):
+                        raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
+                                           f"(expected {len(edges)}, got {len(result)})")
+                    if hooks is not None and hooks.post:
+                        result = _run_post_hooks(fn, hooks, result, buf)
+            for i, e in enumerate(edges):
+                if e is None:
+                    continue
+                c = e[0]
+                ck = id(c)
+                if needed is not None and ck not in needed:
+                    continue
+                if result is not None:
+                    g = result[i]
+                    if g is not None:
+                        _add_to_buffer(buffers, c, e[1], _fit(fn, i, g))
+                d = deps[ck] - 1
+                deps[ck] = d
+                if d == 0:
+                    ready.append(c)
+            if not keep_graph:
+                fn._release()
+    finally:
+        _core._set_grad_enabled(prev_mode)
+    return results
+
+
+def _add_to_buffer(buffers: dict, fn, nr: int, g) -> None:
+    k = id(fn)
+    if isinstance(fn, _TensorBase) or fn._n_outputs == 1:
+        old = buffers.get(k)
+        buffers[k] = g if old is None else old + g
+    else:
+        buf = buffers.get(k)
+        if buf is None:
+            buf = buffers[k] = [None] * fn._n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _capture(entries, buf, results, accumulate, create_graph, given, leaf: bool) -> None:
+    for nr, slot, t in entries:
+        g = buf if leaf or not isinstance(buf, list) else buf[nr]
+        if g is None:
+            continue
+        if accumulate:
+            _accumulate(t, g, create_graph, given)
+        else:
+            results[slot] = g if results[slot] is None else results[slot] + g
+
+
+__all__ = ["run_backward", "sum_to", "Node"]

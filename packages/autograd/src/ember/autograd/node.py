@@ -1,0 +1,315 @@
+"""Graph nodes: what a recorded op keeps for backward, and the edges to its inputs' nodes.
+
+A tensor's ``grad_fn`` is a ``Node``. Its edges point at the nodes that produced its inputs, or
+at the input tensor itself when that is a leaf (shown as ``AccumulateGrad`` in
+``next_functions``). ``OpNode`` subclasses are made per derivative rule and named after
+PyTorch's nodes (``MulBackward0``), so ``type(t.grad_fn).__name__`` reads as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+
+from ember import _core
+
+_TensorBase = _core.TensorBase
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class AutogradMeta:
+    """Per-tensor autograd state, kept in ``Tensor._autograd_meta`` only when needed."""
+
+    __slots__ = ("output_nr", "hooks", "post_accumulate", "accumulator")
+
+    def __init__(self) -> None:
+        self.output_nr = 0
+        self.hooks: OrderedDict | None = None            # leaf tensor hooks
+        self.post_accumulate: OrderedDict | None = None  # leaf post-accumulate-grad hooks
+        self.accumulator = None                          # weakref to the leaf's AccumulateGrad
+
+
+def meta_of(t) -> AutogradMeta:
+    m = t._autograd_meta
+    if m is None:
+        m = t._autograd_meta = AutogradMeta()
+    return m
+
+
+def edge_of(t):
+    """The edge a recorded op keeps to input ``t``: (node or leaf tensor, output index) or None."""
+    if not t._requires_grad:
+        return None
+    fn = t.grad_fn
+    if fn is None:
+        return (t, 0)
+    m = t._autograd_meta
+    return (fn, 0 if m is None else m.output_nr)
+
+
+class TensorMeta:
+    """What a rule that did not save an input may know of it: shape, dtype and device."""
+
+    __slots__ = ("shape", "dtype", "device", "requires_grad")
+
+    def __init__(self, shape, dtype, device, requires_grad=False) -> None:
+        self.shape = shape
+        self.dtype = dtype
+        self.device = device
+        self.requires_grad = requires_grad
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"TensorMeta(shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device})"
+
+
+def type_description(t) -> str:
+    """``[ember.FloatTensor [3]]``: how version errors name a tensor."""
+    return f"[{t.type()} [{', '.join(str(s) for s in t.shape)}]]"
+
+
+def check_version(t, expected: int) -> None:
+    version = t._version
+    if version != expected:
+        which = ""
+        if t.grad_fn is not None:
+            nr = 0 if t._autograd_meta is None else t._autograd_meta.output_nr
+            which = f", which is output {nr} of {t.grad_fn.name()},"
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: {type_description(t)}{which} is at version {version}; expected version "
+            f"{expected} instead. Hint: the tensor was changed in place after an op saved it for "
+            f"backward; clone it before the in-place operation, or do that operation out of place.")
+
+
+def version_of(t) -> int:
+    vc = t._version_counter
+    return 0 if vc is None else vc.value
+
+
+def detached_alias(t):
+    """A tensor sharing ``t``'s data and version counter but not its history (no cycle)."""
+    vc = t._version_counter
+    if vc is None:
+        vc = t._version_counter = _core.VersionCounter()
+    alias = _core.create(t._data, t._device)
+    alias._version_counter = vc
+    return alias
+
+
+def attach_output(node, alias, output_nr: int):
+    """A saved output seen as ``node``'s output again, for double backward (``create_graph``)."""
+    if not alias._dtype.is_floating_point:
+        return alias
+    t = _core.create(alias._data, alias._device)
+    t._version_counter = alias._version_counter
+    t._requires_grad = True
+    t.grad_fn = node
+    if output_nr:
+        meta_of(t).output_nr = output_nr
+    return t
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out again."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict) -> None:
+        self._hooks = weakref.ref(hooks)
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        hooks = self._hooks()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def add_hook(hooks: OrderedDict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class NodeHooks:
+    """The hooks registered on one node: before it runs, after it runs, and tensor hooks
+    (``Tensor.register_hook`` on its outputs, by output index)."""
+
+    __slots__ = ("pre", "post", "tensor", "retain")
+
+    def __init__(self) -> None:
+        self.pre: OrderedDict = OrderedDict()
+        self.post: OrderedDict = OrderedDict()
+        self.tensor: dict[int, OrderedDict] = {}
+        self.retain: dict[int, weakref.ref] = {}  # output index -> tensor that retains its grad
+
+
+class Node:
+    """A step of the backward graph: gradients of outputs in, gradients of inputs out.
+
+    The engine reads ``_edges`` (one per input: None or (node or leaf tensor, output index)),
+    ``_n_outputs`` and ``_hooks``, and calls ``_apply(grads, needs, create_graph)``.
+    """
+
+    __slots__ = ("_edges", "_n_outputs", "_hooks", "__weakref__")
+
+    def name(self) -> str:
+        """The node's name, as in PyTorch: ``MulBackward0``."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_index), ...)`` for each input; AccumulateGrad for leaves, None for
+        inputs that do not require grad."""
+        out = []
+        for e in self._edges:
+            if e is None:
+                out.append((None, 0))
+            elif isinstance(e[0], _TensorBase):
+                out.append((accumulator_of(e[0]), 0))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    def _hookset(self) -> NodeHooks:
+        if self._hooks is None:
+            self._hooks = NodeHooks()
+        return self._hooks
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node computed its input gradients;
+        a non-None return value replaces ``grad_inputs``."""
+        return add_hook(self._hookset().post, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """Call ``fn(grad_outputs)`` before this node runs; a non-None return replaces them."""
+        return add_hook(self._hookset().pre, fn)
+
+    def _tensor_hook_dict(self, output_nr: int) -> OrderedDict:
+        table = self._hookset().tensor
+        hooks = table.get(output_nr)
+        if hooks is None:
+            hooks = table[output_nr] = OrderedDict()
+        return hooks
+
+    def _apply(self, grads, needs, create_graph):
+        """Input gradients from output gradients (a tuple, one per input, or one tensor)."""
+        raise NotImplementedError
+
+    def _input_meta(self, i: int):
+        """(shape, dtype, device) of input ``i``, for the engine's reduction and cast."""
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Free what was saved for backward (``retain_graph=False``)."""
+
+
+class OpNode(Node):
+    """The node of an op recorded by the dispatcher; its subclasses carry the ``Rule``."""
+
+    __slots__ = ("_inputs", "_versions", "_output", "_out_version", "_params", "_released")
+    _rule = None
+
+    def _unpack(self, create_graph: bool):
+        """The rule's ``inputs`` and ``output``: checked against their versions, re-attached to
+        this node when the backward pass is itself recorded (``create_graph``)."""
+        if self._released:
+            raise RuntimeError(SECOND_BACKWARD)
+        rule = self._rule
+        inputs = self._inputs
+        if rule.save_inputs:
+            versions = self._versions
+            for i, t in enumerate(inputs):
+                if versions[i] is not None and version_of(t) != versions[i]:
+                    check_version(t, versions[i])
+        else:
+            inputs = tuple(TensorMeta(*m) if type(m) is tuple else m for m in inputs)
+        output = self._output
+        if output is not None:
+            if type(output) is tuple:
+                for o, v in zip(output, self._out_version):
+                    if version_of(o) != v:
+                        check_version(o, v)
+                if create_graph:
+                    output = tuple(attach_output(self, o, i) for i, o in enumerate(output))
+            else:
+                if version_of(output) != self._out_version:
+                    check_version(output, self._out_version)
+                if create_graph:
+                    output = attach_output(self, output, 0)
+        return inputs, output
+
+    def _apply(self, grads, needs, create_graph):
+        inputs, output = self._unpack(create_graph)
+        rule = self._rule
+        if rule.wants_needs:
+            result = rule.fn(grads, inputs, output, self._params, needs)
+        else:
+            result = rule.fn(grads, inputs, output, self._params)
+        return result
+
+    def _input_meta(self, i: int):
+        """(shape, dtype, device) of input ``i``."""
+        x = self._inputs[i]
+        if type(x) is tuple:
+            return x
+        return x._data.shape, x._dtype, x._device
+
+    def _release(self) -> None:
+        if self._rule.save_inputs or self._output is not None:
+            self._released = True
+            if self._rule.save_inputs:
+                self._inputs = tuple(None if isinstance(x, _TensorBase) else x for x in self._inputs)
+            self._output = None
+
+
+class AccumulateGrad(Node):
+    """The node that stores a leaf's gradient in ``.grad`` (what ``next_functions`` shows)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+        self._edges = ()
+        self._n_outputs = 1
+        self._hooks = None
+
+
+def accumulator_of(t) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node, the same object while anyone holds it."""
+    m = meta_of(t)
+    acc = m.accumulator() if m.accumulator is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        m.accumulator = weakref.ref(acc)
+    return acc

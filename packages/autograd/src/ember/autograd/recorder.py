@@ -1,0 +1,124 @@
+"""The recorder ember-autograd installs in core's dispatcher: it turns each op into a node.
+
+``record`` runs after every kernel whose inputs require grad while grad mode is on, so it is
+kept short: look up the rule, make the node, link the edges, save what the rule asked for.
+"""
+
+from __future__ import annotations
+
+from ember import _core
+from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of
+from ember.autograd.rules import RULES, Rule
+
+_TensorBase = _core.TensorBase
+_VersionCounter = _core.VersionCounter
+
+
+def _not_implemented(name: str) -> Rule:
+    def fn(grad, inputs, output, params):
+        raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+    return Rule(name, fn, "NotImplemented", False, False)
+
+
+def _make_node(name: str, inputs: tuple, params):
+    """A node of op ``name`` with its edges and saved inputs (its output is saved by the caller)."""
+    rule = RULES.get(name)
+    if rule is None:
+        rule = RULES[name] = _not_implemented(name)
+    name_ = rule.node_name
+    cls = rule._node_types.get(name_) if type(name_) is str else None
+    if cls is None:
+        cls = rule.node_type(inputs, params)
+    node = cls()
+    edges = []
+    if rule.save_inputs:
+        versions = []
+        for t in inputs:
+            if isinstance(t, _TensorBase):
+                vc = t._version_counter
+                versions.append(0 if vc is None else vc.value)
+                edges.append(edge_of(t))
+            else:
+                versions.append(None)
+                edges.append(None)
+        node._inputs = inputs
+        node._versions = versions
+    else:
+        metas = []
+        for t in inputs:
+            if isinstance(t, _TensorBase):
+                metas.append((t._data.shape, t._dtype, t._device, t._requires_grad))
+                edges.append(edge_of(t))
+            else:
+                metas.append(t)
+                edges.append(None)
+        node._inputs = metas
+        node._versions = None
+    node._edges = edges
+    node._params = params
+    node._released = False
+    node._hooks = None
+    return node, rule
+
+
+class Recorder:
+    """Installed with ``ember._core.set_recorder``; see ``ember/_core.pyx``."""
+
+    def record(self, name: str, inputs: tuple, outputs, params) -> None:
+        if type(outputs) is tuple:
+            return self._record_multi(name, inputs, outputs, params)
+        if not outputs._dtype.is_floating_point:
+            return  # integer and bool results never require grad
+        node, rule = _make_node(name, inputs, params)
+        node._n_outputs = 1
+        if rule.save_output:
+            vc = outputs._version_counter
+            if vc is None:
+                vc = outputs._version_counter = _VersionCounter()
+            alias = _core.create(outputs._data, outputs._device)
+            alias._version_counter = vc
+            node._output = alias
+            node._out_version = vc.value
+        else:
+            node._output = None
+        outputs._requires_grad = True
+        outputs.grad_fn = node
+
+    def _record_multi(self, name, inputs, outputs, params) -> None:
+        if not any(o._dtype.is_floating_point for o in outputs):
+            return
+        node, rule = _make_node(name, inputs, params)
+        node._n_outputs = len(outputs)
+        if rule.save_output:
+            aliases = tuple(detached_alias(o) for o in outputs)
+            node._output = aliases
+            node._out_version = tuple(a._version_counter.value for a in aliases)
+        else:
+            node._output = None
+        for i, o in enumerate(outputs):
+            if o._dtype.is_floating_point:
+                o._requires_grad = True
+                o.grad_fn = node
+                if i:
+                    meta_of(o).output_nr = i
+
+    def rebase(self, tensor, result) -> None:
+        """``tensor`` was overwritten in place by ``result``: it takes over result's history."""
+        if tensor._base is not None:
+            from ember.autograd.views import rebase_view
+            rebase_view(tensor, result)
+            return
+        set_history(tensor, result)
+
+
+def set_history(tensor, result) -> None:
+    """Make ``tensor`` the output of ``result``'s node."""
+    tensor.grad_fn = result.grad_fn
+    tensor._requires_grad = True
+    nr = 0 if result._autograd_meta is None else result._autograd_meta.output_nr
+    m = tensor._autograd_meta
+    if nr or (m is not None and m.output_nr):
+        meta_of(tensor).output_nr = nr
+
+
+__all__ = ["Recorder", "set_history", "OpNode"]

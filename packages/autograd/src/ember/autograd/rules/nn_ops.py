@@ -1,0 +1,138 @@
+"""Derivatives of the neural-network ops (``ember/ops/nn_ops.py``).
+
+The pooling and embedding kernels come in adjoint pairs (``im2col``/``col2im``,
+``max_pool_scatter``/``max_pool_gather``, ``avg_pool2d``/``avg_pool2d_backward``, ...), so each
+rule is the other kernel of its pair and double backward works without extra code.
+"""
+
+from __future__ import annotations
+
+from ember import _core
+from ember.autograd.rules import rule
+from ember.ops import nn_ops
+
+
+@rule("im2col", "Im2ColBackward0", save_inputs=False)
+def _im2col(grad, inputs, output, params):
+    kernel, stride, padding, dilation = params
+    return nn_ops.col2im(grad, tuple(inputs[0].shape[2:]), kernel, stride, padding, dilation)
+
+
+@rule("col2im", "Col2ImBackward0", save_inputs=False)
+def _col2im(grad, inputs, output, params):
+    _, kernel, stride, padding, dilation = params
+    return nn_ops.im2col(grad, kernel, stride, padding, dilation)
+
+
+@rule("conv2d", "ConvolutionBackward0", save_output=True)
+def _conv2d(grad, inputs, output, params, needs):
+    g = grad[0]
+    x, w = inputs[0], inputs[1]
+    stride, padding, dilation, groups = params
+    n, c_out, ho, wo = g.shape
+    kernel = tuple(w.shape[2:])
+    g2 = g.permute(1, 0, 2, 3).reshape(groups, c_out // groups, n * ho * wo)
+    gx = gw = gb = None
+    if needs[0]:
+        w2 = w.reshape(groups, c_out // groups, -1).transpose(1, 2)
+        gcols = w2.matmul(g2).reshape(-1, n, ho * wo)
+        gx = nn_ops.col2im(gcols, tuple(x.shape[2:]), kernel, stride, padding, dilation)
+    if needs[1]:
+        # with create_graph, rebuild the columns from x so that gw stays differentiable in x
+        cols = nn_ops.im2col(x, kernel, stride, padding, dilation) if _core.is_grad_enabled() else output[1]
+        gw = g2.matmul(cols.reshape(groups, -1, n * ho * wo).transpose(1, 2)).reshape(w.shape)
+    if len(inputs) == 3 and needs[2]:
+        gb = g.sum((0, 2, 3))
+    return gx, gw, gb
+
+
+@rule("max_pool2d", "MaxPool2DWithIndicesBackward0", save_inputs=False, save_output=True)
+def _max_pool2d(grad, inputs, output, params):
+    return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))
+
+
+@rule("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", save_inputs=False, save_output=True)
+def _adaptive_max_pool2d(grad, inputs, output, params):
+    return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))
+
+
+@rule("max_pool_scatter", "MaxPool2DWithIndicesBackwardBackward0")
+def _max_pool_scatter(grad, inputs, output, params):
+    return _core.call("max_pool_gather", (grad, inputs[1]), ()), None
+
+
+@rule("max_pool_gather", "MaxPoolGatherBackward0")
+def _max_pool_gather(grad, inputs, output, params):
+    return _core.call("max_pool_scatter", (grad, inputs[1]), (tuple(inputs[0].shape[-2:]),)), None
+
+
+@rule("avg_pool2d", "AvgPool2DBackward0", save_inputs=False)
+def _avg_pool2d(grad, inputs, output, params):
+    return _core.call("avg_pool2d_backward", (grad,), (tuple(inputs[0].shape[2:]),) + tuple(params))
+
+
+@rule("avg_pool2d_backward", "AvgPool2DBackwardBackward0", save_inputs=False)
+def _avg_pool2d_backward(grad, inputs, output, params):
+    return _core.call("avg_pool2d", (grad,), tuple(params[1:]))
+
+
+@rule("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", save_inputs=False)
+def _adaptive_avg_pool2d(grad, inputs, output, params):
+    return _core.call("adaptive_avg_pool2d_backward", (grad,), (tuple(inputs[0].shape[2:]),))
+
+
+@rule("adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0", save_inputs=False)
+def _adaptive_avg_pool2d_backward(grad, inputs, output, params):
+    return _core.call("adaptive_avg_pool2d", (grad,), (tuple(inputs[0].shape[2:]),))
+
+
+@rule("embedding", "EmbeddingBackward0")
+def _embedding(grad, inputs, output, params):
+    weight, indices = inputs
+    return _core.call("embedding_backward", (grad, indices), (weight.shape[0], params[0])), None
+
+
+@rule("embedding_backward", "EmbeddingBackwardBackward0")
+def _embedding_backward(grad, inputs, output, params):
+    indices = inputs[1]
+    rows = _core.call("embedding", (grad, indices), (-1,))
+    padding_idx = params[1]
+    if padding_idx >= 0:
+        rows = rows * (indices != padding_idx).unsqueeze(-1).to(rows.dtype)
+    return rows, None
+
+
+@rule("batch_norm", "NativeBatchNormBackward0", save_output=True)
+def _batch_norm(grad, inputs, output, params, needs):
+    """out = (x - mean) * invstd * w + b with batch statistics: the usual three-term formula."""
+    has_weight, has_bias, eps = params
+    x = inputs[0]
+    weight = inputs[1] if has_weight else None
+    g = grad[0]
+    mean, var = output[1], output[2]
+    c = x.shape[1]
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    count = x.numel() // c
+    if _core.is_grad_enabled():   # create_graph: statistics as functions of x
+        mean = x.mean(dims)
+        centered = x - mean.reshape(shape)
+        var = (centered * centered).mean(dims)
+    else:
+        centered = x - mean.reshape(shape)
+    invstd = (var + eps).rsqrt()
+    xhat = centered * invstd.reshape(shape)
+    sum_g = g.sum(dims)
+    sum_gx = (g * xhat).sum(dims)
+    grads = []
+    if needs[0]:
+        scale = invstd if weight is None else invstd * weight
+        gx = (g - (sum_g / count).reshape(shape) - xhat * (sum_gx / count).reshape(shape)) * scale.reshape(shape)
+        grads.append(gx)
+    else:
+        grads.append(None)
+    if has_weight:
+        grads.append(sum_gx if needs[1] else None)
+    if has_bias:
+        grads.append(sum_g if needs[-1] else None)
+    return tuple(grads)
