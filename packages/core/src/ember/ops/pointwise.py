@@ -2,168 +2,329 @@
 
 Each op is a kernel name plus a result-dtype kind (``SAME``, ``FLOAT``, ``BOOL``); the
 dispatcher in ``ember._core`` does promotion, broadcasting (by the kernel) and recording.
+Checks that depend only on dtypes (``floor`` of a bool, bitwise ops on floats) happen here,
+so that every backend refuses the same inputs.
+
+Kernels recorded for autograd (``binary``/``unary`` record params None):
+
+    kernel                                   inputs                params
+    add sub mul div                          (a, b)                None   a, b tensors or Python scalars
+    floor_divide trunc_divide remainder      (a, b)                None   trunc_divide: div(rounding_mode="trunc")
+      fmod pow maximum minimum atan2
+    eq ne lt le gt ge logical_and            (a, b)                None   bool results
+      logical_or logical_xor
+    bitwise_and bitwise_or bitwise_xor       (a, b)                None   integer/bool only
+      bitwise_left_shift bitwise_right_shift
+    neg abs sign exp exp2 log log2 log10     (x,)                  None   FLOAT ops lift integer x to float
+      log1p expm1 sqrt rsqrt square sin cos
+      tan asin acos atan sinh cosh tanh
+      sigmoid relu floor ceil round trunc
+      reciprocal erf
+    isnan isinf isfinite logical_not         (x,)                  None   bool results
+      bitwise_not
+    round_decimals                           (x,)                  (decimals,)
+    clamp                                    (x,)                  (min, max)  scalars or None; x already promoted
+    where                                    (condition, a, b)     ()     a, b tensors of the result dtype
+    nan_to_num                               (x,)                  (nan, posinf, neginf)
+    lerp                                     (start, end, weight)  ()     weight a tensor of start's dtype
+
+``clamp`` with tensor bounds is ``maximum``/``minimum``. In-place ops (``add_``, ``x += y``)
+record the out-of-place kernel, then ``rebase``.
 """
 
 from __future__ import annotations
 
-from ember import _core
-from ember._core import BOOL, FLOAT, SAME, binary, inplace_binary, unary
+import builtins
+import warnings
+
+import numpy as np
+
+from ember import _core, dtypes
+from ember._core import BOOL, FLOAT, SAME, TensorBase, binary, inplace_binary, unary
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
     "floor_divide", "remainder", "fmod", "pow", "maximum", "minimum", "atan2",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal",
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
-    "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10",
-    "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
-    "sinh", "cosh", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "trunc",
-    "reciprocal", "erf", "isnan", "isinf", "isfinite", "nan_to_num", "clamp", "clip",
-    "where", "lerp", "PointwiseMethods",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift", "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log",
+    "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin",
+    "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu",
+    "floor", "ceil", "round", "trunc", "fix", "reciprocal", "erf", "isnan", "isinf", "isfinite",
+    "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "where", "lerp", "PointwiseMethods",
 ]
 
+_type_name = _core._type_name
 
-def _out(result, out):
-    if out is None:
-        return result
-    out.copy_(result) if out.shape == result.shape else _core.assign(out, result)
+# C++ names PyTorch uses for dtypes in some messages ("expected dtype float for `end`")
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+              "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+# -- argument checks --------------------------------------------------------------------
+
+def _is_bool(x) -> bool:
+    return x.__class__ is builtins.bool or (isinstance(x, TensorBase) and x._dtype is dtypes.bool)
+
+
+def _is_float(x) -> bool:
+    return x.__class__ is builtins.float or (isinstance(x, TensorBase) and x._dtype.is_floating_point)
+
+
+def _device_type(*xs) -> str:
+    for x in xs:
+        if isinstance(x, TensorBase):
+            return x._device.type
+    return "cpu"
+
+
+def _not_implemented(kernel: str, dtype, *xs) -> NotImplementedError:
+    return NotImplementedError(f'"{kernel}_{_device_type(*xs)}" not implemented for \'{_type_name(dtype)}\'')
+
+
+def _refuse_bool(kernel: str, a, b) -> None:
+    """PyTorch has no bool kernel for ``kernel`` (``//``, ``%``, ``**`` of two bools)."""
+    if _is_bool(a) and _is_bool(b):
+        raise _not_implemented(kernel, dtypes.bool, a, b)
+
+
+def _refuse_float(kernel: str, a, b) -> None:
+    """Bitwise ops exist for integers and bools only."""
+    if _is_float(a) or _is_float(b):
+        raise _not_implemented(kernel, dtypes.result_type(a, b), a, b)
+
+
+def _check_tensor(name: str, x) -> None:
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _check_tensors(name: str, input, other) -> None:
+    """For ops whose PyTorch signature takes two tensors (``maximum``, ``atan2``)."""
+    _check_tensor(name, input)
+    if not isinstance(other, TensorBase):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _binary(name: str, a, b, kind: int):
+    out = binary(name, a, b, kind)
+    if out is NotImplemented:
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
     return out
 
 
-def _check_integral(name, *xs):
-    for x in xs:
-        if isinstance(x, _core.TensorBase) and x.dtype.is_floating_point:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_core._type_name(x.dtype)}'")
-        if isinstance(x, float):
-            raise TypeError(f"{name}(): argument 'other' must be an integer, not float")
+def _out(result, out):
+    """Write ``result`` into a user's ``out=`` tensor, resizing it as PyTorch does."""
+    if out is None:
+        return result
+    if not isinstance(out, TensorBase):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if result.requires_grad and _core.is_grad_enabled():
+        raise RuntimeError("functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if result._dtype._category > out._dtype._category:
+        raise RuntimeError(f"result type {_type_name(result._dtype)} can't be cast to the desired output "
+                           f"type {_type_name(out._dtype)}")
+    if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out.shape)}, which does not match the required output shape "
+                          f"{list(result.shape)}. This behavior is deprecated, and in a future release "
+                          f"outputs will not be resized unless they have zero elements.", UserWarning,
+                          stacklevel=3)
+        _core.check_inplace(out)
+        out._data = (result if result._dtype is out._dtype else result.to(out._dtype))._data.copy()
+        out._bump_version()
+        return out
+    return _core.assign(out, result)
 
 
-# -- binary ---------------------------------------------------------------------------
+def _write_inplace(self, result):
+    """``self.op_()``: copy the out-of-place ``result`` into ``self``, as PyTorch allows."""
+    if result._dtype._category > self._dtype._category:
+        raise RuntimeError(f"result type {_type_name(result._dtype)} can't be cast to the desired output "
+                           f"type {_type_name(self._dtype)}")
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                           f"{list(result.shape)}")
+    return _core.assign(self, result)
+
+
+# -- arithmetic -------------------------------------------------------------------------
+
+def _times_alpha(input, other, alpha):
+    """``alpha * other`` for ``add``/``sub``, with PyTorch's rules on alpha's type."""
+    if alpha.__class__ is builtins.int and alpha == 1:
+        return other
+    dt = dtypes.result_type(input, other)
+    if dt is dtypes.bool:
+        if isinstance(alpha, builtins.float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+        alpha = builtins.bool(alpha)
+    elif isinstance(alpha, builtins.bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif not dt.is_floating_point and isinstance(alpha, builtins.float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if not isinstance(other, TensorBase):
+        return other * alpha
+    scaled = binary("mul", other, alpha, SAME)
+    return scaled if scaled._dtype is dt else scaled.to(dt)
+
 
 def add(input, other, *, alpha=1, out=None):
-    """``input + alpha * other``, with broadcasting and type promotion."""
-    if alpha != 1:
-        other = binary("mul", other, alpha, SAME)
-    return _out(binary("add", input, other, SAME), out)
+    """``input + alpha * other``, with broadcasting and type promotion.
+
+    Args:
+        input (Tensor): the first operand.
+        other (Tensor or Number): the second operand.
+        alpha (Number): the multiplier for ``other``.
+
+    Example::
+
+        >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
+        tensor([21, 42])
+    """
+    return _out(_binary("add", input, _times_alpha(input, other, alpha), SAME), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
-    """``input - alpha * other``."""
-    if alpha != 1:
-        other = binary("mul", other, alpha, SAME)
-    return _out(_core.subtract(input, other), out)
+    """``input - alpha * other``; PyTorch refuses it for bool tensors."""
+    return _out(_core.subtract(input, _times_alpha(input, other, alpha)), out)
 
 
 def mul(input, other, *, out=None):
-    """``input * other``."""
-    return _out(binary("mul", input, other, SAME), out)
+    """``input * other``, with broadcasting and type promotion."""
+    return _out(_binary("mul", input, other, SAME), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
-    """``input / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient."""
+    """``input / other`` in floating point (integers divide to the default float dtype).
+
+    Args:
+        rounding_mode (str, optional): ``None`` for true division, ``"trunc"`` to round the
+            quotient toward zero, ``"floor"`` to round it down; these two keep integer dtypes.
+
+    Example::
+
+        >>> ember.div(ember.tensor([-7, 7]), 2, rounding_mode="trunc")
+        tensor([-3,  3])
+    """
     if rounding_mode is None:
-        return _out(binary("div", input, other, FLOAT), out)
+        return _out(_binary("div", input, other, FLOAT), out)
     if rounding_mode == "floor":
-        return _out(binary("floor_divide", input, other, SAME), out)
+        _refuse_bool("div_floor", input, other)
+        return _out(_binary("floor_divide", input, other, SAME), out)
     if rounding_mode == "trunc":
-        from ember.dtypes import result_type
-        dt = result_type(input, other)
-        q = unary("trunc", binary("div", input, other, FLOAT), SAME)
-        return _out(q if dt.is_floating_point else q.to(dt), out)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        _refuse_bool("div_trunc", input, other)
+        return _out(_binary("trunc_divide", input, other, SAME), out)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                       f"'{rounding_mode}'")
 
 
 def floor_divide(input, other, *, out=None):
-    """``input // other`` (rounds toward negative infinity, like Python)."""
-    return _out(binary("floor_divide", input, other, SAME), out)
+    """``input // other``: the quotient rounded toward negative infinity, as in Python."""
+    _refuse_bool("div_floor", input, other)
+    return _out(_binary("floor_divide", input, other, SAME), out)
 
 
 def remainder(input, other, *, out=None):
     """Python-style ``input % other``: the result has the sign of ``other``."""
-    return _out(binary("remainder", input, other, SAME), out)
+    _refuse_bool("remainder", input, other)
+    return _out(_binary("remainder", input, other, SAME), out)
 
 
 def fmod(input, other, *, out=None):
-    """C-style remainder: the result has the sign of ``input``."""
-    return _out(binary("fmod", input, other, SAME), out)
+    """C-style remainder of ``input / other``: the result has the sign of ``input``."""
+    _check_tensor("fmod", input)
+    _refuse_bool("fmod", input, other)
+    return _out(_binary("fmod", input, other, SAME), out)
+
+
+def _check_pow(input, exponent) -> None:
+    if _is_bool(input) and _is_bool(exponent):
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if isinstance(input, TensorBase) and exponent.__class__ is builtins.int and exponent < 0 \
+            and not input._dtype.is_floating_point:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001 - PyTorch's name
-    """``input ** exponent`` elementwise; either may be a Python scalar."""
-    if isinstance(input, _core.TensorBase) and isinstance(exponent, int) and not input.dtype.is_floating_point \
-            and exponent < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return _out(binary("pow", input, exponent, SAME), out)
+    """``input ** exponent`` elementwise; either (not both) may be a Python number.
+
+    An integer tensor to a negative power is 0, except for bases 1 and -1; a negative Python
+    integer exponent of an integer tensor is an error.
+
+    Example::
+
+        >>> ember.pow(ember.tensor([1, 2, 3]), 2)
+        tensor([1, 4, 9])
+    """
+    _check_pow(input, exponent)
+    return _out(_binary("pow", input, exponent, SAME), out)
 
 
 def maximum(input, other, *, out=None):
-    """The elementwise maximum of two tensors (NaN propagates)."""
-    return _out(binary("maximum", input, other, SAME), out)
+    """The elementwise maximum of ``input`` and ``other`` (NaN propagates)."""
+    _check_tensors("maximum", input, other)
+    return _out(_binary("maximum", input, other, SAME), out)
 
 
 def minimum(input, other, *, out=None):
-    """The elementwise minimum of two tensors (NaN propagates)."""
-    return _out(binary("minimum", input, other, SAME), out)
+    """The elementwise minimum of ``input`` and ``other`` (NaN propagates)."""
+    _check_tensors("minimum", input, other)
+    return _out(_binary("minimum", input, other, SAME), out)
 
 
 def atan2(input, other, *, out=None):
-    """The angle of the point (other, input), in radians."""
-    return _out(binary("atan2", input, other, FLOAT), out)
-
-
-def eq(input, other, *, out=None):
-    return _out(binary("eq", input, other, BOOL), out)
-
-
-def ne(input, other, *, out=None):
-    return _out(binary("ne", input, other, BOOL), out)
-
-
-def lt(input, other, *, out=None):
-    return _out(binary("lt", input, other, BOOL), out)
-
-
-def le(input, other, *, out=None):
-    return _out(binary("le", input, other, BOOL), out)
-
-
-def gt(input, other, *, out=None):
-    return _out(binary("gt", input, other, BOOL), out)
-
-
-def ge(input, other, *, out=None):
-    return _out(binary("ge", input, other, BOOL), out)
-
-
-def logical_and(input, other, *, out=None):
-    return _out(binary("logical_and", input, other, BOOL), out)
-
-
-def logical_or(input, other, *, out=None):
-    return _out(binary("logical_or", input, other, BOOL), out)
-
-
-def logical_xor(input, other, *, out=None):
-    return _out(binary("logical_xor", input, other, BOOL), out)
-
-
-def bitwise_and(input, other, *, out=None):
-    _check_integral("bitwise_and", input, other)
-    return _out(binary("bitwise_and", input, other, SAME), out)
-
-
-def bitwise_or(input, other, *, out=None):
-    _check_integral("bitwise_or", input, other)
-    return _out(binary("bitwise_or", input, other, SAME), out)
-
-
-def bitwise_xor(input, other, *, out=None):
-    _check_integral("bitwise_xor", input, other)
-    return _out(binary("bitwise_xor", input, other, SAME), out)
+    """The angle of the point ``(other, input)`` in radians, in ``[-pi, pi]``."""
+    _check_tensors("atan2", input, other)
+    return _out(_binary("atan2", input, other, FLOAT), out)
 
 
 subtract, multiply, divide, true_divide = sub, mul, div, div
+
+
+# -- comparisons and logic ------------------------------------------------------------
+
+def _comparison(name: str, doc: str):
+    def op(input, other, *, out=None):
+        return _out(_binary(name, input, other, BOOL), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+eq = _comparison("eq", "``input == other`` elementwise, as a bool tensor.")
+ne = _comparison("ne", "``input != other`` elementwise, as a bool tensor.")
+lt = _comparison("lt", "``input < other`` elementwise, as a bool tensor.")
+le = _comparison("le", "``input <= other`` elementwise, as a bool tensor.")
+gt = _comparison("gt", "``input > other`` elementwise, as a bool tensor.")
+ge = _comparison("ge", "``input >= other`` elementwise, as a bool tensor.")
+logical_and = _comparison("logical_and", "True where both elements are nonzero.")
+logical_or = _comparison("logical_or", "True where either element is nonzero.")
+logical_xor = _comparison("logical_xor", "True where exactly one of the elements is nonzero.")
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def _bitwise(name: str, kernel: str, refuse_bool: bool, doc: str):
+    def op(input, other, *, out=None):
+        _refuse_float(kernel, input, other)
+        if refuse_bool:
+            _refuse_bool(kernel, input, other)
+        return _out(_binary(name, input, other, SAME), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", "bitwise_and", False, "Bitwise AND of integer or bool tensors.")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or", False, "Bitwise OR of integer or bool tensors.")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor", False, "Bitwise XOR of integer or bool tensors.")
+bitwise_left_shift = _bitwise("bitwise_left_shift", "lshift", True, "``input << other`` for integer tensors.")
+bitwise_right_shift = _bitwise("bitwise_right_shift", "rshift", True,
+                               "``input >> other`` for integer tensors (arithmetic shift).")
 
 
 # -- unary ----------------------------------------------------------------------------
@@ -176,9 +337,7 @@ def _unary(name: str, kind: int, doc: str):
     return op
 
 
-neg = _unary("neg", SAME, "``-input``.")
-abs = _unary("abs", SAME, "The absolute value of each element.")  # noqa: A001
-sign = _unary("sign", SAME, "-1, 0 or 1 by the sign of each element.")
+neg = _unary("neg", SAME, "``-input``; refused for bool tensors (use ``logical_not``).")
 exp = _unary("exp", FLOAT, "e to the power of each element.")
 exp2 = _unary("exp2", FLOAT, "2 to the power of each element.")
 log = _unary("log", FLOAT, "The natural logarithm of each element.")
@@ -186,9 +345,8 @@ log2 = _unary("log2", FLOAT, "The base-2 logarithm of each element.")
 log10 = _unary("log10", FLOAT, "The base-10 logarithm of each element.")
 log1p = _unary("log1p", FLOAT, "``log(1 + input)``, accurate for small inputs.")
 expm1 = _unary("expm1", FLOAT, "``exp(input) - 1``, accurate for small inputs.")
-sqrt = _unary("sqrt", FLOAT, "The square root of each element.")
+sqrt = _unary("sqrt", FLOAT, "The square root of each element (NaN for negative ones).")
 rsqrt = _unary("rsqrt", FLOAT, "``1 / sqrt(input)``.")
-square = _unary("square", SAME, "``input * input``.")
 sin = _unary("sin", FLOAT, "The sine of each element (radians).")
 cos = _unary("cos", FLOAT, "The cosine of each element (radians).")
 tan = _unary("tan", FLOAT, "The tangent of each element (radians).")
@@ -199,76 +357,222 @@ sinh = _unary("sinh", FLOAT, "The hyperbolic sine of each element.")
 cosh = _unary("cosh", FLOAT, "The hyperbolic cosine of each element.")
 tanh = _unary("tanh", FLOAT, "The hyperbolic tangent of each element.")
 sigmoid = _unary("sigmoid", FLOAT, "``1 / (1 + exp(-input))``, computed without overflow.")
-relu = _unary("relu", SAME, "``max(input, 0)`` elementwise.")
-floor = _unary("floor", SAME, "The largest integer not greater than each element.")
-ceil = _unary("ceil", SAME, "The smallest integer not less than each element.")
-trunc = _unary("trunc", SAME, "Each element rounded toward zero.")
-reciprocal = _unary("reciprocal", FLOAT, "``1 / input``.")
-erf = _unary("erf", FLOAT, "The error function of each element.")
+reciprocal = _unary("reciprocal", FLOAT, "``1 / input`` (integers are lifted to float).")
+erf = _unary("erf", FLOAT, "The error function ``2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt``.")
 isnan = _unary("isnan", BOOL, "True where an element is NaN.")
 isinf = _unary("isinf", BOOL, "True where an element is +inf or -inf.")
 isfinite = _unary("isfinite", BOOL, "True where an element is neither NaN nor infinite.")
 logical_not = _unary("logical_not", BOOL, "True where an element is zero.")
-bitwise_not = _unary("bitwise_not", SAME, "Bitwise NOT (logical NOT for bool).")
-negative, absolute = neg, abs
+negative = neg
+arcsin, arccos, arctan = asin, acos, atan
 
 
-def round(input, *, decimals: int = 0, out=None):  # noqa: A001
-    """Round to the nearest integer (half to even), or to ``decimals`` decimal places."""
+def abs(input, *, out=None):  # noqa: A001 - PyTorch's name
+    """The absolute value of each element (not defined for bool)."""
+    _check_tensor("abs", input)
+    if input._dtype is dtypes.bool:
+        raise _not_implemented("abs", dtypes.bool, input)
+    return _out(unary("abs", input, SAME), out)
+
+
+absolute = abs
+
+
+def sign(input, *, out=None):
+    """-1, 0 or 1 by the sign of each element (0 for NaN); bool tensors are their own sign."""
+    _check_tensor("sign", input)
+    if input._dtype is dtypes.bool:
+        return _out(input.clone(), out)
+    return _out(unary("sign", input, SAME), out)
+
+
+def square(input, *, out=None):
+    """``input * input``; bool tensors square to int64, as ``input ** 2`` does."""
+    _check_tensor("square", input)
+    if input._dtype is dtypes.bool:
+        return pow(input, 2, out=out)
+    return _out(unary("square", input, SAME), out)
+
+
+def relu(input):
+    """``max(input, 0)`` elementwise."""
+    _check_tensor("relu", input)
+    if input._dtype is dtypes.bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return unary("relu", input, SAME)
+
+
+def bitwise_not(input, *, out=None):
+    """Bitwise NOT of an integer tensor; logical NOT of a bool tensor."""
+    _check_tensor("bitwise_not", input)
+    if input._dtype.is_floating_point:
+        raise _not_implemented("bitwise_not", input._dtype, input)
+    return _out(unary("bitwise_not", input, SAME), out)
+
+
+def _rounding(name: str, doc: str):
+    def op(input, *, out=None):
+        _check_tensor(name, input)
+        if not input._dtype.is_floating_point:
+            if input._dtype is dtypes.bool:
+                raise _not_implemented(f"{name}_vml", dtypes.bool, input)
+            return _out(input.clone(), out)  # integers are already whole
+        return _out(unary(name, input, SAME), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+floor = _rounding("floor", "The largest integer not greater than each element.")
+ceil = _rounding("ceil", "The smallest integer not less than each element.")
+trunc = _rounding("trunc", "Each element rounded toward zero.")
+fix = trunc
+_round_half_even = _rounding("round", "")
+
+
+def round(input, *, decimals: int = 0, out=None):  # noqa: A001 - PyTorch's name
+    """Round to the nearest integer, halves to even; or to ``decimals`` decimal places.
+
+    Example::
+
+        >>> ember.round(ember.tensor([0.5, 1.5, 1.2345]), decimals=0)
+        tensor([0., 2., 1.])
+    """
     if decimals == 0:
-        return _out(unary("round", input, SAME), out)
+        return _round_half_even(input, out=out)
+    _check_tensor("round", input)
+    if not input._dtype.is_floating_point:
+        raise _not_implemented("round", input._dtype, input)
     return _out(_core.call("round_decimals", (input,), (decimals,)), out)
 
 
-def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
-    """Limit each element to ``[min, max]``; either bound may be a tensor or omitted."""
+# -- clamp, where, nan_to_num, lerp ---------------------------------------------------
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's names
+    """Limit each element to ``[min, max]``; either bound may be a tensor or omitted.
+
+    The result dtype follows type promotion of ``input`` with the bounds. Where ``min`` is
+    greater than ``max``, the result is ``max``; NaN in ``input`` stays NaN.
+
+    Example::
+
+        >>> ember.clamp(ember.tensor([-2.0, 0.5, 3.0]), min=-1, max=1)
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    _check_tensor("clamp", input)
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"
-                           .replace("torch", "ember"))
-    result = input
-    if min is not None:
-        result = binary("maximum", result, min, SAME)
-    if max is not None:
-        result = binary("minimum", result, max, SAME)
-    return _out(result, out)
+        raise RuntimeError("ember.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    dt = dtypes.result_type(input, *bounds)
+    x = input if input._dtype is dt else input.to(dt)
+    if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+        if min is not None:
+            x = binary("maximum", x, min, SAME)
+        if max is not None:
+            x = binary("minimum", x, max, SAME)
+        return _out(x if x._dtype is dt else x.to(dt), out)
+    return _out(_core.call("clamp", (x,), (min, max)), out)
 
 
 clip = clamp
 
 
+def clamp_min(input, min):  # noqa: A002
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max)
+
+
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def _operand(value, dtype, device):
+    """A tensor of ``dtype`` for a tensor or a Python number; out-of-range ints are an error."""
+    if isinstance(value, TensorBase):
+        return value if value._dtype is dtype else value.to(dtype)
+    if dtype._category == 1 and isinstance(value, builtins.int):
+        info = np.iinfo(dtype.numpy)
+        if not info.min <= value <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
+    from ember.ops.creation import tensor
+    return tensor(value, dtype=dtype, device=device)
+
+
 def where(condition, input=None, other=None, *, out=None):
-    """``input`` where ``condition`` is true, else ``other``; with one argument, ``nonzero``."""
+    """``input`` where ``condition`` is true, else ``other``, broadcast together.
+
+    ``input`` and ``other`` may be tensors or Python numbers; the result dtype follows type
+    promotion. ``where(condition)`` is ``nonzero(condition, as_tuple=True)``.
+
+    Example::
+
+        >>> ember.where(ember.tensor([True, False]), ember.tensor([1, 2]), 0)
+        tensor([1, 0])
+    """
+    if not isinstance(condition, TensorBase):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
     if input is None and other is None:
         from ember.ops.indexing import nonzero
         return nonzero(condition, as_tuple=True)
-    from ember.dtypes import result_type
-    dt = result_type(input, other)
-    cond = condition if isinstance(condition, _core.TensorBase) else _as_tensor(condition)
-    a = _as_tensor(input, dt, cond.device)
-    b = _as_tensor(other, dt, cond.device)
-    if cond.dtype.name != "bool":
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_core._type_name(cond.dtype)}")
-    return _out(_core.call("where", (cond, a, b)), out)
-
-
-def _as_tensor(x, dtype=None, device=None):
-    from ember.ops.creation import tensor
-    if isinstance(x, _core.TensorBase):
-        return x if dtype is None or x.dtype is dtype else x.to(dtype)
-    return tensor(x, dtype=dtype, device=device)
+    if input is None or other is None:
+        raise TypeError("where() takes 1 or 3 arguments: where(condition) or where(condition, input, other)")
+    if condition._dtype is dtypes.uint8:
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be "
+                      "removed in a future version. Use a boolean condition instead.", UserWarning, stacklevel=2)
+        condition = condition.to(dtypes.bool)
+    elif condition._dtype is not dtypes.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_type_name(condition._dtype)}")
+    dt = dtypes.result_type(input, other)
+    a = _operand(input, dt, condition.device)
+    b = _operand(other, dt, condition.device)
+    return _out(_core.call("where", (condition, a, b)), out)
 
 
 def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None, *, out=None):
-    """Replace NaN, +inf and -inf by ``nan``, ``posinf`` and ``neginf`` (default: the dtype's
-    largest and smallest finite values)."""
+    """Replace NaN, +inf and -inf by ``nan``, ``posinf`` and ``neginf``.
+
+    ``posinf`` and ``neginf`` default to the largest and lowest finite values of the dtype.
+    Integer and bool tensors are returned as copies.
+    """
+    _check_tensor("nan_to_num", input)
     return _out(_core.call("nan_to_num", (input,), (nan, posinf, neginf)), out)
 
 
 def lerp(input, end, weight, *, out=None):
-    """``input + weight * (end - input)``."""
-    return _out(add(input, mul(weight, sub(end, input))), out)
+    """Linear interpolation ``input + weight * (end - input)``.
 
+    ``input`` and ``end`` must be floating point tensors of the same dtype; ``weight`` is a
+    number or a tensor of that dtype. All three broadcast together.
+    """
+    _check_tensor("lerp", input)
+    if not isinstance(end, TensorBase):
+        raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
+    dt = input._dtype
+    if end._dtype is not dt:
+        raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `end` but got dtype "
+                           f"{_CPP_NAMES[end._dtype.name]}")
+    if isinstance(weight, TensorBase):
+        if weight.ndim and weight._dtype is not dt:
+            raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `weight` but got dtype "
+                               f"{_CPP_NAMES[weight._dtype.name]}")
+        if not dt.is_floating_point:
+            raise _not_implemented("lerp_kernel_tensor", dt, input)
+        w = weight if weight._dtype is dt else weight.to(dt)
+    else:
+        if not dt.is_floating_point:
+            raise _not_implemented("lerp_kernel_scalar", dt, input)
+        from ember.ops.creation import tensor
+        w = tensor(weight, dtype=dt, device=input.device)
+    return _out(_core.call("lerp", (input, end, w)), out)
+
+
+# -- methods --------------------------------------------------------------------------
 
 class PointwiseMethods:
     """The elementwise ops as ``Tensor`` methods, in-place variants and operators."""
@@ -279,17 +583,15 @@ class PointwiseMethods:
         return add(self, other, alpha=alpha)
 
     def add_(self, other, *, alpha=1):
-        if alpha != 1:
-            other = binary("mul", other, alpha, SAME)
-        return inplace_binary("add", self, other, SAME)
+        return inplace_binary("add", self, _times_alpha(self, other, alpha), SAME)
 
     def sub(self, other, *, alpha=1):
         return sub(self, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
-        if alpha != 1:
-            other = binary("mul", other, alpha, SAME)
-        return inplace_binary("sub", self, other, SAME)
+        if self._dtype is dtypes.bool or (isinstance(other, TensorBase) and other._dtype is dtypes.bool):
+            _core.subtract(self, other)  # raises PyTorch's message for bool subtraction
+        return inplace_binary("sub", self, _times_alpha(self, other, alpha), SAME)
 
     def mul(self, other):
         return binary("mul", self, other, SAME)
@@ -303,45 +605,56 @@ class PointwiseMethods:
     def div_(self, other, *, rounding_mode=None):
         if rounding_mode is None:
             return inplace_binary("div", self, other, FLOAT)
-        return _core.assign(self, div(self, other, rounding_mode=rounding_mode))
+        if rounding_mode == "floor":
+            _refuse_bool("div_floor", self, other)
+            return inplace_binary("floor_divide", self, other, SAME)
+        if rounding_mode == "trunc":
+            _refuse_bool("div_trunc", self, other)
+            return inplace_binary("trunc_divide", self, other, SAME)
+        return div(self, other, rounding_mode=rounding_mode)  # raises for a bad mode
 
     subtract, multiply, divide, true_divide = sub, mul, div, div
+    subtract_, multiply_, divide_, true_divide_ = sub_, mul_, div_, div_
 
     def __floordiv__(self, other):
-        return binary("floor_divide", self, other, SAME)
+        return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return binary("floor_divide", other, self, SAME)
+        return floor_divide(other, self)
+
+    def __ifloordiv__(self, other):
+        _refuse_bool("div_floor", self, other)
+        return inplace_binary("floor_divide", self, other, SAME)
 
     def __mod__(self, other):
-        return binary("remainder", self, other, SAME)
+        return remainder(self, other)
 
     def __rmod__(self, other):
-        return binary("remainder", other, self, SAME)
+        return remainder(other, self)
+
+    def __imod__(self, other):
+        _refuse_bool("remainder", self, other)
+        return inplace_binary("remainder", self, other, SAME)
 
     def __pow__(self, other):
         return pow(self, other)
 
     def __rpow__(self, other):
+        _check_pow(other, self)
         return binary("pow", other, self, SAME)
 
     def __ipow__(self, other):
-        return inplace_binary("pow", self, other, SAME)
-
-    def __ifloordiv__(self, other):
-        return inplace_binary("floor_divide", self, other, SAME)
-
-    def __imod__(self, other):
-        return inplace_binary("remainder", self, other, SAME)
+        return self.pow_(other)
 
     def __abs__(self):
-        return unary("abs", self, SAME)
+        return abs(self)
 
     def __pos__(self):
         return self
 
     def __invert__(self):
-        _check_integral("bitwise_not", self)
+        if self._dtype.is_floating_point:
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return unary("bitwise_not", self, SAME)
 
     def __and__(self, other):
@@ -362,29 +675,43 @@ class PointwiseMethods:
     def __rxor__(self, other):
         return bitwise_xor(other, self)
 
-    def __iand__(self, other):
-        return inplace_binary("bitwise_and", self, other, SAME)
+    def __lshift__(self, other):
+        return bitwise_left_shift(self, other)
 
-    def __ior__(self, other):
-        return inplace_binary("bitwise_or", self, other, SAME)
+    def __rlshift__(self, other):
+        return bitwise_left_shift(other, self)
 
-    def __ixor__(self, other):
-        return inplace_binary("bitwise_xor", self, other, SAME)
+    def __rshift__(self, other):
+        return bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return bitwise_right_shift(other, self)
 
     def pow(self, exponent):
         return pow(self, exponent)
 
     def pow_(self, exponent):
+        _check_pow(self, exponent)
         return inplace_binary("pow", self, exponent, SAME)
 
     def remainder(self, other):
         return remainder(self, other)
 
+    def remainder_(self, other):
+        return self.__imod__(other)
+
     def fmod(self, other):
         return fmod(self, other)
 
+    def fmod_(self, other):
+        _refuse_bool("fmod", self, other)
+        return inplace_binary("fmod", self, other, SAME)
+
     def floor_divide(self, other):
         return floor_divide(self, other)
+
+    def floor_divide_(self, other):
+        return self.__ifloordiv__(other)
 
     def maximum(self, other):
         return maximum(self, other)
@@ -395,53 +722,32 @@ class PointwiseMethods:
     def atan2(self, other):
         return atan2(self, other)
 
-    def eq(self, other):
-        return eq(self, other)
-
-    def ne(self, other):
-        return ne(self, other)
-
-    def lt(self, other):
-        return lt(self, other)
-
-    def le(self, other):
-        return le(self, other)
-
-    def gt(self, other):
-        return gt(self, other)
-
-    def ge(self, other):
-        return ge(self, other)
-
-    def logical_and(self, other):
-        return logical_and(self, other)
-
-    def logical_or(self, other):
-        return logical_or(self, other)
-
-    def logical_xor(self, other):
-        return logical_xor(self, other)
-
-    def logical_not(self):
-        return logical_not(self)
-
-    def bitwise_and(self, other):
-        return bitwise_and(self, other)
-
-    def bitwise_or(self, other):
-        return bitwise_or(self, other)
-
-    def bitwise_xor(self, other):
-        return bitwise_xor(self, other)
+    def atan2_(self, other):
+        return _write_inplace(self, atan2(self, other))
 
     def bitwise_not(self):
-        return self.__invert__()
+        return bitwise_not(self)
+
+    def bitwise_not_(self):
+        return _write_inplace(self, bitwise_not(self))
 
     def clamp(self, min=None, max=None):  # noqa: A002
         return clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
-        return _core.assign(self, clamp(self, min, max))
+        return _write_inplace(self, clamp(self, min, max))
+
+    def clamp_min(self, min):  # noqa: A002
+        return clamp(self, min=min)
+
+    def clamp_min_(self, min):  # noqa: A002
+        return _write_inplace(self, clamp(self, min=min))
+
+    def clamp_max(self, max):  # noqa: A002
+        return clamp(self, max=max)
+
+    def clamp_max_(self, max):  # noqa: A002
+        return _write_inplace(self, clamp(self, max=max))
 
     clip, clip_ = clamp, clamp_
 
@@ -451,11 +757,50 @@ class PointwiseMethods:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return nan_to_num(self, nan, posinf, neginf)
 
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _write_inplace(self, nan_to_num(self, nan, posinf, neginf))
+
     def lerp(self, end, weight):
         return lerp(self, end, weight)
 
+    def lerp_(self, end, weight):
+        return _write_inplace(self, lerp(self, end, weight))
+
     def round(self, *, decimals=0):
         return round(self, decimals=decimals)
+
+    def round_(self, *, decimals=0):
+        return _write_inplace(self, round(self, decimals=decimals))
+
+    def relu(self):
+        return relu(self)
+
+    def relu_(self):
+        return _write_inplace(self, relu(self))
+
+
+def _binary_methods(names):
+    """Attach ``x.name(other)`` and ``x.name_(other)`` (written into ``x``) for ``names``."""
+    for name in names:
+        fn = globals()[name]
+
+        def method(self, other, _fn=fn):
+            return _fn(self, other)
+
+        def method_(self, other, _fn=fn):
+            return _write_inplace(self, _fn(self, other))
+
+        method.__name__, method_.__name__ = name, name + "_"
+        method.__doc__ = fn.__doc__
+        setattr(PointwiseMethods, name, method)
+        setattr(PointwiseMethods, name + "_", method_)
+
+
+_binary_methods([
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_left_shift", "bitwise_right_shift",
+])
 
 
 def _unary_methods(names):
@@ -467,7 +812,7 @@ def _unary_methods(names):
             return _fn(self)
 
         def method_(self, _fn=fn):
-            return _core.assign(self, _fn(self))
+            return _write_inplace(self, _fn(self))
 
         method.__name__, method_.__name__ = name, name + "_"
         method.__doc__ = fn.__doc__
@@ -477,8 +822,9 @@ def _unary_methods(names):
 
 _unary_methods([
     "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10", "log1p",
-    "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
-    "cosh", "tanh", "sigmoid", "relu", "floor", "ceil", "trunc", "reciprocal", "erf",
+    "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
+    "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "trunc", "fix",
+    "reciprocal", "erf", "logical_not",
 ])
 for _name in ("isnan", "isinf", "isfinite"):
     setattr(PointwiseMethods, _name, globals()[_name])

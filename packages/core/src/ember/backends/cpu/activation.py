@@ -1,3 +1,33 @@
-"""CPU kernels: activation."""
+"""CPU kernels for ``softmax`` and ``log_softmax`` along one dim (float16 works in float32)."""
 
-KERNELS = {}
+import numpy as np
+
+
+def _shifted(x, dim):
+    """``x - max(x, dim)`` in the working dtype (a new array)."""
+    work = x.astype(np.float32) if x.dtype == np.float16 else x
+    return np.subtract(work, np.maximum.reduce(work, axis=dim, keepdims=True))
+
+
+def softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    if x.ndim == 0:
+        return softmax(x.reshape(1), 0).reshape(())
+    e = _shifted(x, dim)
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=dim, keepdims=True)
+    return e.astype(x.dtype, copy=False)
+
+
+def log_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    if x.ndim == 0:
+        return log_softmax(x.reshape(1), 0).reshape(())
+    y = _shifted(x, dim)
+    y -= np.log(np.add.reduce(np.exp(y), axis=dim, keepdims=True))
+    return y.astype(x.dtype, copy=False)
+
+
+KERNELS = {"softmax": softmax, "log_softmax": log_softmax}

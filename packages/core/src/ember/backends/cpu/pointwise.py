@@ -1,41 +1,109 @@
-"""CPU kernels for elementwise ops: NumPy ufuncs, plus in-place variants (``name_``)."""
+"""CPU kernels for elementwise ops: NumPy ufuncs, plus in-place variants (``name_``).
+
+The dispatcher has already promoted the operands, so a kernel sees arrays of the result's
+dtype (or Python scalars). The hot ops (``add``, ``mul``, ...) are bare ufuncs; a kernel is
+a Python function only where NumPy's semantics differ from PyTorch's.
+"""
+
+import warnings
 
 import numpy as np
 
+from ember.backends.cpu._special import erf
+
+# NumPy reports inf/NaN results (log(0), 0/0, sqrt(-1)) as RuntimeWarnings; PyTorch never
+# does, so silence them when they come from ember's own code.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\..*)?$")
+
+_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+             "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _array_of(x, y):
+    return x if isinstance(x, np.ndarray) else y
+
+
+def _checked_division(ufunc):
+    """Integer division by zero is an error in PyTorch (NumPy returns 0 with a warning)."""
+    def kernel(x, y):
+        if _array_of(x, y).dtype.kind in "iu" and not np.all(y):
+            raise RuntimeError("ZeroDivisionError")
+        return ufunc(x, y)
+    kernel.__name__ = ufunc.__name__
+    return kernel
+
+
+def _trunc_divide(x, y):
+    if _array_of(x, y).dtype.kind == "f":
+        return np.trunc(np.true_divide(x, y))
+    q = np.floor_divide(x, y)
+    # floor and trunc differ where the division is inexact and the signs differ
+    inexact = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
+    return np.add(q, inexact, out=q, casting="unsafe") if isinstance(q, np.ndarray) else q + inexact
+
+
+def _pow(x, y):
+    try:
+        return np.power(x, y)
+    except ValueError:  # an integer to a negative integer power: 0, except for bases 1 and -1
+        dt = np.result_type(x, y)
+        x, y = np.asarray(x, dt), np.asarray(y, dt)
+        negative = y < 0
+        out = np.power(x, np.where(negative, 0, y).astype(dt))
+        odd = np.remainder(y, 2) != 0
+        special = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(dt)
+        return np.where(negative, special, out)
+
+
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "floor_divide": np.floor_divide, "remainder": np.remainder, "fmod": np.fmod,
-    "pow": np.power, "maximum": np.maximum, "minimum": np.minimum, "atan2": np.arctan2,
+    "floor_divide": _checked_division(np.floor_divide),
+    "trunc_divide": _checked_division(_trunc_divide),
+    "remainder": _checked_division(np.remainder), "fmod": _checked_division(np.fmod),
+    "pow": _pow, "maximum": np.maximum, "minimum": np.minimum, "atan2": np.arctan2,
     "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
     "gt": np.greater, "ge": np.greater_equal,
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-}
-
-UNARY = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
-    "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "tan": np.tan, "tanh": np.tanh, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
-    "round": np.round, "reciprocal": np.reciprocal, "isnan": np.isnan, "isinf": np.isinf,
-    "isfinite": np.isfinite, "logical_not": np.logical_not, "bitwise_not": np.invert,
-    "exp2": np.exp2, "log2": np.log2, "log10": np.log10, "square": np.square,
-    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "bitwise_left_shift": np.left_shift, "bitwise_right_shift": np.right_shift,
 }
 
 
-def _inplace(ufunc):
-    return lambda x, y: ufunc(x, y, out=x)
+def _wrapped_scalar(x, y):
+    """A Python int out of ``x``'s range, wrapped to ``x``'s dtype as a C cast (and PyTorch) does."""
+    return np.asarray(y).astype(x.dtype) if isinstance(y, int) else y
 
 
-KERNELS = {}
-KERNELS.update(BINARY)
-KERNELS.update({name + "_": _inplace(fn) for name, fn in BINARY.items()})
-KERNELS.update(UNARY)
+def _inplace(fn):
+    if isinstance(fn, np.ufunc):
+        def kernel(x, y):
+            try:
+                fn(x, y, out=x, casting="unsafe")  # the dispatcher has checked the categories
+            except OverflowError:
+                fn(x, _wrapped_scalar(x, y), out=x, casting="unsafe")
+    else:
+        def kernel(x, y):
+            np.copyto(x, fn(x, y), casting="unsafe")
+    return kernel
+
+
+def _neg(x):
+    if x.dtype == np.bool_:
+        raise RuntimeError(_NEGATION)
+    return np.negative(x)
 
 
 def _sigmoid(x):
     # tanh form: no overflow for large |x|, one pass fewer than the piecewise form
     return np.multiply(np.tanh(np.multiply(x, 0.5, dtype=x.dtype)) + 1, 0.5, dtype=x.dtype)
+
+
+def _sign(x):
+    # PyTorch's sign(NaN) is 0, NumPy's is NaN
+    out = np.sign(x)
+    if x.dtype.kind == "f":
+        out[np.isnan(out)] = 0
+    return out
 
 
 def _nan_to_num(x, nan, posinf, neginf):
@@ -44,11 +112,51 @@ def _nan_to_num(x, nan, posinf, neginf):
     return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
-KERNELS.update({
+def _bound(x, value):
+    """A clamp bound in ``x``'s dtype; out-of-range ints wrap, as in PyTorch."""
+    return value if value is None or x.dtype.kind == "f" else np.asarray(value).astype(x.dtype)
+
+
+def _clamp(x, lo, hi):
+    # maximum then minimum: NaN propagates and min > max gives max, as in PyTorch
+    lo, hi = _bound(x, lo), _bound(x, hi)
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if hi is not None:
+        x = np.minimum(x, hi)
+    return x
+
+
+def _lerp(start, end, weight):
+    # PyTorch's two-sided form: exact at weight 0 and 1
+    diff = np.subtract(end, start)
+    low = np.add(start, np.multiply(weight, diff))
+    high = np.subtract(end, np.multiply(diff, np.subtract(1, weight, dtype=start.dtype)))
+    return np.where(np.abs(weight) < 0.5, low, high).astype(start.dtype, copy=False)
+
+
+UNARY = {
+    "neg": _neg, "abs": np.abs, "sign": _sign, "exp": np.exp, "log": np.log,
+    "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "tanh": np.tanh, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "round": np.round, "reciprocal": np.reciprocal, "isnan": np.isnan, "isinf": np.isinf,
+    "isfinite": np.isfinite, "logical_not": np.logical_not, "bitwise_not": np.invert,
+    "exp2": np.exp2, "log2": np.log2, "log10": np.log10, "square": np.square,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "rsqrt": lambda x: np.reciprocal(np.sqrt(x)),
     "sigmoid": _sigmoid,
     "relu": lambda x: np.maximum(x, x.dtype.type(0)),
+    "erf": erf,
+}
+
+KERNELS = {}
+KERNELS.update(BINARY)
+KERNELS.update({name + "_": _inplace(fn) for name, fn in BINARY.items()})
+KERNELS.update(UNARY)
+KERNELS.update({
     "where": np.where,
     "nan_to_num": _nan_to_num,
     "round_decimals": lambda x, decimals: np.round(x, decimals),
+    "clamp": _clamp,
+    "lerp": _lerp,
 })

@@ -1,7 +1,156 @@
-"""CPU kernels for reductions. ``dim`` is a tuple of non-negative axes or None (all)."""
+"""CPU kernels for reductions. ``dim`` is a tuple of non-negative axes or None (all).
+
+float16 inputs accumulate in float32 and round once at the end, as PyTorch's CPU kernels do.
+Empty inputs and 0-d inputs are valid here; the op layer has refused the reductions that
+have no identity (``max`` of nothing).
+"""
+
+import math
 
 import numpy as np
 
+_HALF = np.dtype(np.float16)
+
+
+def _work(x):
+    """``x`` in the dtype to accumulate in."""
+    return x.astype(np.float32) if x.dtype == _HALF else x
+
+
+def _count(shape, dim) -> int:
+    return math.prod(shape) if dim is None else math.prod(shape[d] for d in dim)
+
+
+def _reduced_shape(shape, dim, keepdim):
+    dims = range(len(shape)) if dim is None else dim
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+def _squeeze(out, dim, keepdim):
+    return out if keepdim else out.reshape(_reduced_shape(out.shape, dim, False))
+
+
+def _sum(x, dim, keepdim, dt):
+    if dt is None and x.dtype == _HALF:
+        return np.sum(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
+    return np.sum(x, axis=dim, keepdims=keepdim, dtype=dt)
+
+
+def _mean(x, dim, keepdim, dt):
+    if dt is not None:
+        x = x.astype(dt, copy=False)
+    total = np.sum(_work(x), axis=dim, keepdims=keepdim)
+    return np.true_divide(total, _count(x.shape, dim)).astype(x.dtype, copy=False)
+
+
+def _prod(x, dim, keepdim, dt):
+    if dt is None and x.dtype == _HALF:
+        return np.prod(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
+    return np.prod(x, axis=dim, keepdims=keepdim, dtype=dt)
+
+
+def _extreme(ufunc):
+    def kernel(x, dim, keepdim):
+        if x.size == 0:
+            return np.empty(_reduced_shape(x.shape, dim, keepdim), x.dtype)
+        return ufunc.reduce(x, axis=dim, keepdims=keepdim)
+    return kernel
+
+
+def _extreme_with_index(arg):
+    def kernel(x, dim, keepdim):
+        if x.ndim == 0:
+            return x.copy(), np.zeros((), np.int64)
+        if x.size == 0:
+            shape = _reduced_shape(x.shape, (dim,), keepdim)
+            return np.empty(shape, x.dtype), np.empty(shape, np.int64)
+        idx = arg(x, axis=dim, keepdims=True)
+        values = np.take_along_axis(x, idx, axis=dim)
+        return _squeeze(values, (dim,), keepdim), _squeeze(idx.astype(np.int64, copy=False), (dim,), keepdim)
+    return kernel
+
+
+def _arg(fn):
+    def kernel(x, dim, keepdim):
+        if x.size == 0:  # the op layer refused dim=None
+            return np.empty(_reduced_shape(x.shape, (dim,), keepdim), np.int64)
+        return np.asarray(fn(x, axis=dim, keepdims=keepdim)).astype(np.int64, copy=False)
+    return kernel
+
+
+def _var(x, dim, correction, keepdim):
+    work = _work(x)
+    mean = np.true_divide(np.sum(work, axis=dim, keepdims=True), _count(x.shape, dim))
+    dev = np.asarray(np.subtract(work, mean))  # 0-d inputs give NumPy scalars
+    squares = np.sum(np.multiply(dev, dev, out=dev), axis=dim, keepdims=keepdim)
+    dof = max(_count(x.shape, dim) - correction, 0)
+    return np.true_divide(squares, dof).astype(x.dtype, copy=False)
+
+
+
+def _std(x, dim, correction, keepdim):
+    return np.sqrt(_var(x, dim, correction, keepdim))
+
+
+def _norm(x, p, dim, keepdim):
+    work = _work(x)
+    if p == 2:
+        out = np.sqrt(np.sum(np.square(work), axis=dim, keepdims=keepdim))
+    elif p == 1:
+        out = np.sum(np.abs(work), axis=dim, keepdims=keepdim)
+    elif p == math.inf:
+        out = _extreme(np.maximum)(np.abs(work), dim, keepdim)
+    elif p == -math.inf:
+        out = _extreme(np.minimum)(np.abs(work), dim, keepdim)
+    elif p == 0:
+        out = np.sum(work != 0, axis=dim, keepdims=keepdim, dtype=work.dtype)
+    else:
+        out = np.power(np.sum(np.power(np.abs(work), p), axis=dim, keepdims=keepdim), 1.0 / p)
+    return np.asarray(out).astype(x.dtype, copy=False)
+
+
+def _logsumexp(x, dim, keepdim):
+    work = _work(x)
+    if work.size == 0:
+        out = np.log(np.sum(np.exp(work), axis=dim, keepdims=keepdim))
+    else:
+        top = np.asarray(np.maximum.reduce(work, axis=dim, keepdims=True))
+        top[~np.isfinite(top)] = 0  # all -inf stays -inf, an inf stays inf
+        out = np.log(np.sum(np.exp(work - top), axis=dim, keepdims=True)) + top
+        out = _squeeze(out, dim, keepdim)
+    return np.asarray(out).astype(x.dtype, copy=False)
+
+
+def _cumulative(fn):
+    def kernel(x, dim, dt):
+        if dt is None and x.dtype == _HALF:
+            return kernel(x, dim, np.float32).astype(_HALF)
+        if x.ndim == 0:
+            return x.astype(dt or x.dtype)
+        return fn(x, axis=dim, dtype=dt)
+    return kernel
+
+
 KERNELS = {
-    "sum": lambda x, dim, keepdim, dt: np.sum(x, axis=dim, keepdims=keepdim, dtype=dt),
+    "sum": _sum,
+    "mean": _mean,
+    "prod": _prod,
+    "amax": _extreme(np.maximum),
+    "amin": _extreme(np.minimum),
+    "max_dim": _extreme_with_index(np.argmax),
+    "min_dim": _extreme_with_index(np.argmin),
+    "argmax": _arg(np.argmax),
+    "argmin": _arg(np.argmin),
+    "var": _var,
+    "std": _std,
+    "norm": _norm,
+    "logsumexp": _logsumexp,
+    "all": lambda x, dim, keepdim: np.all(x, axis=dim, keepdims=keepdim),
+    "any": lambda x, dim, keepdim: np.any(x, axis=dim, keepdims=keepdim),
+    "cumsum": _cumulative(np.cumsum),
+    "cumprod": _cumulative(np.cumprod),
+    "nansum": lambda x, dim, keepdim, dt: np.nansum(x, axis=dim, keepdims=keepdim, dtype=dt),
+    "nanmean": lambda x, dim, keepdim: np.nanmean(_work(x), axis=dim, keepdims=keepdim).astype(x.dtype),
 }
