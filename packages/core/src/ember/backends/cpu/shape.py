@@ -1,9 +1,172 @@
-"""CPU kernels for views and copies that change a tensor's shape or layout."""
+"""CPU kernels for views and copies that change a tensor's shape or layout.
+
+View kernels return NumPy views whose strides are the ones PyTorch gives the same view
+(NumPy and PyTorch differ only on the strides of size-1 and empty dimensions, which users
+see through ``stride()``). Copy kernels return C-contiguous arrays, except ``flip``, which
+keeps its input's memory order as PyTorch's does.
+"""
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def view_strides(shape, strides, new_shape):
+    """The strides (in any unit) of ``new_shape`` viewed over ``shape``/``strides``, or None.
+
+    A port of ATen's ``computeStride``: dims that are contiguous with each other form
+    chunks, and a view exists when every chunk maps onto whole dims of ``new_shape``.
+    """
+    if not shape:
+        return (1,) * len(new_shape)
+    numel = 1
+    for s in shape:
+        numel *= s
+    if numel == 0:
+        if tuple(shape) == tuple(new_shape):
+            return tuple(strides)
+        out = [1] * len(new_shape)
+        for d in range(len(new_shape) - 2, -1, -1):
+            out[d] = max(new_shape[d + 1], 1) * out[d + 1]
+        return tuple(out)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = strides[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[tensor_d]
+        if tensor_d == 0 or (shape[tensor_d - 1] != 1 and strides[tensor_d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base = strides[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(new_strides) if view_d == -1 else None
+
+
+def _restride(view: np.ndarray, strides: tuple) -> np.ndarray:
+    """``view`` with ``strides`` (bytes) if they differ; same memory, same writeability."""
+    if view.strides == strides:
+        return view
+    return as_strided(view, view.shape, strides, writeable=view.flags.writeable)
+
+
+def view(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """A view of ``x`` with ``shape``; ValueError when the strides do not allow one."""
+    out = np.reshape(x, shape, copy=False)
+    if 1 in shape or out.size == 0:   # the only places where NumPy's strides differ
+        n = x.itemsize
+        strides = view_strides(x.shape, tuple(s // n for s in x.strides), shape)
+        out = _restride(out, tuple(s * n for s in strides))
+    return out
+
+
+def reshape(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """A C-contiguous copy of ``x`` with ``shape`` (used when no view exists)."""
+    return np.reshape(x.copy(), shape)
+
+
+def unsqueeze(x: np.ndarray, dim: int) -> np.ndarray:
+    out = np.expand_dims(x, dim)
+    stride = x.strides[dim] * x.shape[dim] if dim < x.ndim else x.itemsize
+    return _restride(out, out.strides[:dim] + (stride,) + out.strides[dim + 1:])
+
+
+def expand(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """``x`` broadcast to ``shape`` (sizes already resolved); strides as PyTorch's expand."""
+    strides = [0] * len(shape)
+    lead = len(shape) - x.ndim
+    overlap = False
+    for i in range(len(shape) - 1, -1, -1):
+        d = i - lead
+        if d >= 0:
+            size, stride = x.shape[d], x.strides[d]
+        else:
+            size, stride = 1, (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else x.itemsize)
+        if size != shape[i]:
+            stride = 0
+            overlap = overlap or shape[i] > 1
+        strides[i] = stride
+    return as_strided(x, shape, tuple(strides), writeable=x.flags.writeable and not overlap)
+
+
+def narrow(x: np.ndarray, dim: int, start: int, length: int) -> np.ndarray:
+    return x[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+def split(x: np.ndarray, sizes: tuple, dim: int) -> tuple:
+    """Views of consecutive pieces of ``x`` along ``dim`` with the given ``sizes``."""
+    lead = (slice(None),) * dim
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(x[lead + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def unbind(x: np.ndarray, dim: int) -> tuple:
+    lead = (slice(None),) * dim
+    return tuple(x[lead + (i,)] for i in range(x.shape[dim]))
+
+
+def cat(*arrays_and_dim):
+    *arrays, dim = arrays_and_dim
+    shape = list(arrays[0].shape)
+    shape[dim] = sum(a.shape[dim] for a in arrays)
+    return np.concatenate(arrays, axis=dim, out=np.empty(shape, arrays[0].dtype))
+
+
+def stack(*arrays_and_dim):
+    *arrays, dim = arrays_and_dim
+    shape = list(arrays[0].shape)
+    shape.insert(dim, len(arrays))
+    return np.stack(arrays, axis=dim, out=np.empty(shape, arrays[0].dtype))
+
+
+def repeat(x: np.ndarray, repeats: tuple) -> np.ndarray:
+    """``x`` tiled ``repeats[i]`` times along dim i (``len(repeats) >= x.ndim``), C-contiguous."""
+    sizes = (1,) * (len(repeats) - x.ndim) + x.shape
+    out = np.empty(tuple(r * s for r, s in zip(repeats, sizes)), x.dtype)
+    # Write through a view of shape (r0, s0, r1, s1, ...) so one broadcast copy fills it.
+    interleaved = tuple(n for pair in zip(repeats, sizes) for n in pair)
+    source = tuple(n for s in sizes for n in (1, s))
+    out.reshape(interleaved)[...] = x.reshape(source)
+    return out
+
+
+def flip(x: np.ndarray, dims: tuple) -> np.ndarray:
+    return np.flip(x, dims).copy(order="K")
+
+
+def roll(x: np.ndarray, shifts, dims) -> np.ndarray:
+    if x.ndim == 0:
+        return x.copy()
+    out = np.roll(x, shifts, dims)
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
+
+
+def transpose(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
+    return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
+
 
 KERNELS = {
-    "view": lambda x, shape: np.reshape(x, shape, copy=False),
-    "reshape": np.reshape,
+    "view": view,
+    "reshape": reshape,
     "permute": np.transpose,
+    "transpose": transpose,
+    "t": np.transpose,
+    "squeeze": lambda x, dims: np.squeeze(x, axis=dims),
+    "unsqueeze": unsqueeze,
+    "expand": expand,
+    "narrow": narrow,
+    "split": split,
+    "unbind": unbind,
+    "cat": cat,
+    "stack": stack,
+    "repeat": repeat,
+    "flip": flip,
+    "roll": roll,
 }
