@@ -13,8 +13,8 @@ from functools import lru_cache
 import numpy as np
 
 
-def work_dtype(arr: np.ndarray):
-    return arr.dtype if arr.dtype in (np.float32, np.float64) else np.float32
+def work_dtype(arr: np.ndarray) -> np.dtype:
+    return arr.dtype if arr.dtype in (np.float32, np.float64) else np.dtype(np.float32)
 
 
 def cast_back(out: np.ndarray, dtype) -> np.ndarray:

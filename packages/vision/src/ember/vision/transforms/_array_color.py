@@ -28,7 +28,7 @@ def rgb_to_grayscale(arr: np.ndarray, num_output_channels: int) -> np.ndarray:
     else:
         dt = work_dtype(arr)
         r, g, b = (arr[..., i, :, :].astype(dt, copy=False) for i in range(3))
-        gray = (dt(0.2989) * r + dt(0.587) * g + dt(0.114) * b).astype(arr.dtype)[..., None, :, :]
+        gray = (dt.type(0.2989) * r + dt.type(0.587) * g + dt.type(0.114) * b).astype(arr.dtype)[..., None, :, :]
     if num_output_channels == 3:
         return np.broadcast_to(gray, gray.shape[:-3] + (3,) + gray.shape[-2:]).copy()
     return gray
