@@ -675,6 +675,18 @@ class PointwiseMethods:
     def __rxor__(self, other):
         return bitwise_xor(other, self)
 
+    def __iand__(self, other):
+        _refuse_float("bitwise_and", self, other)
+        return inplace_binary("bitwise_and", self, other, SAME)
+
+    def __ior__(self, other):
+        _refuse_float("bitwise_or", self, other)
+        return inplace_binary("bitwise_or", self, other, SAME)
+
+    def __ixor__(self, other):
+        _refuse_float("bitwise_xor", self, other)
+        return inplace_binary("bitwise_xor", self, other, SAME)
+
     def __lshift__(self, other):
         return bitwise_left_shift(self, other)
 
@@ -686,6 +698,16 @@ class PointwiseMethods:
 
     def __rrshift__(self, other):
         return bitwise_right_shift(other, self)
+
+    def __ilshift__(self, other):
+        _refuse_float("lshift", self, other)
+        _refuse_bool("lshift", self, other)
+        return inplace_binary("bitwise_left_shift", self, other, SAME)
+
+    def __irshift__(self, other):
+        _refuse_float("rshift", self, other)
+        _refuse_bool("rshift", self, other)
+        return inplace_binary("bitwise_right_shift", self, other, SAME)
 
     def pow(self, exponent):
         return pow(self, exponent)

@@ -11,9 +11,15 @@ import numpy as np
 
 from ember.backends.cpu._special import erf
 
-# NumPy reports inf/NaN results (log(0), 0/0, sqrt(-1)) as RuntimeWarnings; PyTorch never
-# does, so silence them when they come from ember's own code.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\..*)?$")
+
+def silence_floating_point_warnings() -> None:
+    """Ignore NumPy's RuntimeWarnings for inf/NaN results (``log(0)``, ``0/0``) raised in ember's
+    code: PyTorch gives those results silently. Done at import; a ``warnings.catch_warnings``
+    block around the import (pytest's collection) drops the filter again when it exits."""
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\..*)?$")
+
+
+silence_floating_point_warnings()
 
 _NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
              "invert a mask, use the `~` or `logical_not()` operator instead.")
