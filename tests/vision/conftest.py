@@ -38,7 +38,7 @@ def synthetic(mode: str, size=(13, 9)) -> Image.Image:
     w, h = size
     rng = np.random.default_rng(abs(hash(mode)) % 2**32)
     if mode in ("I;16",):
-        return Image.fromarray(rng.integers(0, 65536, (h, w), dtype=np.uint16), mode="I;16")
+        return Image.fromarray(rng.integers(0, 65536, (h, w), dtype=np.uint16))  # infers I;16
     if mode == "I":
         return Image.fromarray(rng.integers(-2**31, 2**31 - 1, (h, w), dtype=np.int32), mode="I")
     if mode == "F":

@@ -22,7 +22,7 @@ def open_image(path, *, apply_exif_orientation: bool = True) -> Image.Image:
     """Open and fully decode the image file at ``path`` as a PIL image in its own mode.
 
     Args:
-        path (str or PathLike): the image file.
+        path (str, PathLike or binary file object): the image file.
         apply_exif_orientation (bool): rotate/flip the pixels as the EXIF orientation tag says
             (photos from phones and cameras then appear upright). Default ``True``.
 
@@ -30,12 +30,13 @@ def open_image(path, *, apply_exif_orientation: bool = True) -> Image.Image:
         ImageReadError: if the file is missing, not an image, truncated or corrupt, or has more
             pixels than ``PIL.Image.MAX_IMAGE_PIXELS`` (a possible decompression bomb).
     """
-    name = os.fspath(path)
+    source = path if hasattr(path, "read") else os.fspath(path)
+    name = getattr(path, "name", "<in-memory image>") if hasattr(path, "read") else source
     limit = Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with the file name
-            img = Image.open(name)
+            img = Image.open(source)
         if limit is not None and img.width * img.height > limit:
             img.close()
             raise Image.DecompressionBombError(f"{img.width}x{img.height} = {img.width * img.height} pixels")

@@ -30,6 +30,13 @@ def parse_fill(fill, img: Image.Image, name: str = "fillcolor") -> dict:
     return {name: fill}
 
 
+def from_array(arr: np.ndarray, mode: str) -> Image.Image:
+    """``Image.fromarray`` in ``mode``; 16-bit arrays infer it (Pillow refuses an explicit I;16)."""
+    if mode.startswith("I;16"):
+        return Image.fromarray(np.ascontiguousarray(arr.astype(np.uint16)))
+    return Image.fromarray(np.ascontiguousarray(arr), mode=mode)
+
+
 def hflip(img):
     return img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
 
@@ -61,7 +68,7 @@ def pad(img, padding: list[int], fill, padding_mode: str):
     left, top, right, bottom = (max(p, 0) for p in padding)
     arr = np.asarray(img)
     widths = ((top, bottom), (left, right)) + (((0, 0),) if arr.ndim == 3 else ())
-    out = Image.fromarray(np.pad(arr, widths, padding_mode), mode=img.mode)
+    out = from_array(np.pad(arr, widths, padding_mode), img.mode)
     if img.mode == "P":
         out.putpalette(img.getpalette())
     return out

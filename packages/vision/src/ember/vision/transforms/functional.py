@@ -146,9 +146,7 @@ def to_pil_image(pic, mode: str | None = None) -> Image.Image:
             mode = permitted[0]
     if mode is None:
         raise TypeError(f"Input type {arr.dtype} is not supported")
-    if mode == "I;16":
-        return Image.fromarray(np.ascontiguousarray(arr.astype(np.uint16)), mode="I;16")
-    return Image.fromarray(np.ascontiguousarray(arr), mode=mode)
+    return _pil.from_array(arr, mode)
 
 
 def _max_value(np_dtype) -> float:
@@ -632,9 +630,7 @@ def gaussian_blur(img, kernel_size, sigma=None):
     if is_pil(img):  # torchvision blurs PIL images with its tensor kernel too
         arr = np.ascontiguousarray(_pil_array(img).transpose(2, 0, 1))
         out = _array_color.gaussian_blur(arr, kernel_size, sigma).transpose(1, 2, 0)
-        if img.mode.startswith("I;16"):
-            out = out.astype(np.uint16)
-        return Image.fromarray(np.ascontiguousarray(out[:, :, 0] if out.shape[2] == 1 else out), mode=img.mode)
+        return _pil.from_array(out[:, :, 0] if out.shape[2] == 1 else out, img.mode)
     return apply(img, lambda a: _array_color.gaussian_blur(a, kernel_size, sigma), channels_first=True)
 
 
