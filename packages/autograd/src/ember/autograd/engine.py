@@ -253,12 +253,22 @@ def _add_to_buffer(buffers: dict, fn, nr: int, g) -> None:
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
 
+def _retained(t) -> bool:
+    hooks = t.grad_fn._hooks
+    if hooks is None:
+        return False
+    ref = hooks.retain.get(0 if t._autograd_meta is None else t._autograd_meta.output_nr)
+    return ref is not None and ref() is t
+
+
 def _capture(entries, buf, results, accumulate, create_graph, given, leaf: bool) -> None:
     for nr, slot, t in entries:
         g = buf if leaf or not isinstance(buf, list) else buf[nr]
         if g is None:
             continue
         if accumulate:
+            if not leaf and _retained(t):
+                continue  # its retain_grad hook already stored the gradient
             _accumulate(t, g, create_graph, given)
         else:
             results[slot] = g if results[slot] is None else results[slot] + g

@@ -243,6 +243,9 @@ class DelayedError(OpNode):
     def _input_meta(self, i):
         return self._inputs[i]
 
+    def _release(self) -> None:
+        pass
+
 
 def once_differentiable(fn):
     """Decorate ``backward``: it runs without recording, and differentiating its result raises."""

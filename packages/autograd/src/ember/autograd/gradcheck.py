@@ -26,7 +26,7 @@ def _host(t) -> np.ndarray:
 
 def _tensor_like(array: np.ndarray, like, requires_grad: bool):
     from ember.ops.creation import place
-    return place(np.ascontiguousarray(array, dtype=like.dtype.numpy), like.device, requires_grad)
+    return place(np.array(array, dtype=like.dtype.numpy, order="C"), like.device, requires_grad)
 
 
 def _differentiable_outputs(outputs: tuple) -> list[int]:

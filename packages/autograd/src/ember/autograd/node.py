@@ -247,12 +247,11 @@ class OpNode(Node):
             raise RuntimeError(SECOND_BACKWARD)
         rule = self._rule
         inputs = self._inputs
-        if rule.save_inputs:
-            versions = self._versions
-            for i, t in enumerate(inputs):
-                if versions[i] is not None and version_of(t) != versions[i]:
-                    check_version(t, versions[i])
-        else:
+        versions = self._versions
+        for i, t in enumerate(inputs):
+            if versions[i] is not None and version_of(t) != versions[i]:
+                check_version(t, versions[i])
+        if rule.save_inputs is not True:
             inputs = tuple(TensorMeta(*m) if type(m) is tuple else m for m in inputs)
         output = self._output
         if output is not None:
@@ -290,6 +289,7 @@ class OpNode(Node):
             self._released = True
             if self._rule.save_inputs:
                 self._inputs = tuple(None if isinstance(x, _TensorBase) else x for x in self._inputs)
+                self._versions = (None,) * len(self._inputs)
             self._output = None
 
 

@@ -31,7 +31,8 @@ def _make_node(name: str, inputs: tuple, params):
         cls = rule.node_type(inputs, params)
     node = cls()
     edges = []
-    if rule.save_inputs:
+    keep = rule.save_inputs
+    if keep is True:
         versions = []
         for t in inputs:
             if isinstance(t, _TensorBase):
@@ -44,16 +45,23 @@ def _make_node(name: str, inputs: tuple, params):
         node._inputs = inputs
         node._versions = versions
     else:
-        metas = []
-        for t in inputs:
+        saved, versions = [], []
+        for i, t in enumerate(inputs):
             if isinstance(t, _TensorBase):
-                metas.append((t._data.shape, t._dtype, t._device, t._requires_grad))
+                if keep and i in keep:
+                    vc = t._version_counter
+                    versions.append(0 if vc is None else vc.value)
+                    saved.append(t)
+                else:
+                    versions.append(None)
+                    saved.append((t._data.shape, t._dtype, t._device, t._requires_grad))
                 edges.append(edge_of(t))
             else:
-                metas.append(t)
+                versions.append(None)
+                saved.append(t)
                 edges.append(None)
-        node._inputs = metas
-        node._versions = None
+        node._inputs = saved
+        node._versions = versions
     node._edges = edges
     node._params = params
     node._released = False

@@ -11,7 +11,7 @@ A rule is a function ``(grad, inputs, output, params) -> grads``, registered wit
   tuple with one entry per output (None where no gradient flowed).
 - ``inputs``: the op's inputs as the dispatcher saw them (tensors and Python scalars). With
   ``save_inputs=False`` the tensors are ``TensorMeta`` stand-ins (shape, dtype, device only),
-  so the op's inputs are not kept alive for backward.
+  so the op's inputs are not kept alive for backward; ``save_inputs=(1,)`` keeps only input 1.
 - ``output``: with ``save_output=True``, the op's output (a tuple for multi-output ops), else None.
 - ``params``: the kernel's parameter tuple (None for elementwise ops).
 - An optional fifth parameter ``needs`` receives a tuple of bools: which inputs need a
@@ -65,7 +65,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save_inputs: bool = True,
+def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save_inputs: bool | tuple = True,
          save_output: bool = False) -> Callable[[Callable], Callable]:
     """Register the derivative of kernel ``op``; its graph nodes are named ``node_name``.
 
@@ -74,12 +74,15 @@ def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save
         node_name: PyTorch's name of the backward node (``"MulBackward0"``), or a function
             ``(inputs, params) -> str`` when the name depends on them (``SumBackward0/1``).
         save_inputs: keep the input tensors for backward. Rules that only need shapes and
-            dtypes say False and receive ``TensorMeta`` stand-ins.
+            dtypes say False and receive ``TensorMeta`` stand-ins; a tuple of input positions
+            keeps only those inputs (``(1,)``: the index of ``gather``).
         save_output: keep (a detached alias of) the output for backward.
 
     The decorated function is returned unchanged, so decorators can be stacked to share a rule
     between ops.
     """
+    if not isinstance(save_inputs, bool):
+        save_inputs = tuple(save_inputs)
     def register(fn: Callable) -> Callable:
         RULES[op] = Rule(op, fn, node_name, save_inputs, save_output)
         return fn

@@ -79,7 +79,7 @@ def _pow(grad, inputs, output, params, needs):
         if _is_tensor(a):
             gb = grad * ember.where(ember.logical_and(a == 0, b >= 0), 0.0, result * ember.log(a))
         elif a == 0:
-            gb = ember.where(b >= 0, 0.0, grad * result * -math.inf)
+            gb = grad * ember.where(b >= 0, 0.0, -math.inf)  # result * log(0), without inf * 0
         else:
             gb = grad * result * math.log(a)
     return ga, gb
@@ -127,9 +127,22 @@ def _fmod(grad, inputs, output, params, needs):
     return grad, -grad * ember.trunc(a / b) if needs[1] else None
 
 
-@rule("floor_divide", "FloorDivideBackward0", save_inputs=False)
-def _floor_divide(grad, inputs, output, params):
+@rule("floor_divide", "DivBackward2", save_inputs=False)
+@rule("trunc_divide", "DivBackward2", save_inputs=False)
+def _rounded_divide(grad, inputs, output, params):
     return _zeros(grad), _zeros(grad)
+
+
+@rule("clamp", "ClampBackward1")
+def _clamp(grad, inputs, output, params):
+    x = inputs[0]
+    low, high = params
+    inside = None
+    if low is not None:
+        inside = x >= low
+    if high is not None:
+        inside = x <= high if inside is None else ember.logical_and(inside, x <= high)
+    return ember.where(inside, grad, 0.0)
 
 
 @rule("lerp", "LerpBackward1")
@@ -137,7 +150,7 @@ def _lerp(grad, inputs, output, params, needs):
     start, end, weight = inputs
     gs = grad * (1 - weight) if needs[0] else None
     ge = grad * weight if needs[1] else None
-    gw = grad * (end - start) if len(needs) > 2 and needs[2] else None
+    gw = grad * (end - start) if needs[2] else None
     return gs, ge, gw
 
 

@@ -1,0 +1,129 @@
+"""Derivatives of the matrix products (``ember/ops/linalg.py``)."""
+
+from __future__ import annotations
+
+import string
+
+import ember
+from ember import _core
+from ember.autograd.rules import rule
+
+
+def _mT(x):
+    return x.transpose(-1, -2)
+
+
+@rule("mm", "MmBackward0")
+def _mm(grad, inputs, output, params, needs):
+    a, b = inputs
+    return _core.call("mm", (grad, b.t())) if needs[0] else None, _core.call("mm", (a.t(), grad)) if needs[1] else None
+
+
+@rule("bmm", "BmmBackward0")
+def _bmm(grad, inputs, output, params, needs):
+    a, b = inputs
+    return (_core.call("bmm", (grad, _mT(b))) if needs[0] else None,
+            _core.call("bmm", (_mT(a), grad)) if needs[1] else None)
+
+
+@rule("mv", "MvBackward0")
+def _mv(grad, inputs, output, params, needs):
+    a, v = inputs
+    return (_core.call("outer", (grad, v)) if needs[0] else None,
+            _core.call("mv", (a.t(), grad)) if needs[1] else None)
+
+
+@rule("dot", "DotBackward0")
+def _dot(grad, inputs, output, params):
+    a, b = inputs
+    return grad * b, grad * a
+
+
+@rule("outer", "MulBackward0")
+def _outer(grad, inputs, output, params, needs):
+    a, b = inputs
+    return (_core.call("mv", (grad, b)) if needs[0] else None,
+            _core.call("mv", (grad.t(), a)) if needs[1] else None)
+
+
+@rule("matmul", lambda inputs, params: "SqueezeBackward4" if inputs[0].ndim == 1 else "UnsafeViewBackward0")
+def _matmul(grad, inputs, output, params, needs):
+    a, b = inputs
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    g = grad
+    if a.ndim == 1:
+        g = g.unsqueeze(-2)
+    if b.ndim == 1:
+        g = g.unsqueeze(-1)
+    ga = gb = None
+    if needs[0]:
+        ga = ember.matmul(g, _mT(b2))       # batch dims are summed back by the engine
+        if a.ndim == 1:
+            ga = ga.squeeze(-2)
+    if needs[1]:
+        gb = ember.matmul(_mT(a2), g)
+        if b.ndim == 1:
+            gb = gb.squeeze(-1)
+    return ga, gb
+
+
+@rule("addmm", "AddmmBackward0")
+def _addmm(grad, inputs, output, params, needs):
+    _, a, b = inputs
+    beta, alpha = params
+    gi = grad * beta if needs[0] else None
+    ga = _core.call("mm", (grad, b.t())) * alpha if needs[1] else None
+    gb = _core.call("mm", (a.t(), grad)) * alpha if needs[2] else None
+    return gi, ga, gb
+
+
+@rule("baddbmm", "BaddbmmBackward0")
+def _baddbmm(grad, inputs, output, params, needs):
+    _, a, b = inputs
+    beta, alpha = params
+    gi = grad * beta if needs[0] else None
+    ga = _core.call("bmm", (grad, _mT(b))) * alpha if needs[1] else None
+    gb = _core.call("bmm", (_mT(a), grad)) * alpha if needs[2] else None
+    return gi, ga, gb
+
+
+def _einsum_operand_grad(grad, operands, terms, rhs, i):
+    """The gradient of einsum operand ``i``: the einsum of the output gradient with the other
+    operands, with labels only operand ``i`` sums over broadcast back and repeated labels
+    (diagonals) put back on the diagonal."""
+    term = terms[i]
+    x = operands[i]
+    sizes = dict(zip(term, x.shape))
+    others = [(t, op) for j, (t, op) in enumerate(zip(terms, operands)) if j != i]
+    available = set(rhs).union(*[set(t) for t, _ in others])
+    unique = list(dict.fromkeys(term))
+    produced = [c for c in unique if c in available]
+    equation = ",".join([rhs] + [t for t, _ in others]) + "->" + "".join(produced)
+    g = _core.call("einsum", (grad, *[op for _, op in others]), (equation,))
+    if len(produced) != len(unique):
+        g = g.reshape([sizes[c] if c in produced else 1 for c in unique]).expand([sizes[c] for c in unique])
+    if len(unique) == len(term):
+        return g
+    free = iter(c for c in string.ascii_letters if c not in term)
+    spelled, eyes, seen = [], [], set()
+    for c in term:
+        if c in seen:
+            fresh = next(free)
+            eyes.append(c + fresh)
+            spelled.append(fresh)
+        else:
+            seen.add(c)
+            spelled.append(c)
+    eye_ops = [ember.eye(sizes[pair[0]], dtype=g.dtype, device=g.device) for pair in eyes]
+    equation = ",".join(["".join(unique)] + eyes) + "->" + "".join(spelled)
+    return _core.call("einsum", (g, *eye_ops), (equation,))
+
+
+@rule("einsum", "ViewBackward0")
+def _einsum(grad, inputs, output, params, needs):
+    (equation,) = params
+    lhs, rhs = equation.split("->")
+    terms = lhs.split(",")
+    return tuple(_einsum_operand_grad(grad, inputs, terms, rhs, i) if needs[i] else None
+                 for i in range(len(inputs)))
