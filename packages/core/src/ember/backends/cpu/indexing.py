@@ -1,3 +1,345 @@
-"""CPU kernels: indexing."""
+"""CPU kernels for indexing: ``x[key]``, ``x[key] = v``, gather/scatter, masks, ``nonzero``.
 
-KERNELS = {}
+Keys arrive in PyTorch's reading (see ``ember.ops.indexing``): a tuple of ints, slices, None,
+Ellipsis, bools and NumPy index arrays (int or bool, at least 1-d). NumPy reads such a key the
+same way except when integers are mixed with arrays: PyTorch selects the integers first,
+NumPy treats them as advanced indices, which can move the result's dimensions. ``_split``
+turns those keys into two steps that NumPy reads the PyTorch way.
+
+Kernels raise PyTorch's error (type and message) for out-of-range indices, because only
+they see the index values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.backends.cpu import _accumulate as _acc
+
+_ndarray = np.ndarray
+_ALL = slice(None)
+
+
+def _split(key: tuple) -> tuple[tuple | None, tuple]:
+    """``(basic, advanced)`` with ``x[key] == x[basic][advanced]`` in PyTorch's reading;
+    ``basic`` is None when NumPy reads ``key`` the PyTorch way on its own."""
+    has_int = has_array = False
+    for k in key:
+        tk = type(k)
+        if tk is int:
+            has_int = True
+        elif tk is _ndarray or tk is bool:
+            has_array = True
+    if not (has_int and has_array):
+        return None, key
+    basic, advanced = [], []
+    for k in key:
+        tk = type(k)
+        if tk is int:
+            basic.append(k)
+        elif tk is _ndarray:
+            basic.extend([_ALL] * (k.ndim if k.dtype == np.bool_ else 1))
+            advanced.append(k)
+        elif tk is bool:
+            advanced.append(k)
+        elif k is None:
+            basic.append(None)
+            advanced.append(_ALL)
+        elif k is Ellipsis:
+            basic.append(k)
+            advanced.append(k)
+        else:
+            basic.append(k)
+            advanced.append(_ALL)
+    return tuple(basic), tuple(advanced)
+
+
+def _out_of_bounds(shape: tuple, key: tuple) -> str:
+    """PyTorch's message for the first out-of-range index array in ``key`` (``x[key]``)."""
+    basic, key = _split(key)
+    if basic is not None:
+        shape = np.broadcast_to(np.empty((), np.bool_), shape)[basic].shape
+    n_used = sum(k.ndim if type(k) is _ndarray and k.dtype == np.bool_ else (0 if k is None or type(k) is bool else 1)
+                 for k in key if k is not Ellipsis)
+    dim = 0          # dimension of ``shape`` the next item indexes
+    ordinal = 0      # PyTorch counts index tensors (a k-d mask counts as k)
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - n_used
+        elif k is None or type(k) is bool:
+            continue
+        elif type(k) is _ndarray and k.dtype == np.bool_:
+            dim += k.ndim
+            ordinal += k.ndim
+        elif type(k) is _ndarray:
+            size = shape[dim]
+            bad = k[(k >= size) | (k < -size)]
+            if bad.size:
+                return f"index {int(bad.flat[0])} is out of bounds for dimension {ordinal} with size {size}"
+            dim += 1
+            ordinal += 1
+        else:
+            dim += 1
+    return "index out of range"
+
+
+def getitem(x, key):
+    return x[key]   # the key holds an Ellipsis, so even an all-int key gives a 0-d view
+
+
+def index(x, key):
+    basic, advanced = _split(key)
+    try:
+        return (x if basic is None else x[basic])[advanced]
+    except IndexError:
+        raise IndexError(_out_of_bounds(x.shape, key)) from None
+
+
+def index_put_(x, values, key, accumulate):
+    basic, advanced = _split(key)
+    target = x if basic is None else x[basic]
+    try:
+        if accumulate:
+            _acc.add_at(target, advanced, values)
+        else:
+            target[advanced] = values
+    except IndexError:
+        raise IndexError(_out_of_bounds(x.shape, key)) from None
+    return x
+
+
+def index_put(x, values, key, accumulate):
+    return index_put_(x.copy(), values, key, accumulate)
+
+
+def check_range(index, size: int, dim: int, error=RuntimeError, prefix: str = "", negative: bool = False):
+    """Raise PyTorch's message if ``index`` has values outside ``[0, size)`` (``[-size, size)``
+    when ``negative`` indices count from the end)."""
+    if index.size == 0:
+        return
+    lo, hi = index.min(), index.max()
+    if lo >= (-size if negative else 0) and hi < size:
+        return
+    bad = index[(index >= size) | (index < (-size if negative else 0))].flat[0]
+    raise error(f"{prefix}index {int(bad)} is out of bounds for dimension {dim} with size {size}")
+
+
+def _leading(shape: tuple, dim: int, skip_dim: bool) -> tuple:
+    """Slices keeping the first ``shape[d]`` entries of every dimension (but ``dim`` if asked)."""
+    return tuple(_ALL if (skip_dim and d == dim) else slice(0, n) for d, n in enumerate(shape))
+
+
+def _as_1d(x):
+    return x.reshape(1) if x.ndim == 0 else x
+
+
+def gather(x, index, dim):
+    if x.ndim == 0 or index.ndim == 0:
+        return gather(_as_1d(x), _as_1d(index), 0).reshape(index.shape)
+    check_range(index, x.shape[dim], dim)
+    return np.take_along_axis(x[_leading(index.shape, dim, True)], index, axis=dim)
+
+
+def _scatter_target(x, index, dim):
+    out = x.copy()
+    return out, out[_leading(index.shape, dim, True)]
+
+
+def scatter(x, index, src, dim):
+    if x.ndim == 0:
+        return scatter(_as_1d(x), _as_1d(index), _as_1d(src), 0).reshape(())
+    check_range(index, x.shape[dim], dim)
+    out, view = _scatter_target(x, index, dim)
+    np.put_along_axis(view, index, src[_leading(index.shape, dim, False)], axis=dim)
+    return out
+
+
+def scatter_value(x, index, dim, value):
+    if x.ndim == 0:
+        return scatter_value(_as_1d(x), _as_1d(index), 0, value).reshape(())
+    check_range(index, x.shape[dim], dim)
+    out, view = _scatter_target(x, index, dim)
+    np.put_along_axis(view, index, np.asarray(value).astype(x.dtype), axis=dim)
+    return out
+
+
+def _scatter_offsets(out_shape, index, dim):
+    """Flat offsets into a C-contiguous array of ``out_shape`` of the elements that
+    ``scatter`` along ``dim`` writes for each entry of ``index``."""
+    strides = np.cumprod((1,) + out_shape[:0:-1])[::-1]
+    offsets = index * strides[dim]
+    for d, n in enumerate(index.shape):
+        if d != dim:
+            shape = [1] * index.ndim
+            shape[d] = n
+            offsets = offsets + (np.arange(n) * strides[d]).reshape(shape)
+    return offsets
+
+
+_IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
+
+
+def _reduce_identity(reduce, dtype):
+    if reduce in _IDENTITY:
+        return _IDENTITY[reduce]
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is None:   # bool
+        return reduce != "amax"
+    return info.min if reduce == "amax" else info.max
+
+
+_UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def scatter_reduce(x, index, src, dim, reduce, include_self):
+    if x.ndim == 0:
+        return scatter_reduce(_as_1d(x), _as_1d(index), _as_1d(src), 0, reduce, include_self).reshape(())
+    check_range(index, x.shape[dim], dim)
+    out = np.array(x, order="C")
+    flat = out.reshape(-1)
+    offsets = _scatter_offsets(out.shape, index, dim).reshape(-1)
+    values = np.ascontiguousarray(src[_leading(index.shape, dim, False)]).reshape(-1)
+    if not include_self:
+        flat[offsets] = _reduce_identity(reduce, out.dtype)
+    if reduce in ("sum", "mean"):
+        _acc.add_flat(flat, offsets, values)
+    else:
+        _UFUNCS[reduce].at(flat, offsets, values)
+    if reduce == "mean":
+        counts = np.bincount(offsets, minlength=flat.size) + (1 if include_self else 0)
+        hit = counts > 0
+        if out.dtype.kind == "f":
+            flat[hit] /= counts[hit]
+        else:
+            flat[hit] //= counts[hit].astype(out.dtype)
+    return out
+
+
+def scatter_add(x, index, src, dim):
+    return scatter_reduce(x, index, src, dim, "sum", True)
+
+
+def index_select(x, index, dim):
+    index = _as_1d(index)
+    if x.ndim == 0:
+        if index.size and (index != 0).any():
+            raise IndexError("index out of range in self")
+        return x.copy()
+    size = x.shape[dim]
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index[(index < 0) | (index >= size)].flat[0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
+    return np.take(x, index, axis=dim)
+
+
+def index_add(x, index, source, dim, alpha):
+    out = np.array(x, order="C")
+    index_add_(out, index, source, dim, alpha)
+    return out
+
+
+def index_add_(x, index, source, dim, alpha):
+    index = _as_1d(index)
+    if x.ndim == 0:
+        x, source, dim = x.reshape(1), source.reshape(1), 0
+    check_range(index, x.shape[dim], dim)
+    if alpha != 1:
+        source = source * np.asarray(alpha).astype(x.dtype)
+    if source.ndim < x.ndim:   # a 0-d index and a source without that dimension
+        source = np.expand_dims(source, dim)
+    _acc.add_along(x, index, source, dim)
+    return x
+
+
+def index_copy_(x, index, source, dim):
+    index = _as_1d(index)
+    if x.ndim == 0:
+        x, source, dim = x.reshape(1), source.reshape(1), 0
+    check_range(index, x.shape[dim], dim, IndexError, "index_copy_(): ")
+    if source.ndim < x.ndim:
+        source = np.expand_dims(source, dim)
+    np.moveaxis(x, dim, 0)[index] = np.moveaxis(source, dim, 0)
+    return x
+
+
+def index_copy(x, index, source, dim):
+    return index_copy_(x.copy(), index, source, dim)
+
+
+def index_fill_(x, index, dim, value):
+    index = _as_1d(index)
+    if x.ndim == 0:
+        x, dim = x.reshape(1), 0
+    check_range(index, x.shape[dim], dim, IndexError, negative=True)
+    np.moveaxis(x, dim, 0)[index] = value
+    return x
+
+
+def index_fill(x, index, dim, value):
+    return index_fill_(x.copy(), index, dim, value)
+
+
+def masked_fill(x, mask, value):
+    return np.where(mask, np.asarray(value).astype(x.dtype), x)
+
+
+def masked_fill_(x, mask, value):
+    np.copyto(x, value, casting="unsafe", where=mask)
+    return x
+
+
+def masked_select(x, mask):
+    x, mask = np.broadcast_arrays(x, mask)
+    return x[mask]
+
+
+def take(x, index):
+    n = x.size
+    if index.size and (index.min() < -n or index.max() >= n):
+        bad = index[(index < -n) | (index >= n)].flat[0]
+        raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {n} elements.")
+    return np.take(x.reshape(-1), index)
+
+
+def take_along_dim(x, index, dim):
+    if dim is None:
+        x, index, dim = x.reshape(-1), index.reshape(-1), 0
+    check_range(index, x.shape[dim], dim)
+    return np.take_along_axis(x, index, axis=dim)
+
+
+def nonzero(x):
+    return np.argwhere(x).astype(np.int64, copy=False)
+
+
+def nonzero_tuple(x):
+    return tuple(i.astype(np.int64, copy=False) for i in np.nonzero(_as_1d(x)))
+
+
+KERNELS = {
+    "getitem": getitem,
+    "index": index,
+    "index_put": index_put,
+    "index_put_": index_put_,
+    "gather": gather,
+    "scatter": scatter,
+    "scatter_value": scatter_value,
+    "scatter_add": scatter_add,
+    "scatter_reduce": scatter_reduce,
+    "index_select": index_select,
+    "index_add": index_add,
+    "index_add_": index_add_,
+    "index_copy": index_copy,
+    "index_copy_": index_copy_,
+    "index_fill": index_fill,
+    "index_fill_": index_fill_,
+    "masked_fill": masked_fill,
+    "masked_fill_": masked_fill_,
+    "masked_select": masked_select,
+    "take": take,
+    "take_along_dim": take_along_dim,
+    "nonzero": nonzero,
+    "nonzero_tuple": nonzero_tuple,
+}
