@@ -35,7 +35,7 @@ def topk(x, k, dim, largest, sorted_):
     if x.ndim == 0:
         return x.copy(), np.zeros((), np.int64)
     n = x.shape[dim]
-    if 8 * k < n:   # select the k candidates in linear time, then sort only them
+    if 0 < k and 8 * k < n:   # select the k candidates in linear time, then sort only them
         cand = np.argpartition(x, n - k if largest else k - 1, axis=dim)
         cand = cand[(slice(None),) * dim + (slice(n - k, n) if largest else slice(0, k),)]
         cand = np.sort(cand, axis=dim)   # candidates in index order: ties resolve like a stable sort
