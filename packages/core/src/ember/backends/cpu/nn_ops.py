@@ -1,3 +1,200 @@
-"""CPU kernels: nn_ops."""
+"""CPU kernels for ``ember.ops.nn_ops``: Cython im2col/col2im and pooling, BLAS for the products.
 
-KERNELS = {}
+The Cython kernels take float32 or float64; other float dtypes go through float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.backends.cpu import _im2col, _pooling
+
+
+def _real(x: np.ndarray) -> np.ndarray:
+    """``x`` as a C-contiguous float32/float64 array (the dtypes the Cython kernels take)."""
+    if x.dtype != np.float32 and x.dtype != np.float64:
+        x = x.astype(np.float32)
+    return np.ascontiguousarray(x)
+
+
+def _conv_out(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def im2col(x, kernel, stride, padding, dilation):
+    dtype = x.dtype
+    x = _real(x)
+    n, c, h, w = x.shape
+    ho = _conv_out(h, kernel[0], stride[0], padding[0], dilation[0])
+    wo = _conv_out(w, kernel[1], stride[1], padding[1], dilation[1])
+    cols = np.empty((c * kernel[0] * kernel[1], n, ho * wo), dtype=x.dtype)
+    _im2col.im2col(x, cols, *kernel, *stride, *padding, *dilation)
+    return cols.astype(dtype, copy=False)
+
+
+def col2im(cols, size, kernel, stride, padding, dilation):
+    dtype = cols.dtype
+    cols = _real(cols)
+    rows, n, _ = cols.shape
+    x = np.zeros((n, rows // (kernel[0] * kernel[1])) + tuple(size), dtype=cols.dtype)
+    _im2col.col2im(cols, x, *kernel, *stride, *padding, *dilation)
+    return x.astype(dtype, copy=False)
+
+
+def conv2d(x, w, *rest):
+    """Fused convolution: im2col, one BLAS product per group, bias; returns (out, cols)."""
+    b, (stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 5 else (None, rest)
+    n = x.shape[0]
+    c_out, _, kh, kw = w.shape
+    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    ho = _conv_out(x.shape[2], kh, stride[0], padding[0], dilation[0])
+    wo = _conv_out(x.shape[3], kw, stride[1], padding[1], dilation[1])
+    if groups == 1:
+        out = w.reshape(c_out, -1) @ cols.reshape(cols.shape[0], -1)
+    else:
+        out = np.matmul(w.reshape(groups, c_out // groups, -1), cols.reshape(groups, -1, n * ho * wo))
+    out = out.reshape(c_out, n, ho * wo).transpose(1, 0, 2)
+    if b is not None:
+        out = out + b.reshape(1, c_out, 1)
+    return np.ascontiguousarray(out, dtype=x.dtype).reshape(n, c_out, ho, wo), cols
+
+
+def _planes(x):
+    """(N, C, H, W) -> contiguous (N*C, H, W) float32/float64."""
+    x = _real(x)
+    return x.reshape((-1,) + x.shape[-2:])
+
+
+def _pool_out(size, k, pad, stride, dilation, ceil_mode):
+    out = (size + 2 * pad - dilation * (k - 1) - 1 + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
+    n, c, h, w = x.shape
+    ho = _pool_out(h, kernel[0], padding[0], stride[0], dilation[0], ceil_mode)
+    wo = _pool_out(w, kernel[1], padding[1], stride[1], dilation[1], ceil_mode)
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], ho, wo), dtype=planes.dtype)
+    idx = np.empty((planes.shape[0], ho, wo), dtype=np.int64)
+    _pooling.max_pool2d(planes, out, idx, *kernel, *stride, *padding, *dilation)
+    return out.astype(x.dtype, copy=False).reshape(n, c, ho, wo), idx.reshape(n, c, ho, wo)
+
+
+def max_pool_scatter(grad, indices, size):
+    lead = grad.shape[:-2]
+    g = _planes(grad)
+    out = np.zeros((g.shape[0], size[0] * size[1]), dtype=g.dtype)
+    _pooling.max_pool2d_backward(g, np.ascontiguousarray(indices, dtype=np.int64).reshape(g.shape), out)
+    return out.astype(grad.dtype, copy=False).reshape(lead + tuple(size))
+
+
+def max_pool_gather(x, indices):
+    lead = x.shape[:-2]
+    src = _real(x).reshape(-1, x.shape[-2] * x.shape[-1])
+    idx = np.ascontiguousarray(indices, dtype=np.int64)
+    idx = idx.reshape((-1,) + idx.shape[-2:])
+    out = np.empty(idx.shape, dtype=src.dtype)
+    _pooling.gather_planes(src, idx, out)
+    return out.astype(x.dtype, copy=False).reshape(lead + idx.shape[-2:])
+
+
+def avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor):
+    n, c, h, w = x.shape
+    ho = _pool_out(h, kernel[0], padding[0], stride[0], 1, ceil_mode)
+    wo = _pool_out(w, kernel[1], padding[1], stride[1], 1, ceil_mode)
+    planes = _planes(x)
+    out = np.empty((planes.shape[0], ho, wo), dtype=planes.dtype)
+    _pooling.avg_pool2d(planes, out, *kernel, *stride, *padding, count_include_pad, divisor)
+    return out.astype(x.dtype, copy=False).reshape(n, c, ho, wo)
+
+
+def avg_pool2d_backward(grad, size, kernel, stride, padding, ceil_mode, count_include_pad, divisor):
+    n, c = grad.shape[:2]
+    g = _planes(grad)
+    out = np.zeros((g.shape[0],) + tuple(size), dtype=g.dtype)
+    _pooling.avg_pool2d_backward(g, out, *kernel, *stride, *padding, count_include_pad, divisor)
+    return out.astype(grad.dtype, copy=False).reshape((n, c) + tuple(size))
+
+
+def adaptive_avg_pool2d(x, size):
+    n, c = x.shape[:2]
+    planes = _planes(x)
+    out = np.empty((planes.shape[0],) + tuple(size), dtype=planes.dtype)
+    _pooling.adaptive_avg_pool2d(planes, out)
+    return out.astype(x.dtype, copy=False).reshape((n, c) + tuple(size))
+
+
+def adaptive_avg_pool2d_backward(grad, size):
+    n, c = grad.shape[:2]
+    g = _planes(grad)
+    out = np.zeros((g.shape[0],) + tuple(size), dtype=g.dtype)
+    _pooling.adaptive_avg_pool2d_backward(g, out)
+    return out.astype(grad.dtype, copy=False).reshape((n, c) + tuple(size))
+
+
+def adaptive_max_pool2d(x, size):
+    n, c = x.shape[:2]
+    planes = _planes(x)
+    out = np.empty((planes.shape[0],) + tuple(size), dtype=planes.dtype)
+    idx = np.empty((planes.shape[0],) + tuple(size), dtype=np.int64)
+    _pooling.adaptive_max_pool2d(planes, out, idx)
+    return out.astype(x.dtype, copy=False).reshape((n, c) + tuple(size)), idx.reshape((n, c) + tuple(size))
+
+
+def embedding(weight, indices, padding_idx):
+    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    return weight[indices]
+
+
+def embedding_backward(grad, indices, num_weights, padding_idx):
+    flat = indices.reshape(-1)
+    g = grad.reshape(flat.shape[0], -1)
+    out = np.zeros((num_weights, g.shape[1]), dtype=grad.dtype)
+    np.add.at(out, flat, g)
+    if padding_idx >= 0:
+        out[padding_idx] = 0
+    return out
+
+
+def batch_norm(x, *rest):
+    """Training-mode batch norm over (N, C, *): returns (out, batch mean, biased batch variance)."""
+    has_weight, has_bias, eps = rest[-3:]
+    weight = rest[0] if has_weight else None
+    bias = rest[int(has_weight)] if has_bias else None
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    acc = np.float64 if x.dtype == np.float64 else np.float32
+    mean = x.mean(axis=axes, dtype=acc)
+    centered = x - mean.reshape(shape).astype(x.dtype)
+    var = np.einsum("nc...,nc...->c", centered, centered, dtype=acc) / (x.size // c) if x.ndim > 2 \
+        else (centered * centered).mean(axis=0)
+    scale = 1.0 / np.sqrt(var + eps)
+    if weight is not None:
+        scale = scale * weight
+    out = centered * scale.reshape(shape).astype(x.dtype)
+    if bias is not None:
+        out += bias.reshape(shape)
+    return out.astype(x.dtype, copy=False), mean.astype(x.dtype), var.astype(x.dtype)
+
+
+KERNELS = {
+    "im2col": im2col,
+    "col2im": col2im,
+    "conv2d": conv2d,
+    "max_pool2d": max_pool2d,
+    "max_pool_scatter": max_pool_scatter,
+    "max_pool_gather": max_pool_gather,
+    "avg_pool2d": avg_pool2d,
+    "avg_pool2d_backward": avg_pool2d_backward,
+    "adaptive_avg_pool2d": adaptive_avg_pool2d,
+    "adaptive_avg_pool2d_backward": adaptive_avg_pool2d_backward,
+    "adaptive_max_pool2d": adaptive_max_pool2d,
+    "embedding": embedding,
+    "embedding_backward": embedding_backward,
+    "batch_norm": batch_norm,
+}

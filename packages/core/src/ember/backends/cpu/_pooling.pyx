@@ -1,0 +1,215 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Pooling kernels on (P, H, W) planes (P = N*C), parallel over planes.
+
+Max pooling records, for every output, the flat index ``h*W + w`` of the winning input in
+its plane (PyTorch's ``indices``); the backward pass scatters gradients to those indices.
+"""
+
+from cython.parallel cimport prange
+from libc.math cimport isnan
+
+ctypedef fused real:
+    float
+    double
+
+
+def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices,
+               int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw):
+    """Windowed max of every plane; NaN wins (it propagates, as in PyTorch)."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, i, j, ih, iw, best_idx
+    cdef real best, v
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                for ow in range(wo):
+                    best_idx = -1
+                    best = 0
+                    for i in range(kh):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= H:
+                            continue
+                        for j in range(kw):
+                            iw = ow * sw - pw + j * dw
+                            if iw < 0 or iw >= W:
+                                continue
+                            v = x[p, ih, iw]
+                            if best_idx == -1 or v > best or isnan(v):
+                                best = v
+                                best_idx = ih * W + iw
+                                if isnan(v):
+                                    break
+                        if best_idx != -1 and isnan(best):
+                            break
+                    out[p, oh, ow] = best
+                    indices[p, oh, ow] = best_idx
+
+
+def max_pool2d_backward(real[:, :, ::1] grad, long long[:, :, ::1] indices, real[:, ::1] grad_input):
+    """Add each output gradient to the input position its max came from; ``grad_input`` is (P, H*W), zeroed."""
+    cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
+    cdef Py_ssize_t p, oh, ow, k
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                for ow in range(wo):
+                    k = indices[p, oh, ow]
+                    if k >= 0:
+                        grad_input[p, k] += grad[p, oh, ow]
+
+
+def gather_planes(real[:, ::1] src, long long[:, :, ::1] indices, real[:, :, ::1] out):
+    """``out[p, i, j] = src[p, indices[p, i, j]]``: the adjoint of ``max_pool2d_backward``."""
+    cdef Py_ssize_t P = out.shape[0], ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, k
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                for ow in range(wo):
+                    k = indices[p, oh, ow]
+                    out[p, oh, ow] = src[p, k] if k >= 0 else 0
+
+
+cdef inline Py_ssize_t _imin(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline Py_ssize_t _imax(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a if a > b else b
+
+
+def avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, int kh, int kw, int sh, int sw, int ph, int pw,
+               bint count_include_pad, int divisor_override):
+    """Windowed mean with PyTorch's divisor rules (padding counted or not, or a fixed divisor)."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, pool
+    cdef real s
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                for ow in range(wo):
+                    h0 = oh * sh - ph
+                    w0 = ow * sw - pw
+                    h1 = _imin(h0 + kh, H + ph)
+                    w1 = _imin(w0 + kw, W + pw)
+                    pool = (h1 - h0) * (w1 - w0)
+                    h0 = _imax(h0, 0)
+                    w0 = _imax(w0, 0)
+                    h1 = _imin(h1, H)
+                    w1 = _imin(w1, W)
+                    if divisor_override > 0:
+                        pool = divisor_override
+                    elif not count_include_pad:
+                        pool = (h1 - h0) * (w1 - w0)
+                    s = 0
+                    for ih in range(h0, h1):
+                        for iw in range(w0, w1):
+                            s = s + x[p, ih, iw]
+                    out[p, oh, ow] = s / pool
+
+
+def avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_input, int kh, int kw, int sh, int sw,
+                        int ph, int pw, bint count_include_pad, int divisor_override):
+    """The adjoint of ``avg_pool2d``: spread each output gradient over its window; ``grad_input`` zeroed."""
+    cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
+    cdef Py_ssize_t H = grad_input.shape[1], W = grad_input.shape[2]
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, pool
+    cdef real g
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                for ow in range(wo):
+                    h0 = oh * sh - ph
+                    w0 = ow * sw - pw
+                    h1 = _imin(h0 + kh, H + ph)
+                    w1 = _imin(w0 + kw, W + pw)
+                    pool = (h1 - h0) * (w1 - w0)
+                    h0 = _imax(h0, 0)
+                    w0 = _imax(w0, 0)
+                    h1 = _imin(h1, H)
+                    w1 = _imin(w1, W)
+                    if divisor_override > 0:
+                        pool = divisor_override
+                    elif not count_include_pad:
+                        pool = (h1 - h0) * (w1 - w0)
+                    g = grad[p, oh, ow] / pool
+                    for ih in range(h0, h1):
+                        for iw in range(w0, w1):
+                            grad_input[p, ih, iw] += g
+
+
+cdef inline Py_ssize_t _start(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    return (o * n_in) // n_out
+
+
+cdef inline Py_ssize_t _end(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    return ((o + 1) * n_in + n_out - 1) // n_out
+
+
+def adaptive_avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out):
+    """Mean over the adaptive windows [floor(o*H/Ho), ceil((o+1)*H/Ho))."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw
+    cdef real s
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                h0 = _start(oh, H, ho)
+                h1 = _end(oh, H, ho)
+                for ow in range(wo):
+                    w0 = _start(ow, W, wo)
+                    w1 = _end(ow, W, wo)
+                    s = 0
+                    for ih in range(h0, h1):
+                        for iw in range(w0, w1):
+                            s = s + x[p, ih, iw]
+                    out[p, oh, ow] = s / ((h1 - h0) * (w1 - w0))
+
+
+def adaptive_avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_input):
+    """The adjoint of ``adaptive_avg_pool2d``; ``grad_input`` zeroed."""
+    cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
+    cdef Py_ssize_t H = grad_input.shape[1], W = grad_input.shape[2]
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw
+    cdef real g
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                h0 = _start(oh, H, ho)
+                h1 = _end(oh, H, ho)
+                for ow in range(wo):
+                    w0 = _start(ow, W, wo)
+                    w1 = _end(ow, W, wo)
+                    g = grad[p, oh, ow] / ((h1 - h0) * (w1 - w0))
+                    for ih in range(h0, h1):
+                        for iw in range(w0, w1):
+                            grad_input[p, ih, iw] += g
+
+
+def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices):
+    """Max over the adaptive windows, with flat indices as ``max_pool2d``; NaN propagates."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, best_idx
+    cdef real best, v
+    with nogil:
+        for p in prange(P, schedule="static"):
+            for oh in range(ho):
+                h0 = _start(oh, H, ho)
+                h1 = _end(oh, H, ho)
+                for ow in range(wo):
+                    w0 = _start(ow, W, wo)
+                    w1 = _end(ow, W, wo)
+                    best_idx = h0 * W + w0
+                    best = x[p, h0, w0]
+                    for ih in range(h0, h1):
+                        for iw in range(w0, w1):
+                            v = x[p, ih, iw]
+                            if v > best or (isnan(v) and not isnan(best)):
+                                best = v
+                                best_idx = ih * W + iw
+                    out[p, oh, ow] = best
+                    indices[p, oh, ow] = best_idx

@@ -1,0 +1,12 @@
+"""``ember.nn.functional``: the stateless functions behind the layers (``import ember.nn.functional as F``)."""
+
+from ember.nn.functional.activation import *  # noqa: F403
+from ember.nn.functional.attention import *  # noqa: F403
+from ember.nn.functional.conv import *  # noqa: F403
+from ember.nn.functional.dropout import *  # noqa: F403
+from ember.nn.functional.linear import *  # noqa: F403
+from ember.nn.functional.loss import *  # noqa: F403
+from ember.nn.functional.normalization import *  # noqa: F403
+from ember.nn.functional.pooling import *  # noqa: F403
+from ember.nn.functional.shape import *  # noqa: F403
+from ember.nn.functional.sparse import *  # noqa: F403

@@ -1,0 +1,51 @@
+"""Convolutions, and ``unfold``/``fold`` (the im2col/col2im they are built on)."""
+
+from __future__ import annotations
+
+import ember
+from ember.ops import nn_ops
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+conv1d = ember.conv1d
+conv2d = ember.conv2d
+conv_transpose1d = ember.conv_transpose1d
+conv_transpose2d = ember.conv_transpose2d
+
+
+def _pair(value, name: str, fn: str):
+    return nn_ops._tuple(value, 2, name, fn)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L), L the number of blocks."""
+    if input.ndim != 4:
+        raise NotImplementedError(f"Input Error: Only 4D input Tensors are supported (got {input.ndim}D)")
+    cols = nn_ops.im2col(input, _pair(kernel_size, "kernel_size", "unfold"), _pair(stride, "stride", "unfold"),
+                         _pair(padding, "padding", "unfold"), _pair(dilation, "dilation", "unfold"))
+    return cols.permute(1, 0, 2).contiguous()
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding blocks back into an image: (N, C*kh*kw, L) -> (N, C, H, W); the adjoint of ``unfold``."""
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                                  f"(got {input.ndim}D)")
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    kernel = _pair(kernel_size, "kernel_size", "fold")
+    size = _pair(output_size, "output_size", "fold")
+    stride, padding, dilation = (_pair(stride, "stride", "fold"), _pair(padding, "padding", "fold"),
+                                 _pair(dilation, "dilation", "fold"))
+    if input.shape[1] % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={input.shape[1]} and kernel_size={kernel}")
+    blocks = [nn_ops._conv_out(size[i], kernel[i], stride[i], padding[i], dilation[i]) for i in range(2)]
+    if blocks[0] * blocks[1] != input.shape[2]:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, padding={padding}, "
+                           f"stride={stride}, expected size of input's dimension 2 to match the calculated number of "
+                           f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+                           f"input.size(2)={input.shape[2]}.")
+    out = nn_ops.col2im(input.permute(1, 0, 2).contiguous(), size, kernel, stride, padding, dilation)
+    return out.squeeze(0) if unbatched else out
