@@ -37,7 +37,7 @@ from ember.size import Size  # noqa: E402
 
 _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
 
-from ember import backends  # noqa: E402
+from ember import backends, cuda  # noqa: E402
 from ember.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,

@@ -1,14 +1,18 @@
 """Hook specifications: the plugin author's manual.
 
-A plugin is a module (or object) with functions marked ``@ember.hookimpl`` whose names are
-the hooks below. A separately installed distribution makes its plugin known through an
-entry point in the group ``ember``::
+A plugin is a module whose functions named after the hooks below are marked with
+``@hookimpl`` (``from ember.hookspecs import hookimpl``). A distribution makes its plugin
+known through an entry point in the group ``ember``::
 
     [project.entry-points.ember]
-    mybackend = "mybackend.plugin"
+    mydevice = "ember_mydevice"
 
-Hooks are called when ember first needs a device type it does not know (never on
-``import ember``, never per op). Each hook receives the registry and adds to it.
+ember imports the plugin the first time a program asks for a device type that is not
+registered yet (never on ``import ember``, never per op), calls every plugin's
+``ember_register_backends``, then every plugin's ``ember_register_kernels``. A plugin that
+fails to import, defines a hook not listed here (a misspelling) or raises in a hook is
+skipped with a ``RuntimeWarning`` naming its distribution; whatever it registered is taken
+back. The CPU backend registers through the same hook (``ember.backends.cpu``).
 """
 
 import pluggy
@@ -18,22 +22,41 @@ hookimpl = pluggy.HookimplMarker("ember")
 
 
 @hookspec
-def ember_register_backends(registry):
-    """Register one or more backends.
+def ember_register_backends(registry) -> None:
+    """Register the plugin's device backends.
 
-    Call ``registry.register_backend(backend)`` for each backend object the plugin
-    provides. A backend is an ``ember.backends.Backend`` subclass instance: it names its
-    device type (``backend.type``), reports availability and device count, converts to and
-    from NumPy, and carries a table of kernels keyed by op name (see the "Writing a
-    backend" section of ember-core's README).
+    Call ``registry.register_backend(backend)`` once per backend: an instance of an
+    ``ember.backends.Backend`` subclass that names its device type (``backend.type``, the
+    word users write in ``device="..."``), reports availability and device count, converts
+    to and from NumPy and carries its kernel table (see "Writing a backend" in ember-core's
+    README). If the backend cannot work in this process (no driver, no GPU), register it
+    anyway and return False from ``is_available()`` with a reason from
+    ``unavailable_reason()``: users then get that reason instead of "unknown device".
+
+    Two distributions that register the same device type make it unusable, with an error
+    naming both, until one is uninstalled or blocked (``EMBER_BLOCK_PLUGINS``).
+
+    Example::
+
+        @hookimpl
+        def ember_register_backends(registry):
+            registry.register_backend(CheckedBackend())
     """
 
 
 @hookspec
-def ember_register_kernels(registry):
-    """Add or override kernels of a backend that is already registered.
+def ember_register_kernels(registry) -> None:
+    """Add or replace kernels of a backend that is registered, yours or another's.
 
-    Call ``registry.register_kernel(device_type, op_name, fn)``. Use it to ship a fused
-    kernel for a composite op (say ``"softmax"``) or a faster primitive for an existing
-    backend, including the CPU. Runs after every plugin's ``ember_register_backends``.
+    Call ``registry.register_kernel(device_type, op_name, fn)``: use it for a fused kernel
+    of a composite op (``"softmax"``; core's composite uses it when present) or a faster
+    primitive for an existing backend, the CPU included. Runs after every plugin's
+    ``ember_register_backends``, so the backends of all installed plugins exist; check
+    ``device_type in registry.backends`` to add kernels to an optional one.
+
+    Example::
+
+        @hookimpl
+        def ember_register_kernels(registry):
+            registry.register_kernel("cpu", "softmax", my_fused_softmax)
     """

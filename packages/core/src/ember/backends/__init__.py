@@ -1,7 +1,11 @@
-"""Device backends: the registry, the backend contract and the built-in CPU backend."""
+"""Device backends: the registry, the backend contract and the built-in CPU backend.
+
+``ember.backends.list()`` shows what is registered and why an installed plugin did not load.
+"""
 
 from ember.backends.base import Backend
+from ember.backends.registry import BackendRegistry, load_plugins, registry
 from ember.backends.registry import list_backends as list  # noqa: A004
-from ember.backends.registry import registry
+from ember.hookspecs import hookimpl
 
-__all__ = ["Backend", "list", "registry"]
+__all__ = ["Backend", "BackendRegistry", "hookimpl", "list", "load_plugins", "registry"]

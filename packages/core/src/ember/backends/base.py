@@ -1,53 +1,94 @@
-"""The backend contract: what a device backend provides to ember."""
+"""The backend contract: what a device backend provides to ember.
+
+The "Writing a backend" section of ember-core's README explains it with an example; the
+conformance suite in ``ember.testing`` checks a backend against it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 
 class Backend:
-    """Base class for device backends. Subclass it and fill ``kernels``.
+    """Base class for device backends: subclass it, set ``type`` and fill ``kernels``.
+
+    Tensors on the backend's devices hold a *native array* in ``tensor._data``: anything
+    with ``shape``, ``ndim``, ``size`` and a NumPy ``dtype`` (a NumPy array on the CPU). The
+    dispatcher passes native arrays to the kernels and never looks inside them.
 
     Attributes:
-        type: the device type name users write (``"cpu"``, ``"cuda"``, ``"checked"``).
-        kernels: op name -> function on native arrays (see the core README for the
-            primitives a backend must implement).
-        has_index: whether devices of this type are numbered (``"cuda:1"``).
+        type: the device type users write: ``"cpu"``, ``"cuda"``, ``"checked"``.
+        has_index: whether devices of this type are numbered (``"cuda:1"``). A bare
+            ``"cuda"`` then means the current device (index 0 unless changed).
+        kernels: op name -> function on native arrays. A kernel receives the native arrays
+            of its tensor inputs followed by the op's parameters (Python numbers, tuples,
+            NumPy dtypes) and returns a native array or a tuple of them; a kernel whose
+            name ends in ``_`` writes into its first argument. The CPU backend's table is
+            the reference for every name and signature.
     """
 
     type: str = ""
     has_index: bool = True
 
     def __init__(self) -> None:
-        self.kernels: dict[str, object] = {}
+        self.kernels: dict[str, Callable] = {}
 
+    # -- devices ----------------------------------------------------------------------------
     def is_available(self) -> bool:
         """Whether tensors can be created on this backend in this process."""
         return True
 
     def unavailable_reason(self) -> str:
-        """Why ``is_available()`` is False, in words for the user."""
+        """Why ``is_available()`` is False, in words that tell the user what to do."""
         return ""
 
     def device_count(self) -> int:
+        """How many devices of this type there are (``"mytype:0"`` to ``"mytype:<n-1>"``)."""
         return 1
 
+    def device_name(self, index: int) -> str:
+        """A human-readable name of device ``index`` (``ember.cuda.get_device_name``)."""
+        return f"{self.type}:{index}"
+
+    # -- moving data ------------------------------------------------------------------------
     def from_numpy(self, array: np.ndarray, index: int | None):
-        """A native array on device ``index`` holding a copy of (or view on) ``array``."""
-        raise NotImplementedError
+        """A native array on device ``index`` with the values, shape and dtype of ``array``.
+
+        Must not share memory with ``array``: tensors on two devices never alias (only the
+        CPU backend returns ``array`` itself, so ``ember.from_numpy`` shares memory). Every
+        creation function (``zeros``, ``rand``, ``tensor``, ...) and ``tensor.to(device)``
+        builds its result on the host and hands it to this method.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement from_numpy(array, index)")
 
     def to_numpy(self, data) -> np.ndarray:
-        """A NumPy array with the data of native array ``data`` (a view where possible)."""
-        raise NotImplementedError
+        """A NumPy array with the values of native array ``data``, not sharing its memory
+        (except on the CPU, where ``tensor.numpy()`` is a view).
 
+        Used by ``tensor.cpu()``, ``tolist()``, ``item()`` and printing. Keep the element
+        order of ``data`` (``np.array(..., order="K")``) so ``stride()`` stays meaningful.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement to_numpy(data)")
+
+    # -- runtime ----------------------------------------------------------------------------
     def synchronize(self, index: int | None = None) -> None:
-        """Wait until all queued work on the device has finished."""
+        """Wait until all queued work on device ``index`` (all devices if None) has finished."""
+
+    def manual_seed(self, seed: int, index: int | None = None) -> None:
+        """Seed the random generator of device ``index`` (every device if None).
+
+        ``ember.manual_seed`` calls it for every registered backend, and the registry calls
+        it with the current seed when the backend registers.
+        """
 
     def memory_allocated(self, index: int | None = None) -> int:
+        """Bytes currently held by tensors on device ``index`` (0 if the backend cannot tell)."""
         return 0
 
-    def manual_seed(self, seed: int) -> None:
-        """Seed this backend's random generator(s)."""
+    def empty_cache(self) -> None:
+        """Release cached memory that no tensor uses (``ember.cuda.empty_cache``)."""
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} type={self.type!r}>"
+        return f"<{type(self).__name__} type={self.type!r}, {len(self.kernels)} kernels>"

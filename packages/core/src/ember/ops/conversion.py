@@ -38,7 +38,8 @@ def _parse_to(args, kwargs):
 def _to_device(t, dev):
     src = t._device._backend
     host = src.to_numpy(t._data)
-    out = _core.create(dev._backend.from_numpy(np.ascontiguousarray(host), dev.index), dev)
+    host = np.ascontiguousarray(host).reshape(host.shape)  # ascontiguousarray makes 0-d arrays 1-d
+    out = _core.create(dev._backend.from_numpy(host, dev.index), dev)
     rec = _core.get_recorder()
     if rec is not None and t.requires_grad and _core.is_grad_enabled():
         rec.record("to_device", (t,), out, (t._device,))

@@ -9,13 +9,26 @@ from __future__ import annotations
 import numpy as np
 
 from ember.backends.base import Backend
-from ember.backends.cpu import activation, creation, indexing, linalg, nn_ops, pointwise, reduction, shape, sorting
+from ember.backends.cpu import (
+    activation,
+    creation,
+    indexing,
+    linalg,
+    nn_ops,
+    optim,
+    pointwise,
+    reduction,
+    shape,
+    sorting,
+)
 from ember.hookspecs import hookimpl
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, optim)
 
 
 class CPUBackend(Backend):
+    """Tensors on the CPU hold NumPy arrays; ``from_numpy`` and ``numpy()`` share memory."""
+
     type = "cpu"
     has_index = False
 
@@ -23,6 +36,9 @@ class CPUBackend(Backend):
         super().__init__()
         for family in FAMILIES:
             self.kernels.update(family.KERNELS)
+
+    def device_name(self, index: int | None = None) -> str:
+        return "cpu"
 
     def from_numpy(self, array: np.ndarray, index: int | None) -> np.ndarray:
         return array

@@ -1,0 +1,12 @@
+"""The catalogue of samples: for each kernel, calls of ember's public API that exercise it.
+
+One module per op family. A sample names the kernel it exercises, the dtypes it accepts and
+the cases it runs (see ``_base``); the suite runs the samples whose kernel a backend has.
+"""
+
+from ember.testing.samples import pointwise
+from ember.testing.samples._base import Case, Sample
+
+SAMPLES: list[Sample] = [*pointwise.SAMPLES]
+
+__all__ = ["SAMPLES", "Case", "Sample"]
