@@ -16,9 +16,11 @@ from ember.vision.datasets.download import check_integrity, download_and_extract
 from ember.vision.datasets.vision import VisionDataset
 
 _ALLOWED = {
-    ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy._core.numeric", "_frombuffer"), ("_codecs", "encode"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.numeric", "_frombuffer"), ("_codecs", "encode"),
 }
+# NumPy 2 renamed numpy.core to numpy._core; pickles name either
+_CORE = "numpy._core" if int(np.__version__.split(".")[0]) >= 2 else "numpy.core"
 
 
 class _BatchUnpickler(pickle.Unpickler):
@@ -29,9 +31,9 @@ class _BatchUnpickler(pickle.Unpickler):
         self.path = path
 
     def find_class(self, module: str, name: str):
-        canonical = module.replace("numpy.core", "numpy._core", 1) if module.startswith("numpy.core") else module
-        if (canonical, name) in _ALLOWED:
-            return super().find_class(canonical, name)
+        key = module.replace("numpy._core", "numpy.core", 1)
+        if (key, name) in _ALLOWED:
+            return super().find_class(key.replace("numpy.core", _CORE, 1), name)
         raise pickle.UnpicklingError(f"'{self.path}' asks to load {module}.{name}, which a CIFAR batch never "
                                      f"contains; refusing to run code from the file")
 
