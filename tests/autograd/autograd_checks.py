@@ -31,8 +31,8 @@ def away_from(x, points, margin: float = 0.01):
     return ember.from_numpy(data).requires_grad_(x.requires_grad)
 
 
-def check(fn, *inputs, gradgrad: bool = True, atol: float = 1e-5, rtol: float = 1e-3) -> None:
+def check(fn, *inputs, gradgrad: bool = True, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> None:
     """First (and second) derivatives of ``fn`` at ``inputs`` against finite differences."""
-    assert gradcheck(fn, inputs, atol=atol, rtol=rtol)
+    assert gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
     if gradgrad:
-        assert gradgradcheck(fn, inputs, atol=atol, rtol=rtol)
+        assert gradgradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
