@@ -293,7 +293,7 @@ def test_expand_matches_numpy_broadcast_to(data):
                                  data.draw(st.sampled_from([s, -1])) for s in shape)
     a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
     resolved = tuple(lead) + tuple(s if t == -1 else t for s, t in zip(shape, target[len(lead):]))
-    check(ember.from_numpy(a).expand(*target), np.broadcast_to(a, resolved))
+    check(ember.from_numpy(a).expand(target), np.broadcast_to(a, resolved))
 
 
 def test_repeat_and_tile():

@@ -230,7 +230,7 @@ def _expand(input, sizes: tuple):
                            f"provided ({n}) must be greater or equal to the number of dimensions in the tensor "
                            f"({nd})")
     target = list(sizes)
-    for i in range(n):
+    for i in range(n - 1, -1, -1):   # PyTorch reports the last mismatching dim
         d = i - (n - nd)
         size = shape[d] if d >= 0 else 1
         if target[i] == -1:
@@ -251,11 +251,11 @@ def narrow(input, dim: int, start: int, length: int):
     """A view of ``input`` holding ``length`` entries of dim ``dim`` from ``start`` on."""
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, input.ndim)
     start, length = operator.index(start), operator.index(length)
-    n = input._data.shape[dim]
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
+    dim = wrap_dim(dim, input.ndim)
+    n = input._data.shape[dim]
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
@@ -287,20 +287,22 @@ def split(tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     """
     if tensor.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
-    dim = wrap_dim(dim, tensor.ndim)
-    n = tensor._data.shape[dim]
     if isinstance(split_size_or_sections, Sequence):
+        given, dim = dim, wrap_dim(dim, tensor.ndim)
+        n = tensor._data.shape[dim]
         sizes = _ints((split_size_or_sections,))
         if any(s < 0 for s in sizes):
             raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
                                f"split_sizes={list(sizes)}")
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                               f"at dimension {dim}), but got split_sizes={list(sizes)}")
+                               f"at dimension {given}), but got split_sizes={list(sizes)}")
     else:
         size = operator.index(split_size_or_sections)
         if size < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        dim = wrap_dim(dim, tensor.ndim)
+        n = tensor._data.shape[dim]
         if size == 0 and n != 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = _split_sizes(size, n)
@@ -322,9 +324,9 @@ def chunk(input, chunks: int, dim: int = 0) -> tuple:
 
 def unbind(input, dim: int = 0) -> tuple:
     """The slices of ``input`` along ``dim``, as a tuple of views without that dim."""
-    if input.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     return _mark_views(input, _core.call("unbind", (input,), (dim,)))
 
 
@@ -547,6 +549,11 @@ def dstack(tensors: Sequence):
     return cat(atleast_3d(_tensor_list(tensors, "dstack")), 2)
 
 
+def _required(args: tuple, method: str, name: str) -> None:
+    if not args:
+        raise TypeError(f'{method}() missing 1 required positional arguments: "{name}"')
+
+
 class ShapeMethods:
     __slots__ = ()
 
@@ -556,6 +563,9 @@ class ShapeMethods:
         Raises RuntimeError when the strides cannot express it; use :meth:`reshape` then.
         """
         from ember.dtypes import dtype
+        if not shape:
+            raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
+                            " * (ember.dtype dtype)\n * (tuple of ints size)")
         if len(shape) == 1 and isinstance(shape[0], dtype):
             raise NotImplementedError("Tensor.view(dtype) is not supported; use .to(dtype)")
         return _view(self, _infer_shape(_ints(shape), self.numel()))
@@ -564,12 +574,15 @@ class ShapeMethods:
         return self.view(other.shape)
 
     def reshape(self, *shape):
+        _required(shape, "reshape", "shape")
         return reshape(self, _ints(shape))
 
     def reshape_as(self, other):
         return reshape(self, other.shape)
 
     def permute(self, *dims):
+        if self.ndim:   # 0-d tensors may omit dims: Tensor.T relies on it
+            _required(dims, "permute", "dims")
         return permute(self, _ints(dims, "dims"))
 
     def transpose(self, dim0: int, dim1: int):
@@ -608,6 +621,7 @@ class ShapeMethods:
             tensor([[1, 2, 3],
                     [1, 2, 3]])
         """
+        _required(sizes, "expand", "size")
         return _expand(self, _ints(sizes))
 
     def expand_as(self, other):
@@ -615,12 +629,15 @@ class ShapeMethods:
 
     def repeat(self, *repeats):
         """A copy with the data repeated ``repeats[i]`` times along dim i (like ``numpy.tile``)."""
+        _required(repeats, "repeat", "repeats")
         return _repeat(self, _ints(repeats, "repeats"))
 
     def tile(self, *dims):
+        _required(dims, "tile", "dims")
         return tile(self, _ints(dims, "dims"))
 
     def flip(self, *dims):
+        _required(dims, "flip", "dims")
         return flip(self, _ints(dims, "dims"))
 
     def fliplr(self):

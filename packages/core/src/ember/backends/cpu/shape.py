@@ -72,7 +72,7 @@ def reshape(x: np.ndarray, shape: tuple) -> np.ndarray:
 def unsqueeze(x: np.ndarray, dim: int) -> np.ndarray:
     out = np.expand_dims(x, dim)
     stride = x.strides[dim] * x.shape[dim] if dim < x.ndim else x.itemsize
-    return _restride(out, out.strides[:dim] + (stride,) + out.strides[dim + 1:])
+    return _restride(out, x.strides[:dim] + (stride,) + x.strides[dim:])
 
 
 def expand(x: np.ndarray, shape: tuple) -> np.ndarray:
@@ -84,13 +84,17 @@ def expand(x: np.ndarray, shape: tuple) -> np.ndarray:
         d = i - lead
         if d >= 0:
             size, stride = x.shape[d], x.strides[d]
-        else:
-            size, stride = 1, (shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else x.itemsize)
+        else:   # a new leading dim; PyTorch gives every dim of an expanded 0-d tensor stride 0
+            size, stride = 1, (shape[i + 1] * strides[i + 1] if x.ndim else 0)
         if size != shape[i]:
             stride = 0
             overlap = overlap or shape[i] > 1
         strides[i] = stride
     return as_strided(x, shape, tuple(strides), writeable=x.flags.writeable and not overlap)
+
+
+def transpose(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
+    return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
 
 
 def narrow(x: np.ndarray, dim: int, start: int, length: int) -> np.ndarray:
@@ -112,11 +116,32 @@ def unbind(x: np.ndarray, dim: int) -> tuple:
     return tuple(x[lead + (i,)] for i in range(x.shape[dim]))
 
 
+def _channels_last(x: np.ndarray) -> bool:
+    """Whether a 4-D array's strides say NHWC in NCHW clothing (ATen's ``is_channels_last_strides_2d``)."""
+    if x.ndim != 4 or x.strides[1] == 0:
+        return False
+    smallest = 0
+    for d in (1, 3, 2, 0):
+        if x.shape[d] == 0 or x.strides[d] < smallest or (d == 0 and smallest == x.strides[1]):
+            return False
+        smallest = x.strides[d] * (x.shape[d] if x.shape[d] > 1 else 1)
+    return True
+
+
+def _empty(shape, dtype, channels_last: bool = False) -> np.ndarray:
+    """A new array, C-contiguous or (4-D) channels-last, as PyTorch allocates for copies."""
+    if channels_last:
+        n, c, h, w = shape
+        return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+    return np.empty(shape, dtype)
+
+
 def cat(*arrays_and_dim):
     *arrays, dim = arrays_and_dim
     shape = list(arrays[0].shape)
     shape[dim] = sum(a.shape[dim] for a in arrays)
-    return np.concatenate(arrays, axis=dim, out=np.empty(shape, arrays[0].dtype))
+    out = _empty(shape, arrays[0].dtype, all(_channels_last(a) for a in arrays))
+    return np.concatenate(arrays, axis=dim, out=out)
 
 
 def stack(*arrays_and_dim):
@@ -138,18 +163,27 @@ def repeat(x: np.ndarray, repeats: tuple) -> np.ndarray:
 
 
 def flip(x: np.ndarray, dims: tuple) -> np.ndarray:
-    return np.flip(x, dims).copy(order="K")
+    out = np.empty_like(x)   # keeps x's memory order, as PyTorch's flip does
+    np.copyto(out, np.flip(x, dims))
+    return out
 
 
 def roll(x: np.ndarray, shifts, dims) -> np.ndarray:
-    if x.ndim == 0:
+    """``x`` rolled by ``shifts`` along ``dims`` (None: as if flattened).
+
+    Like PyTorch, a roll along one dim is the concatenation of two narrowed pieces, so the
+    result's memory format follows ``cat``'s rule (channels-last in, channels-last out).
+    """
+    if dims is None:
+        return np.roll(x.reshape(-1), shifts).reshape(x.shape)
+    out = x
+    if x.size == 0 or not dims:
         return x.copy()
-    out = np.roll(x, shifts, dims)
-    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
-
-
-def transpose(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
-    return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
+    for shift, dim in zip(shifts, dims):
+        n = out.shape[dim]
+        start = (n - shift) % n
+        out = cat(narrow(out, dim, start, n - start), narrow(out, dim, 0, start), dim)
+    return out
 
 
 KERNELS = {
