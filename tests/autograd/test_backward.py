@@ -366,3 +366,13 @@ def test_wrong_gradient_shape_from_a_rule_is_reported():
     with pytest.raises(RuntimeError, match=re.escape("Function BadBackward returned an invalid gradient at index 0 - "
                                                      "got [5] but expected shape compatible with [2]")):
         Bad.apply(x).sum().backward()
+
+
+def test_inplace_scaling_of_a_saved_operand_that_is_not_needed():
+    # mul saved h, but only the gradient of h's partner would read it
+    x = leaf([1.0, 2.0])
+    h = x * 1
+    h *= 3
+    h.div_(2)
+    h.sum().backward()
+    assert x.grad.tolist() == [1.5, 1.5]

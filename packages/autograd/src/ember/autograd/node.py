@@ -240,7 +240,7 @@ class OpNode(Node):
     __slots__ = ("_inputs", "_versions", "_output", "_out_version", "_params", "_released")
     _rule = None
 
-    def _unpack(self, create_graph: bool):
+    def _unpack(self, needs, create_graph: bool):
         """The rule's ``inputs`` and ``output``: checked against their versions, re-attached to
         this node when the backward pass is itself recorded (``create_graph``)."""
         if self._released:
@@ -248,9 +248,11 @@ class OpNode(Node):
         rule = self._rule
         inputs = self._inputs
         versions = self._versions
+        uses = rule.uses
         for i, t in enumerate(inputs):
             if versions[i] is not None and version_of(t) != versions[i]:
-                check_version(t, versions[i])
+                if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
+                    check_version(t, versions[i])
         if rule.save_inputs is not True:
             inputs = tuple(TensorMeta(*m) if type(m) is tuple else m for m in inputs)
         output = self._output
@@ -269,7 +271,7 @@ class OpNode(Node):
         return inputs, output
 
     def _apply(self, grads, needs, create_graph):
-        inputs, output = self._unpack(create_graph)
+        inputs, output = self._unpack(needs, create_graph)
         rule = self._rule
         if rule.wants_needs:
             result = rule.fn(grads, inputs, output, self._params, needs)

@@ -20,8 +20,8 @@ _TensorBase = _core.TensorBase
 
 # view ops and how to replay them on another tensor of the input's shape
 _TUPLE_VIEWS = {"split", "unbind"}
-VIEW_OPS = {"view", "permute", "transpose", "t", "squeeze", "unsqueeze", "expand", "narrow", "select",
-            "slice", "diagonal", "as_strided", "unfold", "view_as_real", "alias"} | _TUPLE_VIEWS
+VIEW_OPS = {"view", "permute", "transpose", "t", "squeeze", "unsqueeze", "expand", "narrow", "getitem",
+            "diagonal", "as_strided", "unfold"} | _TUPLE_VIEWS
 
 
 def _target_of(t):

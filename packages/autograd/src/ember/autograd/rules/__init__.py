@@ -39,14 +39,15 @@ __all__ = ["rule", "RULES", "Rule", "load_all"]
 class Rule:
     """A registered derivative: the function, its node name(s) and what it saves."""
 
-    __slots__ = ("op", "fn", "node_name", "save_inputs", "save_output", "wants_needs", "_node_types")
+    __slots__ = ("op", "fn", "node_name", "save_inputs", "save_output", "uses", "wants_needs", "_node_types")
 
-    def __init__(self, op: str, fn: Callable, node_name, save_inputs: bool, save_output: bool) -> None:
+    def __init__(self, op: str, fn: Callable, node_name, save_inputs, save_output: bool, uses=None) -> None:
         self.op = op
         self.fn = fn
         self.node_name = node_name
         self.save_inputs = save_inputs
         self.save_output = save_output
+        self.uses = uses
         self.wants_needs = fn.__code__.co_argcount >= 5
         self._node_types: dict[str, type] = {}
 
@@ -66,7 +67,7 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save_inputs: bool | tuple = True,
-         save_output: bool = False) -> Callable[[Callable], Callable]:
+         save_output: bool = False, uses: dict[int, tuple[int, ...]] | None = None) -> Callable[[Callable], Callable]:
     """Register the derivative of kernel ``op``; its graph nodes are named ``node_name``.
 
     Args:
@@ -77,6 +78,9 @@ def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save
             dtypes say False and receive ``TensorMeta`` stand-ins; a tuple of input positions
             keeps only those inputs (``(1,)``: the index of ``gather``).
         save_output: keep (a detached alias of) the output for backward.
+        uses: which saved inputs the gradient of each input reads, ``{0: (1,), 1: (0,)}`` for
+            ``mul``. Only those are checked against in-place changes, so ``y.mul_(2)`` works
+            although ``mul`` saved ``y``. Without it every saved input is checked.
 
     The decorated function is returned unchanged, so decorators can be stacked to share a rule
     between ops.
@@ -84,7 +88,7 @@ def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save
     if not isinstance(save_inputs, bool):
         save_inputs = tuple(save_inputs)
     def register(fn: Callable) -> Callable:
-        RULES[op] = Rule(op, fn, node_name, save_inputs, save_output)
+        RULES[op] = Rule(op, fn, node_name, save_inputs, save_output, uses)
         return fn
     return register
 

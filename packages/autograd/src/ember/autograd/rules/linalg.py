@@ -13,40 +13,41 @@ def _mT(x):
     return x.transpose(-1, -2)
 
 
-@rule("mm", "MmBackward0")
+@rule("mm", "MmBackward0", uses={0: (1,), 1: (0,)})
 def _mm(grad, inputs, output, params, needs):
     a, b = inputs
     return _core.call("mm", (grad, b.t())) if needs[0] else None, _core.call("mm", (a.t(), grad)) if needs[1] else None
 
 
-@rule("bmm", "BmmBackward0")
+@rule("bmm", "BmmBackward0", uses={0: (1,), 1: (0,)})
 def _bmm(grad, inputs, output, params, needs):
     a, b = inputs
     return (_core.call("bmm", (grad, _mT(b))) if needs[0] else None,
             _core.call("bmm", (_mT(a), grad)) if needs[1] else None)
 
 
-@rule("mv", "MvBackward0")
+@rule("mv", "MvBackward0", uses={0: (1,), 1: (0,)})
 def _mv(grad, inputs, output, params, needs):
     a, v = inputs
     return (_core.call("outer", (grad, v)) if needs[0] else None,
             _core.call("mv", (a.t(), grad)) if needs[1] else None)
 
 
-@rule("dot", "DotBackward0")
-def _dot(grad, inputs, output, params):
+@rule("dot", "DotBackward0", uses={0: (1,), 1: (0,)})
+def _dot(grad, inputs, output, params, needs):
     a, b = inputs
-    return grad * b, grad * a
+    return grad * b if needs[0] else None, grad * a if needs[1] else None
 
 
-@rule("outer", "MulBackward0")
+@rule("outer", "MulBackward0", uses={0: (1,), 1: (0,)})
 def _outer(grad, inputs, output, params, needs):
     a, b = inputs
     return (_core.call("mv", (grad, b)) if needs[0] else None,
             _core.call("mv", (grad.t(), a)) if needs[1] else None)
 
 
-@rule("matmul", lambda inputs, params: "SqueezeBackward4" if inputs[0].ndim == 1 else "UnsafeViewBackward0")
+@rule("matmul", lambda inputs, params: "SqueezeBackward4" if inputs[0].ndim == 1 else "UnsafeViewBackward0",
+      uses={0: (1,), 1: (0,)})
 def _matmul(grad, inputs, output, params, needs):
     a, b = inputs
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
@@ -68,7 +69,7 @@ def _matmul(grad, inputs, output, params, needs):
     return ga, gb
 
 
-@rule("addmm", "AddmmBackward0")
+@rule("addmm", "AddmmBackward0", uses={1: (2,), 2: (1,)})
 def _addmm(grad, inputs, output, params, needs):
     _, a, b = inputs
     beta, alpha = params
@@ -78,7 +79,7 @@ def _addmm(grad, inputs, output, params, needs):
     return gi, ga, gb
 
 
-@rule("baddbmm", "BaddbmmBackward0")
+@rule("baddbmm", "BaddbmmBackward0", uses={1: (2,), 2: (1,)})
 def _baddbmm(grad, inputs, output, params, needs):
     _, a, b = inputs
     beta, alpha = params

@@ -40,13 +40,13 @@ def _sub(grad, inputs, output, params):
     return grad, -grad
 
 
-@rule("mul", "MulBackward0")
+@rule("mul", "MulBackward0", uses={0: (1,), 1: (0,)})
 def _mul(grad, inputs, output, params, needs):
     a, b = inputs
     return grad * b if needs[0] else None, grad * a if needs[1] else None
 
 
-@rule("div", "DivBackward0")
+@rule("div", "DivBackward0", uses={0: (1,), 1: (0, 1)})
 def _div(grad, inputs, output, params, needs):
     a, b = inputs
     ga = grad / b if needs[0] else None
@@ -115,13 +115,13 @@ def _atan2(grad, inputs, output, params):
     return scale * b, scale * -a
 
 
-@rule("remainder", _by_scalar("RemainderBackward0", "RemainderBackward1"))
+@rule("remainder", _by_scalar("RemainderBackward0", "RemainderBackward1"), uses={1: (0, 1)})
 def _remainder(grad, inputs, output, params, needs):
     a, b = inputs
     return grad, -grad * ember.floor_divide(a, b) if needs[1] else None
 
 
-@rule("fmod", _by_scalar("FmodBackward0", "FmodBackward1"))
+@rule("fmod", _by_scalar("FmodBackward0", "FmodBackward1"), uses={1: (0, 1)})
 def _fmod(grad, inputs, output, params, needs):
     a, b = inputs
     return grad, -grad * ember.trunc(a / b) if needs[1] else None
@@ -145,7 +145,7 @@ def _clamp(grad, inputs, output, params):
     return ember.where(inside, grad, 0.0)
 
 
-@rule("lerp", "LerpBackward1")
+@rule("lerp", "LerpBackward1", uses={0: (2,), 1: (2,), 2: (0, 1)})
 def _lerp(grad, inputs, output, params, needs):
     start, end, weight = inputs
     gs = grad * (1 - weight) if needs[0] else None
@@ -154,7 +154,7 @@ def _lerp(grad, inputs, output, params, needs):
     return gs, ge, gw
 
 
-@rule("where", "WhereBackward0", save_inputs=True)
+@rule("where", "WhereBackward0", save_inputs=(0,))
 def _where(grad, inputs, output, params, needs):
     cond = inputs[0]
     ga = ember.where(cond, grad, 0.0) if needs[1] else None
