@@ -16,9 +16,11 @@ collating itself; recycled pages cost nothing.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import mmap
 import os
+import weakref
 
 import numpy as np
 
@@ -48,6 +50,29 @@ def anonymous_file(size: int) -> int:
 def map_file(fd: int, size: int) -> mmap.mmap:
     """Map ``size`` bytes of the shared file ``fd`` read-write; arrays on it keep it mapped."""
     return mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int64]
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_MAP_FAILED = ctypes.c_void_p(-1).value
+
+
+def map_shared(fd: int, size: int) -> np.ndarray:
+    """A uint8 array over ``size`` bytes of the shared file ``fd``, mapped read-write.
+
+    Unlike ``mmap.mmap``, the mapping keeps no duplicate of ``fd`` open: a program holding
+    thousands of batches does not run out of file descriptors. The pages are unmapped when
+    the array and every view of it are gone.
+    """
+    addr = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+    if addr is None or addr == _MAP_FAILED:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot map {size} bytes of a DataLoader batch: {os.strerror(err)}")
+    base = np.frombuffer((ctypes.c_uint8 * size).from_address(addr), np.uint8)
+    weakref.finalize(base, _libc.munmap, addr, size).atexit = False
+    return base
 
 
 class Region:

@@ -159,11 +159,14 @@ def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
-    return ember.tensor(batch, dtype=ember.float64)
+    return ember.from_numpy(np.array(batch, dtype=np.float64))
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
-    return ember.tensor(batch)
+    arr = np.array(batch)
+    if arr.dtype.kind not in "iub":
+        return ember.tensor(batch)     # ints beyond int64: ember.tensor reports them
+    return ember.from_numpy(arr if arr.dtype.kind == "b" else arr.astype(np.int64, copy=False))
 
 
 def collate_str_fn(batch, *, collate_fn_map=None):

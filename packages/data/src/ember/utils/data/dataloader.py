@@ -350,7 +350,7 @@ class _LoaderIterator:
         self._batch_size = loader.batch_size
         self._num_workers = loader.num_workers
         self._timeout = loader.timeout
-        self._length = loader.__len__
+        self._index_sampler = loader._index_sampler
         self._pin_backend = None
         if loader.pin_memory:
             self._pin_backend = accelerator_backend(loader.pin_memory_device)
@@ -363,7 +363,12 @@ class _LoaderIterator:
         return self
 
     def __len__(self) -> int:
-        return self._length()
+        if self._iterable:
+            length = len(self._dataset)
+            if self._batch_size is not None:
+                length = length // self._batch_size if self._drop_last else math.ceil(length / self._batch_size)
+            return length
+        return len(self._index_sampler)
 
     def __next__(self):
         try:

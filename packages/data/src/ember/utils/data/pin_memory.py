@@ -15,22 +15,23 @@ from ember.backends.registry import registry
 
 
 def accelerator_backend(device: str = ""):
-    """The backend that would pin memory: the one for ``device``, else the first available accelerator."""
+    """The backend that pins memory: the one for ``device``, else the first available one that can.
+
+    None when no such backend is installed (only the CPU backend, say).
+    """
     if device:
         backend = registry.backend(ember.device(device).type)
-        return None if backend.type == "cpu" else backend
+        return backend if hasattr(backend, "pin_memory") else None
     registry.load_plugins()
     for backend in registry.backends.values():
-        if backend.type != "cpu" and backend.is_available():
+        if hasattr(backend, "pin_memory") and backend.is_available():
             return backend
     return None
 
 
 def pin_memory(data, backend):
     """``data`` with every CPU tensor copied to page-locked memory by ``backend.pin_memory``."""
-    pin = getattr(backend, "pin_memory", None)
-    if pin is None:
-        return data
+    pin = backend.pin_memory
     if isinstance(data, ember.Tensor):
         if data.device.type != "cpu":
             return data

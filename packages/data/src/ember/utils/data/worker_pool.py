@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import time
+import weakref
 from multiprocessing.connection import wait
 
 from ember.utils.data.channel import Channel, ChannelClosed, channel_pair
@@ -25,6 +26,27 @@ from ember.utils.data.dataloader import DataLoader, _LoaderIterator
 from ember.utils.data.worker import WorkerConfig, worker_loop
 
 SHUTDOWN_GRACE_SECONDS = 2.0   # how long finished workers get to exit before SIGTERM
+
+
+def _stop_workers(channels: list[Channel], processes: list) -> None:
+    """Ask the workers to exit, close their sockets, and reap them (SIGTERM, then SIGKILL, if they linger)."""
+    for ch in channels:
+        try:
+            ch.sock.setblocking(False)
+            ch.send(None)
+        except (ChannelClosed, OSError):
+            pass
+        ch.close()
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=1.0)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _death_message(worker_id: int, process) -> str:
@@ -50,7 +72,6 @@ class MultiProcessIterator(_LoaderIterator):
     """Iterates a DataLoader's batches, loaded by ``num_workers`` worker processes."""
 
     def __init__(self, loader: DataLoader) -> None:
-        self._closed = True    # until the workers exist, there is nothing to shut down
         super().__init__(loader)
         self._prefetch = loader.prefetch_factor
         if not self._prefetch:
@@ -64,7 +85,8 @@ class MultiProcessIterator(_LoaderIterator):
         forking = ctx.get_start_method() == "fork"
         self._workers = []
         self._channels: list[Channel] = []
-        self._closed = False
+        # runs when the iterator is garbage-collected, at interpreter exit, or on _shutdown()
+        self._finalizer = weakref.finalize(self, _stop_workers, self._channels, self._workers)
         # Freeze the GC's view of the parent's objects so a child's collections don't write to
         # (and so copy) every page holding your dataset's Python objects.
         if forking:
@@ -95,7 +117,7 @@ class MultiProcessIterator(_LoaderIterator):
 
     # -- epochs ---------------------------------------------------------------------------
     def _start_dispatch(self) -> None:
-        first = self._epoch.progress.batches_yielded if not self._iterable else 0
+        first = self._epoch.progress.batches_yielded   # resuming: batch `first` goes where it went before
         self._sampler_iter = self._epoch.sampler_iter
         self._sampler_done = False
         self._active = [True] * self._num_workers
@@ -224,28 +246,6 @@ class MultiProcessIterator(_LoaderIterator):
     # -- shutdown -------------------------------------------------------------------------
     def _shutdown(self) -> None:
         """Stop and reap every worker and drop undelivered batches (their shared memory goes with them)."""
-        if self._closed:
-            return
-        self._closed = True
-        for ch in self._channels:
-            try:
-                ch.sock.setblocking(False)
-                ch.send(None)
-            except (ChannelClosed, OSError):
-                pass
-            ch.close()
-        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-        for process in self._workers:
-            process.join(timeout=max(0.0, deadline - time.monotonic()))
-        for process in self._workers:
-            if process.is_alive():
-                process.terminate()
-                process.join(timeout=1.0)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        self._finalizer()
         self._results = {}
         self._arrived = collections.deque()
-
-    def __del__(self) -> None:
-        self._shutdown()
