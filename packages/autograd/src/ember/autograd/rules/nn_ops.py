@@ -41,7 +41,9 @@ def _conv2d(grad, inputs, output, params, needs):
         # with create_graph, rebuild the columns from x so that gw stays differentiable in x
         cols = nn_ops.im2col(x, kernel, stride, padding, dilation) if _core.is_grad_enabled() else output[1]
         gw = g2.matmul(cols.reshape(groups, -1, n * ho * wo).transpose(1, 2)).reshape(w.shape)
-    if len(inputs) == 3 and needs[2]:
+    if len(inputs) == 2:
+        return gx, gw
+    if needs[2]:
         gb = g.sum((0, 2, 3))
     return gx, gw, gb
 

@@ -1,0 +1,164 @@
+"""Convolutions: values against a direct NumPy convolution, gradients by finite differences, errors."""
+
+import nn_refs as ref
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+from ember.autograd import gradcheck, gradgradcheck
+
+rng = np.random.default_rng(0)
+
+
+def t64(*shape, requires_grad=True):
+    return ember.tensor(rng.standard_normal(shape), dtype=ember.float64, requires_grad=requires_grad)
+
+
+@pytest.mark.parametrize(("stride", "padding", "dilation", "groups"), [
+    ((1, 1), (0, 0), (1, 1), 1), ((2, 1), (1, 2), (1, 1), 1), ((1, 2), (1, 1), (2, 1), 2), ((3, 3), (2, 0), (1, 2), 4)])
+def test_conv2d_values(stride, padding, dilation, groups):
+    x = rng.standard_normal((2, 4, 9, 8))
+    w = rng.standard_normal((8, 4 // groups, 3, 2))
+    b = rng.standard_normal(8)
+    out = F.conv2d(ember.tensor(x), ember.tensor(w), ember.tensor(b), stride, padding, dilation, groups)
+    np.testing.assert_allclose(out.numpy(), ref.conv2d(x, w, b, stride, padding, dilation, groups), atol=1e-10)
+    assert out.is_contiguous()
+
+
+def test_conv2d_float32_and_unbatched():
+    x = rng.standard_normal((3, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((2, 3, 3, 3)).astype(np.float32)
+    out = F.conv2d(ember.tensor(x), ember.tensor(w), padding=1)
+    assert out.shape == (2, 6, 6) and out.dtype is ember.float32
+    np.testing.assert_allclose(out.numpy(), ref.conv2d(x[None], w, padding=(1, 1))[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 4), (1, 1)])
+def test_conv2d_same_and_valid_padding(kernel):
+    x = rng.standard_normal((1, 2, 7, 6))
+    w = rng.standard_normal((3, 2) + kernel)
+    same = F.conv2d(ember.tensor(x), ember.tensor(w), padding="same", dilation=(1, 2))
+    assert same.shape[2:] == (7, 6)
+    total = [d * (k - 1) for k, d in zip(kernel, (1, 2))]
+    pads = [(t // 2, t - t // 2) for t in total]
+    xp = np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]))
+    np.testing.assert_allclose(same.numpy(), ref.conv2d(xp, w, dilation=(1, 2)), atol=1e-10)
+    valid = F.conv2d(ember.tensor(x), ember.tensor(w), padding="valid")
+    np.testing.assert_allclose(valid.numpy(), ref.conv2d(x, w), atol=1e-10)
+
+
+def test_conv2d_gradcheck_every_input():
+    for stride, padding, dilation, groups in [((1, 1), (1, 1), (1, 1), 1), ((2, 1), (0, 1), (2, 1), 2)]:
+        x, w, b = t64(2, 2, 5, 3), t64(2, 2 // groups, 3, 2), t64(2)
+        assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), (x, w, b))
+    assert gradcheck(lambda x, w: F.conv2d(x, w, padding="same"), (t64(1, 2, 3, 3), t64(2, 2, 2, 2)))
+
+
+def test_conv2d_grad_fn_name_and_double_backward():
+    x, w = t64(1, 1, 3, 3), t64(2, 1, 2, 2)
+    assert type(F.conv2d(x, w).grad_fn).__name__ == "ConvolutionBackward0"
+    assert gradgradcheck(lambda x, w: F.conv2d(x, w, padding=1), (x, w))
+
+
+def test_conv1d_values_and_grad():
+    x = rng.standard_normal((2, 3, 10))
+    w = rng.standard_normal((4, 3, 3))
+    b = rng.standard_normal(4)
+    out = F.conv1d(ember.tensor(x), ember.tensor(w), ember.tensor(b), stride=2, padding=1, dilation=2)
+    expected = ref.conv2d(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (1, 2))[:, :, 0]
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-10)
+    assert gradcheck(lambda x, w, b: F.conv1d(x, w, b, padding="same"), (t64(1, 3, 6), t64(2, 3, 3), t64(2)))
+
+
+@pytest.mark.parametrize(("stride", "padding", "output_padding", "groups", "dilation"), [
+    ((1, 1), (0, 0), (0, 0), 1, (1, 1)), ((2, 2), (1, 0), (1, 1), 1, (1, 1)), ((2, 3), (0, 1), (0, 2), 2, (2, 1))])
+def test_conv_transpose2d_values_and_grad(stride, padding, output_padding, groups, dilation):
+    x = rng.standard_normal((2, 4, 4, 3))
+    w = rng.standard_normal((4, 6 // groups, 3, 2))
+    b = rng.standard_normal(6)
+    out = F.conv_transpose2d(ember.tensor(x), ember.tensor(w), ember.tensor(b), stride, padding, output_padding,
+                             groups, dilation)
+    expected = ref.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation)
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-10)
+    assert gradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+                     (t64(1, 2, 2, 2), t64(2, 4 // groups, 2, 2), t64(4)))
+
+
+def test_conv_transpose_is_adjoint_of_conv():
+    x, y = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((2, 5, 4, 4))
+    w = rng.standard_normal((5, 3, 3, 3))
+    conv = F.conv2d(ember.tensor(x), ember.tensor(w), stride=2, padding=1).numpy()
+    back = F.conv_transpose2d(ember.tensor(y), ember.tensor(w), stride=2, padding=1, output_padding=1).numpy()
+    assert np.sum(conv * y) == pytest.approx(np.sum(x * back))
+
+
+def test_conv_transpose1d():
+    x, w = rng.standard_normal((1, 2, 5)), rng.standard_normal((2, 3, 3))
+    out = F.conv_transpose1d(ember.tensor(x), ember.tensor(w), stride=2)
+    expected = ref.conv_transpose2d(x[:, :, None], w[:, :, None], stride=(1, 2))[:, :, 0]
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-10)
+
+
+def test_unfold_fold():
+    x = rng.standard_normal((2, 3, 5, 4))
+    cols = F.unfold(ember.tensor(x), (2, 3), padding=1, stride=(1, 2))
+    assert cols.shape == (2, 18, 6 * 2)
+    np.testing.assert_allclose(cols.numpy()[0, 4], np.pad(x[0, 0], 1)[1:7, 1:5:2].ravel(), atol=0)
+    assert gradcheck(lambda t: F.unfold(t, 2, dilation=2, padding=1), (t64(1, 1, 4, 4),))
+    assert gradcheck(lambda t: F.fold(t, (3, 3), 2, padding=1), (t64(1, 4, 4 * 4),))
+    ones = F.fold(F.unfold(ember.ones(1, 1, 4, 4, dtype=ember.float64), 2), (4, 4), 2).numpy()
+    np.testing.assert_array_equal(ones[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
+
+
+def test_conv_errors_match_pytorch():
+    with pytest.raises(RuntimeError, match=r"Given groups=1, weight of size \[4, 3, 3, 3\], expected "
+                                           r"input\[1, 5, 8, 8\] to have 3 channels, but got 5 channels instead"):
+        F.conv2d(ember.ones(1, 5, 8, 8), ember.ones(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got "
+                                           r"input of size: \[8, 8\]"):
+        F.conv2d(ember.ones(8, 8), ember.ones(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match=r"Calculated padded input size per channel: \(2 x 2\). Kernel size: "
+                                           r"\(3 x 3\). Kernel size can't be greater than actual input size"):
+        F.conv2d(ember.ones(1, 1, 2, 2), ember.ones(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        F.conv2d(ember.ones(1, 1, 4, 4), ember.ones(1, 1, 3, 3), stride=2, padding="same")
+    with pytest.raises(RuntimeError, match="Input type \\(Double\\) and weight type \\(Float\\) should be the same"):
+        F.conv2d(ember.ones(1, 1, 4, 4, dtype=ember.float64), ember.ones(1, 1, 3, 3))
+
+
+def test_conv_modules():
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, bias=False)
+    assert conv.weight.shape == (6, 2, 3, 3) and conv.bias is None
+    x = ember.randn(2, 4, 8, 8)
+    np.testing.assert_allclose(conv(x).detach().numpy(),
+                               ref.conv2d(x.numpy(), conv.weight.detach().numpy(), None, (2, 2), (1, 1), (1, 1), 2),
+                               rtol=1e-4, atol=1e-5)
+    assert repr(conv) == "Conv2d(4, 6, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False)"
+    assert repr(nn.Conv1d(2, 3, 3)) == "Conv1d(2, 3, kernel_size=(3,), stride=(1,))"
+    assert repr(nn.Conv2d(2, 4, 3, padding="same", padding_mode="reflect")) == (
+        "Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=same, padding_mode=reflect)")
+    assert repr(nn.ConvTranspose2d(2, 3, 3, output_padding=1, stride=2)) == (
+        "ConvTranspose2d(2, 3, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))")
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv_padding_modes(mode):
+    conv = nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode).double()
+    x = ember.randn(1, 2, 5, 5, dtype=ember.float64)
+    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    xp = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)), mode=np_mode)
+    np.testing.assert_allclose(conv(x).detach().numpy(),
+                               ref.conv2d(xp, conv.weight.detach().numpy(), conv.bias.detach().numpy()), atol=1e-10)
+
+
+def test_conv_transpose_module_output_size():
+    up = nn.ConvTranspose2d(2, 2, 3, stride=2, padding=1)
+    x = ember.randn(1, 2, 4, 4)
+    assert up(x).shape == (1, 2, 7, 7)
+    assert up(x, output_size=(8, 8)).shape == (1, 2, 8, 8)
+    with pytest.raises(ValueError, match="requested an output size of"):
+        up(x, output_size=(10, 10))
