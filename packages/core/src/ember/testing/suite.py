@@ -9,6 +9,8 @@ gradients of float inputs when ember-autograd is installed.
 
 from __future__ import annotations
 
+import os
+import traceback
 import zlib
 
 import numpy as np
@@ -69,8 +71,13 @@ def _tensor(arr: np.ndarray, device):
     return ember.from_numpy(arr.copy()).to(device)
 
 
-def _inputs(args: tuple, device) -> list:
-    return [_tensor(a, device) if isinstance(a, np.ndarray) else a for a in args]
+def _inputs(args, device):
+    """The case's arguments with every NumPy array, also inside tuples and lists, as a tensor."""
+    if isinstance(args, np.ndarray):
+        return _tensor(args, device)
+    if isinstance(args, (tuple, list)):
+        return type(args)(_inputs(a, device) for a in args)
+    return args
 
 
 def _run(sample: Sample, args: tuple, device):
@@ -99,7 +106,18 @@ def _same(actual, expected, device, where: str, tolerances: dict) -> None:
         assert actual == expected, f"{where}: returned {actual!r}, the CPU returned {expected!r}"
 
 
+def _check_cpu_error(cpu_error: Exception, where: str) -> None:
+    """An error the CPU raises must come from ember's argument checks, not from inside a
+    kernel: samples keep to valid inputs, so that is a bug in the CPU backend (or the sample)."""
+    frames = traceback.extract_tb(cpu_error.__traceback__)
+    if frames and "ember/backends/" in frames[-1].filename.replace(os.sep, "/"):
+        raise AssertionError(f"{where}: the CPU backend itself fails inside a kernel "
+                             f"({frames[-1].filename}:{frames[-1].lineno}): {type(cpu_error).__name__}: "
+                             f"{cpu_error}") from cpu_error
+
+
 def _check_raises_alike(cpu_error: Exception, dev_error: Exception | None, where: str) -> None:
+    _check_cpu_error(cpu_error, where)
     if dev_error is None:
         raise AssertionError(f"{where}: returned a result, but the CPU raises {type(cpu_error).__name__}: {cpu_error}")
     if type(dev_error) is not type(cpu_error):
@@ -129,6 +147,15 @@ def test_kernel(sample: Sample, dtype: str, device) -> None:
                                      f"nothing: " + "; ".join(errors)
 
 
+def _flat(value) -> list:
+    """The tensors in ``value``, also inside tuples and lists."""
+    if isinstance(value, ember.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _flat(v)]
+    return []
+
+
 def _float_tensors(out) -> list:
     if isinstance(out, ember.Tensor):
         return [out] if out.dtype.is_floating_point and out.requires_grad else []
@@ -140,7 +167,7 @@ def _float_tensors(out) -> list:
 def _gradients(sample: Sample, args: tuple, device, seed: int):
     """The gradients of the sample's float inputs under a fixed random upstream gradient."""
     inputs = _inputs(args, device)
-    leaves = [t for t in inputs if isinstance(t, ember.Tensor) and t.dtype.is_floating_point]
+    leaves = [t for t in _flat(inputs) if t.dtype.is_floating_point]
     for t in leaves:
         t.requires_grad_(True)
     outs = _float_tensors(sample.op(*inputs))

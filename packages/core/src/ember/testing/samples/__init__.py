@@ -4,9 +4,22 @@ One module per op family. A sample names the kernel it exercises, the dtypes it 
 the cases it runs (see ``_base``); the suite runs the samples whose kernel a backend has.
 """
 
-from ember.testing.samples import pointwise
+from ember.testing.samples import (
+    activation,
+    conversion,
+    indexing,
+    linalg,
+    nn,
+    pointwise,
+    reduction,
+    shape,
+    sorting,
+)
 from ember.testing.samples._base import Case, Sample
 
-SAMPLES: list[Sample] = [*pointwise.SAMPLES]
+SAMPLES: list[Sample] = [
+    *conversion.SAMPLES, *pointwise.SAMPLES, *reduction.SAMPLES, *shape.SAMPLES, *indexing.SAMPLES,
+    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES,
+]
 
 __all__ = ["SAMPLES", "Case", "Sample"]

@@ -57,7 +57,8 @@ def values(shape, dtype: str, rng: np.random.Generator, domain: str = "any", ord
     """Random values for ``shape`` in ``dtype`` that keep every op of the domain finite.
 
     Domains: ``any``, ``positive`` (> 0), ``nonzero``, ``unit`` (|x| < 1, for asin/atanh),
-    ``small`` (|x| <= 3, for exponents and shifts), ``index:<n>`` (int64, 0 to n-1) and
+    ``small`` (|x| <= 3, for exponents and shifts), ``distinct`` (no two equal),
+    ``index:<n>`` (int64, 0 to n-1) and
     ``bool`` (a bool mask, whatever ``dtype`` is).
     """
     dt = np.dtype(dtype)
@@ -65,6 +66,10 @@ def values(shape, dtype: str, rng: np.random.Generator, domain: str = "any", ord
         dt = np.dtype(bool)
     if dt == np.bool_:
         arr = rng.random(shape) < (1.0 if domain in ("positive", "nonzero") else 0.5)
+    elif domain == "distinct":  # no ties, so sorts and arg-extremes have one right answer
+        n = int(np.prod(shape, dtype=np.int64))
+        arr = rng.permutation(n).reshape(shape) - (0 if dt.kind == "u" else n // 2)
+        arr = arr * 0.25 if dt.kind == "f" else arr
     elif domain.startswith("index:"):
         dt = np.dtype(np.int64)
         arr = rng.integers(0, int(domain[6:]), size=shape)
