@@ -122,26 +122,23 @@ def _accumulate(t, g, create_graph: bool, given: set) -> None:
             h(t)
 
 
-def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
-    """Backpropagate ``grads`` from ``roots`` (lists of tensors).
-
-    Without ``targets`` every leaf reached accumulates its gradient into ``.grad``. With
-    ``targets`` (tensors) only the part of the graph leading to them runs, and their gradients
-    are accumulated into their ``.grad`` (``accumulate``) or returned as a list.
-    """
+def _graph(root_fns, with_parents: bool):
+    """Edge counts into every node and leaf reachable from ``root_fns``, the leaves by id, and
+    (when asked) each target's parents."""
     deps: dict[int, int] = {}
-    buffers: dict[int, object] = {}
+    leaves: dict[int, object] = {}
+    parents: dict[int, list] | None = {} if with_parents else None
     stack = []
-    for t in roots:
-        fn, _ = _as_leaf_or_node(t)
-        if id(fn) not in deps:
-            deps[id(fn)] = 0
-            stack.append(fn)
-    parents: dict[int, list] | None = {} if targets is not None else None
+    for fn, _ in root_fns:
+        k = id(fn)
+        if k not in deps:
+            deps[k] = 0
+            if isinstance(fn, _TensorBase):
+                leaves[k] = fn
+            else:
+                stack.append(fn)
     while stack:
         fn = stack.pop()
-        if isinstance(fn, _TensorBase):
-            continue
         for e in fn._edges:
             if e is None:
                 continue
@@ -153,7 +150,22 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                 deps[k] += 1
             else:
                 deps[k] = 1
-                stack.append(c)
+                if isinstance(c, Node):
+                    stack.append(c)
+                else:
+                    leaves[k] = c
+    return deps, leaves, parents
+
+
+def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
+    """Backpropagate ``grads`` from ``roots`` (lists of tensors).
+
+    Without ``targets`` every leaf reached accumulates its gradient into ``.grad``. With
+    ``targets`` (tensors) only the part of the graph leading to them runs, and their gradients
+    are accumulated into their ``.grad`` (``accumulate``) or returned as a list.
+    """
+    root_fns = [_as_leaf_or_node(t) for t in roots]
+    deps, leaves, parents = _graph(root_fns, targets is not None)
 
     needed = None
     capture: dict[int, list] = {}
@@ -174,14 +186,13 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                     needed.add(id(p))
                     walk.append(p)
 
+    buffers: dict[int, object] = {}
     given: set[int] = set()
-    for t, g in zip(roots, grads):
-        fn, nr = _as_leaf_or_node(t)
+    for (fn, nr), g in zip(root_fns, grads):
         given.add(id(g))
-        _add_to_buffer(buffers, fn, nr, g)
+        _add_to_buffer(buffers, leaves, fn, nr, g)
     ready = []
-    for t in roots:
-        fn, _ = _as_leaf_or_node(t)
+    for fn, _ in root_fns:
         if deps[id(fn)] == 0:
             deps[id(fn)] = -1
             ready.append(fn)
@@ -193,33 +204,38 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             fn = ready.pop()
             k = id(fn)
             buf = buffers.pop(k, None)
-            if isinstance(fn, _TensorBase):
-                if buf is None:
-                    continue
-                if k in capture:
-                    _capture(capture[k], buf, results, accumulate, create_graph, given, True)
-                elif targets is None:
-                    _accumulate(fn, buf, create_graph, given)
+            if k in leaves:
+                if buf is not None:
+                    if k in capture:
+                        _capture(capture[k], buf, results, accumulate, create_graph, given, True)
+                    elif targets is None:
+                        _accumulate(fn, buf, create_graph, given)
                 continue
             hooks = fn._hooks
+            single = fn._n_outputs == 1
             if hooks is not None and buf is not None:
                 buf = _run_tensor_hooks(hooks, buf, fn._n_outputs)
             if k in capture:
                 _capture(capture[k], buf, results, accumulate, create_graph, given, False)
             edges = fn._edges
+            n = len(edges)
             result = None
-            if buf is not None and (fn._n_outputs == 1 or any(g is not None for g in buf)):
-                needs = tuple(e is not None and (needed is None or id(e[0]) in needed) for e in edges)
-                if any(needs):
-                    result = fn._apply(buf if fn._n_outputs == 1 else tuple(buf), needs, create_graph)
+            if buf is not None and (single or any(g is not None for g in buf)):
+                if needed is None:
+                    needs = [e is not None for e in edges]
+                else:
+                    needs = [e is not None and id(e[0]) in needed for e in edges]
+                if True in needs:
+                    result = fn._apply(buf if single else tuple(buf), needs, create_graph)
                     if type(result) is not tuple:
                         result = (result,) if result is None or isinstance(result, _TensorBase) else tuple(result)
-                    if len(result) != len(edges):
+                    if len(result) != n:
                         raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
-                                           f"(expected {len(edges)}, got {len(result)})")
+                                           f"(expected {n}, got {len(result)})")
                     if hooks is not None and hooks.post:
                         result = _run_post_hooks(fn, hooks, result, buf)
-            for i, e in enumerate(edges):
+            for i in range(n):
+                e = edges[i]
                 if e is None:
                     continue
                 c = e[0]
@@ -229,7 +245,14 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                 if result is not None:
                     g = result[i]
                     if g is not None:
-                        _add_to_buffer(buffers, c, e[1], _fit(fn, i, g))
+                        shape, dtype, device = fn._input_meta(i)[:3]
+                        if g._data.shape != shape or g._dtype is not dtype or g._device is not device:
+                            g = _fit(fn, i, g)
+                        if ck in leaves or c._n_outputs == 1:
+                            old = buffers.get(ck)
+                            buffers[ck] = g if old is None else old + g
+                        else:
+                            _add_to_buffer(buffers, leaves, c, e[1], g)
                 d = deps[ck] - 1
                 deps[ck] = d
                 if d == 0:
@@ -241,9 +264,9 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
     return results
 
 
-def _add_to_buffer(buffers: dict, fn, nr: int, g) -> None:
+def _add_to_buffer(buffers: dict, leaves: dict, fn, nr: int, g) -> None:
     k = id(fn)
-    if isinstance(fn, _TensorBase) or fn._n_outputs == 1:
+    if k in leaves or fn._n_outputs == 1:
         old = buffers.get(k)
         buffers[k] = g if old is None else old + g
     else:

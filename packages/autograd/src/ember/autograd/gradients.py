@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
 from ember import _core
 from ember.autograd.engine import run_backward
-from ember.grad_mode import no_grad
 
 _TensorBase = _core.TensorBase
 
 
 def _tensor_tuple(x, what: str) -> tuple:
+    """A tensor, a sequence of tensors (or None entries), or None, as a tuple."""
     if x is None:
         return ()
     if isinstance(x, _TensorBase):
         return (x,)
-    if isinstance(x, Sequence) or hasattr(x, "__iter__"):
+    if isinstance(x, (tuple, list)):
         return tuple(x)
-    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, but got {type(x).__name__}")
+    try:
+        return tuple(x)
+    except TypeError:
+        raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, but got {type(x).__name__}") from None
 
 
 def _make_grads(outputs: tuple, grads: tuple, create_graph: bool) -> tuple:
     """The gradient to start from for each output: given, or 1 for a scalar output."""
-    from ember.ops.creation import ones_like
     if len(grads) != len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     out = []
@@ -45,8 +47,9 @@ def _make_grads(outputs: tuple, grads: tuple, create_graph: bool) -> tuple:
                 if not t.dtype.is_floating_point:
                     raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                        f"got {t.dtype}")
-                with no_grad():
-                    out.append(ones_like(t))
+                dev = t._device
+                ones = np.ones(t._data.shape, t._dtype.numpy)
+                out.append(_core.create(dev._backend.from_numpy(ones, dev.index), dev))
             else:
                 out.append(None)
         else:
@@ -81,8 +84,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
     if grad_variables is not None:
         grad_tensors = grad_variables
     outputs = _tensor_tuple(tensors, "tensors")
-    grads = _tensor_tuple(grad_tensors, "grad_tensors") if not isinstance(grad_tensors, Sequence) \
-        else tuple(grad_tensors)
+    grads = _tensor_tuple(grad_tensors, "grad_tensors")
     if not grads:
         grads = (None,) * len(outputs)
     targets = None
@@ -127,8 +129,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                          "but got: allow_unused=False.")
     outs = _tensor_tuple(outputs, "outputs")
     ins = _tensor_tuple(inputs, "inputs")
-    gos = _tensor_tuple(grad_outputs, "grad_outputs") if grad_outputs is not None and \
-        not isinstance(grad_outputs, Sequence) else tuple(grad_outputs or ())
+    gos = _tensor_tuple(grad_outputs, "grad_outputs")
     if not gos:
         gos = (None,) * len(outs)
     for t in ins:

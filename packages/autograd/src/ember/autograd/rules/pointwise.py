@@ -274,7 +274,7 @@ def _sigmoid(grad, inputs, output, params):
 
 @rule("relu", "ReluBackward0", save_inputs=False, save_output=True)
 def _relu(grad, inputs, output, params):
-    return ember.where(output > 0, grad, 0.0)
+    return grad * (output > 0)
 
 
 @rule("erf", "ErfBackward0")

@@ -16,11 +16,16 @@ from ember.autograd.rules import rule
 def unsqueeze_dims(grad, dims, ndim: int):
     """``grad`` of a reduction over ``dims`` with ``keepdim=False``, with those dims put back as 1."""
     if dims is None:
-        return grad.reshape((1,) * ndim)
-    shape = list(grad.shape)
-    for d in sorted(dims):
-        shape.insert(d, 1)
-    return grad.reshape(shape)
+        shape = (1,) * ndim
+    else:
+        shape = list(grad._data.shape)
+        for d in sorted(dims):
+            shape.insert(d, 1)
+        shape = tuple(shape)
+    try:
+        return _core.call_view("view", grad, (shape,))
+    except ValueError:  # a non-contiguous gradient
+        return grad.reshape(shape)
 
 
 def keep(t, dims, keepdim: bool, ndim: int):
@@ -30,7 +35,9 @@ def keep(t, dims, keepdim: bool, ndim: int):
 
 def expand_reduced(grad, x, dims, keepdim: bool):
     """The gradient of a reduction spread back over the reduced elements of ``x``."""
-    return keep(grad, dims, keepdim, x.ndim).expand(x.shape)
+    if dims is not None and not keepdim:
+        grad = unsqueeze_dims(grad, dims, x.ndim)
+    return _core.call_view("expand", grad, (tuple(x.shape),))
 
 
 def count(x, dims) -> int:
