@@ -139,3 +139,46 @@ def test_the_suite_catches_a_wrong_backend(tmp_path):
     assert "the 'wrong' backend lacks these primitive kernels: mul" in text
     assert "test_kernel[mul-float32]" not in text  # a kernel the backend lacks is not run
     assert "test_devices " not in text and "test_kernel[add-float16]" not in text
+
+
+MINIMAL_BACKEND = """
+    import numpy as np
+
+    import ember.testing
+    from ember.backends import registry
+    from ember.backends.cpu import CPUBackend
+    from ember.testing.samples import SAMPLES
+
+
+    class Minimal(CPUBackend):
+        type = "minimal"
+        has_index = True
+
+        def __init__(self):
+            super().__init__()
+            for s in SAMPLES:
+                if s.optional:  # fused kernels of composites, in-place variants
+                    self.kernels.pop(s.kernel, None)
+
+        def from_numpy(self, array, index):
+            return np.array(array, copy=True)
+
+        def to_numpy(self, data):
+            return np.array(data, copy=True)
+
+
+    registry.register_backend(Minimal())
+    pytest_collect_file = ember.testing.conformance_suite("minimal")
+"""
+
+
+@pytest.mark.slow
+def test_composites_work_on_a_backend_with_primitives_only(tmp_path):
+    """Without its fused kernels (softmax, conv2d, ...) a backend runs ember's composite paths."""
+    from ember.testing.samples import SAMPLES
+
+    optional = sorted({s.kernel for s in SAMPLES if s.optional})
+    out = _run_suite(tmp_path, MINIMAL_BACKEND, "-vv", "-k", "test_kernel and (" + " or ".join(optional) + ")")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    for test in ("softmax-float32", "conv2d-float64", "batch_norm-float32", "index_add_-int64", "logsumexp-float16"):
+        assert f"ember-conformance-minimal::test_kernel[{test}] PASSED" in out.stdout

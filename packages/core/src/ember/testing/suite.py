@@ -2,8 +2,9 @@
 
 Collected by ``ember.testing.conformance_suite(device_type)`` from a backend's conftest.
 Kernel tests run each sample of ``ember.testing.samples`` whose kernel the backend
-registers, once on the CPU and once on the device, and require the same result (values,
-shape, dtype, device) or the same exception type. Gradient tests do the same for the
+registers (and every sample of an optional kernel, which then checks ember's fallback), once
+on the CPU and once on the device, and require the same result (values, shape, dtype,
+device) or the same exception type. Gradient tests do the same for the
 gradients of float inputs when ember-autograd is installed.
 """
 
@@ -37,7 +38,8 @@ def pytest_generate_tests(metafunc):
     names = metafunc.fixturenames
     if "sample" in names:
         dtypes = GRAD_DTYPES if "grad_sample" in names else None
-        params = [pytest.param(s, d, id=f"{s.id}-{d}") for s in SAMPLES if s.kernel in backend.kernels
+        # an optional kernel's sample runs anyway: without the kernel it checks ember's fallback on the device
+        params = [pytest.param(s, d, id=f"{s.id}-{d}") for s in SAMPLES if s.kernel in backend.kernels or s.optional
                   for d in s.dtypes if (dtypes is None or (s.grad and d in dtypes))]
         metafunc.parametrize(("sample", "dtype"), params)
     elif "kernel" in names:
@@ -223,9 +225,10 @@ def test_kernel_has_a_sample(kernel: str, backend) -> None:
 
 
 def test_implements_the_primitives(backend) -> None:
-    """The backend has every primitive kernel the CPU has (fused kernels are optional)."""
+    """The backend has every primitive kernel the CPU has (fused kernels of composite ops and
+    in-place variants that ember can run out of place are optional)."""
     cpu = registry.cpu._backend.kernels
-    primitives = {s.kernel for s in SAMPLES if not s.fused}
+    primitives = {s.kernel for s in SAMPLES if not s.optional}
     missing = sorted(k for k in primitives if k in cpu and k not in backend.kernels)
     assert not missing, f"the '{backend.type}' backend lacks these primitive kernels: {', '.join(missing)}"
 

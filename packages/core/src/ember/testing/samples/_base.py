@@ -36,7 +36,8 @@ class Sample:
         cases: ``cases(dtype, rng) -> list[Case]`` for a NumPy dtype name.
         dtypes: the dtype names the op accepts.
         grad: whether to compare gradients too (float dtypes, needs ember-autograd).
-        fused: True for a fused kernel of a composite op, which a backend may leave out.
+        optional: True for a kernel a backend may leave out: a fused kernel of a composite
+            op (softmax, conv2d, ...) or an in-place variant ember can run out of place.
         name: a label when a kernel has several samples.
     """
 
@@ -45,7 +46,7 @@ class Sample:
     cases: Callable[[str, np.random.Generator], list[Case]]
     dtypes: tuple[str, ...] = ALL
     grad: bool = True
-    fused: bool = False
+    optional: bool = False
     name: str = ""
 
     @property
