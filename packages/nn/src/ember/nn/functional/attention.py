@@ -19,6 +19,13 @@ def _bias_from_bool(mask, dtype):
     return zeros.masked_fill(mask.logical_not(), float("-inf"))
 
 
+def _repeat_heads(x, repeat: int):
+    """Each head (dim -3) repeated ``repeat`` times in place: ``x.repeat_interleave(repeat, -3)``."""
+    shape = tuple(x.shape)
+    expanded = x.unsqueeze(-3).expand(shape[:-2] + (repeat,) + shape[-2:])
+    return expanded.reshape(shape[:-3] + (shape[-3] * repeat,) + shape[-2:])
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
                                  scale=None, enable_gqa: bool = False):
     """softmax(Q K^T * scale + mask) V over the last two dims of (..., L, E), (..., S, E), (..., S, Ev).
@@ -37,11 +44,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         repeat = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(repeat, dim=-3)
-        value = value.repeat_interleave(repeat, dim=-3)
+        key, value = _repeat_heads(key, repeat), _repeat_heads(value, repeat)
     scores = query.matmul(key.transpose(-2, -1)) * scale
     if is_causal:
-        allowed = ember.ones(L, S, dtype=dtypes.bool, device=query.device).tril()
+        rows = ember.arange(L, device=query.device).unsqueeze(1)
+        allowed = rows >= ember.arange(S, device=query.device)     # the lower triangle
         scores = scores + _bias_from_bool(allowed, scores.dtype)
     elif attn_mask is not None:
         if attn_mask.dtype is dtypes.bool:

@@ -107,4 +107,5 @@ class TransformerEncoder(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None):
         """A (sz, sz) float mask with -inf above the diagonal (causal attention)."""
-        return ember.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(diagonal=1)
+        above = ember.arange(sz, device=device).unsqueeze(1) < ember.arange(sz, device=device)
+        return ember.zeros(sz, sz, dtype=dtype, device=device).masked_fill(above, float("-inf"))
