@@ -2,11 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := $(wildcard packages/core packages/autograd packages/data packages/nn packages/vision)
+PACKAGES := ./packages/core ./packages/autograd ./packages/data ./packages/nn[tensorboard] ./packages/vision
 
 .PHONY: run test clean
 
-$(VENV)/ready: $(wildcard packages/*/pyproject.toml)
+$(VENV)/ready: $(wildcard packages/*/pyproject.toml) examples/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(PACKAGES) -r examples/requirements.txt
@@ -14,7 +14,7 @@ $(VENV)/ready: $(wildcard packages/*/pyproject.toml)
 
 # The main job.
 run: $(VENV)/ready
-	$(PY) examples/main.py
+	$(PY) examples/train_digits.py
 
 # Every test, through tox (each package alone, together, against PyTorch, lint).
 test:

@@ -85,3 +85,22 @@ def is_tensor(obj):
 def numel(input):
     """The number of elements of ``input``."""
     return input.numel()
+
+
+# ``ember.nn``, ``ember.optim``, ... come from other distributions; like ``torch.optim`` they are
+# reachable as attributes once installed, imported on first use so ``import ember`` stays fast.
+_SUBPACKAGES = frozenset({"autograd", "nn", "optim", "utils", "vision", "cuda", "testing"})
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        import importlib
+
+        try:
+            return importlib.import_module(f"ember.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"ember.{name}":
+                raise
+            raise AttributeError(f"module 'ember' has no attribute '{name}' (install the ember distribution "
+                                 f"that provides ember.{name}, e.g. pip install ember-{name})") from None
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
