@@ -148,8 +148,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
                 from ember.ops.creation import zeros_like
                 results[i] = zeros_like(ins[i])
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   f"graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph:
             results[i] = g.detach()
     return tuple(results)

@@ -196,7 +196,7 @@ def _take_rule(grad, inputs, output, params):
     return flat.reshape(x.shape), None
 
 
-@rule("take_along_dim", "TakeAlongDimBackward0", save_inputs=(1,))
+@rule("take_along_dim", "GatherBackward0", save_inputs=(1,))
 def _take_along_dim(grad, inputs, output, params):
     x, index = inputs
     (dim,) = params

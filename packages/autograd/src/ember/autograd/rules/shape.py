@@ -30,7 +30,8 @@ def _reshape(grad, inputs, output, params):
     return grad.reshape(inputs[0].shape)
 
 
-@rule("squeeze", "SqueezeBackward0", save_inputs=False)
+@rule("squeeze", lambda inputs, params: "SqueezeBackward1" if len(params[0]) == 1 else "SqueezeBackward0",
+      save_inputs=False)
 def _squeeze(grad, inputs, output, params):
     return grad.reshape(inputs[0].shape)
 
