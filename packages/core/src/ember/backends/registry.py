@@ -239,7 +239,7 @@ class BackendRegistry:
         return self.backends.get(device_type)
 
     def _unknown_message(self, device_type: str) -> str:
-        known = ", ".join(sorted(self.backends))
+        known = ", ".join(sorted(self.backends, key=lambda t: (t != "cpu", t)))  # cpu first, as PyTorch
         if device_type in self._conflicts:
             a, b = self._conflicts[device_type][:2]
             return (f"device type '{device_type}' is registered by two plugins, {a} and {b}; uninstall "
