@@ -21,13 +21,16 @@ Kernels (name: inputs; params). ember-autograd writes one derivative rule per na
     take_along_dim  (x, index)          (dim,)                  dim None: over the flattened x
     nonzero         (x,)                ()                      int64 (n, ndim); ``nonzero_tuple``: ndim 1-d arrays
 
-A key is a tuple in PyTorch's reading, with exactly one Ellipsis: integers select before index
-arrays apply (NumPy would mix them); a bool adds a dimension of size 1 (True) or 0 (False)
-that is indexed like an array; index arrays are native int32/int64 or bool arrays of 1 or more
-dimensions. ``call("index_put", (zeros, grad), (key, True))`` is the backward of
-``getitem``/``index``. In-place ops run the kernel ``<name>_`` (same arguments, writes into x)
-when the backend has one, else ``<name>`` and ``copy_``; while autograd records they run out
-of place and ``_core.assign`` the result, so the history is kept.
+A key is a tuple in PyTorch's reading: integers select before index arrays apply (NumPy would
+mix them); a bool adds a dimension of size 1 (True) or 0 (False) that is indexed like an array;
+index arrays are native int32/int64 or bool arrays of 1 or more dimensions. ``getitem`` keys
+hold exactly one Ellipsis (an all-int key still gives a 0-d view); ``index`` keys hold none
+(NumPy reads even an empty Ellipsis as a gap between index arrays). The backward of
+``getitem``/``index`` is ``call("index_put", (zeros, grad), (key, True))``.
+
+In-place ops run the kernel ``<name>_`` (same arguments, writes into x) when the backend has
+one, else ``<name>`` and ``copy_``; while autograd records they run out of place and
+``_core.assign`` the result, so the history is kept.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ _INDEX_DTYPES = (dtypes.int64, dtypes.int32)
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
             "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char", "bool": "bool"}
 _C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "int8_t",
-            "int16": "int16_t", "int32": "int32_t", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
+            "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
 
 
 def _name(t) -> str:
@@ -103,10 +106,14 @@ def _scalar(value, dtype, op: str = ""):
     if dtype is dtypes.bool or isinstance(value, bool):
         return value
     if dtype.is_floating_point:
-        fits = not math.isfinite(value) or abs(value) <= np.finfo(dtype.numpy).max
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype.numpy).max)
     else:
         info = np.iinfo(dtype.numpy)
-        fits = math.isfinite(value) and info.min - 1 < value < info.max + 1
+        if isinstance(value, int):   # negative ints wrap around in unsigned types, as in C
+            fits = (-info.max if info.min == 0 else info.min) <= value <= info.max
+            value = value % (info.max + 1) if value < 0 and info.min == 0 else value
+        else:
+            fits = math.isfinite(value) and info.min <= value <= info.max
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
     return value
@@ -241,45 +248,56 @@ def _check(t, items: list, used: int) -> None:
     shape = t._data.shape
     ndim = len(shape)
     if used > ndim:
-        if ndim == 0:
-            first = next(k for k in items if k is not None and k is not Ellipsis and type(k) is not bool)
-            if type(first) is int:
-                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-            if type(first) is slice:
-                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     dim = 0
-    for k in items:
+    sliced = []   # the shape after ints, slices, None and bools: PyTorch checks masks against it
+    masks = []
+    for position, k in enumerate(items):
         tk = type(k)
         if tk is int:
             n = shape[dim]
-            if not -n <= k < n:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
+            if not -n <= k < n:   # PyTorch names the integer's position in the key
+                raise IndexError(f"index {k} is out of bounds for dimension {position} with size {n}")
             dim += 1
         elif tk is slice:
+            sliced.append(len(range(*k.indices(shape[dim]))))
             dim += 1
         elif k is Ellipsis:
+            sliced.extend(shape[dim:dim + ndim - used])
             dim += ndim - used
         elif k is None or tk is bool:
-            continue
+            sliced.append(1)
         elif k._dtype is dtypes.bool:
-            for j, m in enumerate(k._data.shape):
-                if m != shape[dim + j]:
-                    raise IndexError(f"The shape of the mask {list(k._data.shape)} at index {j} does not "
-                                     f"match the shape of the indexed tensor {list(shape)} at index {dim + j}")
+            masks.append((k, len(sliced)))
+            sliced.extend(shape[dim:dim + k._data.ndim])
             dim += k._data.ndim
         else:
+            sliced.append(shape[dim])
             dim += 1
+    for k, at in masks:
+        for j, m in enumerate(k._data.shape):
+            if m != sliced[at + j]:
+                raise IndexError(f"The shape of the mask {list(k._data.shape)} at index {j} does not match the "
+                                 f"shape of the indexed tensor {sliced} at index {at + j}")
 
 
 def _key(t, key) -> tuple[tuple, bool]:
     """``key`` as a kernel key (see the module docstring) and whether it needs ``index``."""
+    if t._data.ndim == 0 and not isinstance(key, (tuple, list, _Tensor, np.ndarray, bool, np.bool_)):
+        if isinstance(key, (int, np.integer)):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        if type(key) is slice:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     items, used, advanced = _parse(t, key)
     _check(t, items, used)
-    if advanced:
-        items = [k._data if isinstance(k, _Tensor) else k for k in items]
-    return tuple(items), advanced
+    if advanced:   # NumPy reads even an empty Ellipsis as a gap between index arrays: spell it out
+        full = (slice(None),) * (t._data.ndim - used)
+        key = ()
+        for k in items:
+            key += full if k is Ellipsis else (k._data if isinstance(k, _Tensor) else k,)
+        return key, True
+    return tuple(items), False
 
 
 def _indexed_shape(t, key) -> tuple:
@@ -366,10 +384,13 @@ def index_put(input, indices, values, accumulate: bool = False):
         >>> ember.zeros(3).index_put((ember.tensor([0, 0, 2]),), ember.tensor(1.), accumulate=True)
         tensor([2., 0., 1.])
     """
+    _index_put_key(input, indices, values, "index_put")
     return input.clone().index_put_(indices, values, accumulate)
 
 
-def _index_put_key(self, indices) -> tuple[tuple, bool]:
+def _index_put_key(self, indices, values, op: str) -> tuple[tuple, bool]:
+    if not isinstance(values, _Tensor):
+        raise TypeError(f"{op}(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' (position 1) must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
@@ -405,10 +426,7 @@ class IndexingMethods:
 
     def index_put_(self, indices, values, accumulate: bool = False):
         """``self[indices] = values`` in place (``+=`` with ``accumulate``); see ``ember.index_put``."""
-        if not isinstance(values, _Tensor):
-            raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not "
-                            f"{type(values).__name__}")
-        key, _ = _index_put_key(self, indices)
+        key, _ = _index_put_key(self, indices, values, "index_put_")
         _put(self, key, True, values, bool(accumulate))
         return self
 
@@ -539,6 +557,8 @@ def _check_scatter(self, dim, index, src, op: str) -> int:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
     if max(index.ndim, 1) != max(self.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, _Tensor) and 0 < src.ndim < index.ndim:
+        wrap_dim(src.ndim, src.ndim)   # PyTorch reads src's sizes first: IndexError
     if isinstance(src, _Tensor) and max(index.ndim, 1) != max(src.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     too_big = any(index.shape[i] > self.shape[i] for i in range(index.ndim) if i != d)
@@ -563,6 +583,9 @@ def _scatter(self, dim, index, src, value, reduce, inplace: bool):
     if reduce is not None and reduce not in _SCATTER_REDUCE:
         raise RuntimeError("reduce argument must be either add or multiply.")
     d = _check_scatter(self, dim, index, src, "scatter")
+    if reduce is not None and isinstance(src, _Tensor):
+        warnings.warn("The reduce argument of ember.scatter with Tensor src is deprecated; use "
+                      "ember.scatter_reduce instead for more reduction options.", UserWarning, stacklevel=3)
     if not isinstance(src, _Tensor):
         value = _scalar(src, self.dtype)
         if reduce is None:
@@ -609,9 +632,11 @@ def scatter_add(input, dim: int, index, src):
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+_REDUCTION_ALIASES = {"max": "amax", "min": "amin"}   # PyTorch accepts these too
 
 
 def _check_scatter_reduce(self, dim, index, src, reduce, include_self) -> tuple:
+    reduce = _REDUCTION_ALIASES.get(reduce, reduce)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if not isinstance(src, _Tensor):
@@ -798,7 +823,7 @@ def masked_fill(input, mask, value):
         tensor([1., 0., 3.])
     """
     value = _check_masked_fill(input, mask, value)
-    _broadcast_shape(input.shape, mask.shape)
+    _broadcast_shape(mask.shape, input.shape)
     if isinstance(value, _Tensor):
         return _where(mask, value, input)
     return _core.call("masked_fill", (input, mask), (value,))
@@ -816,7 +841,7 @@ def masked_select(input, mask, *, out=None):
     """
     if not isinstance(mask, _Tensor) or mask.dtype is not dtypes.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    _broadcast_shape(input.shape, mask.shape)
+    _broadcast_shape(mask.shape, input.shape)
     return _out(_core.call("masked_select", (input, mask)), out)
 
 

@@ -51,36 +51,86 @@ def _split(key: tuple) -> tuple[tuple | None, tuple]:
         else:
             basic.append(k)
             advanced.append(_ALL)
+    if Ellipsis not in basic:
+        basic.append(Ellipsis)   # a view even where the integers select a single element
     return tuple(basic), tuple(advanced)
 
 
-def _out_of_bounds(shape: tuple, key: tuple) -> str:
-    """PyTorch's message for the first out-of-range index array in ``key`` (``x[key]``)."""
+def _index_error(shape: tuple, key: tuple) -> str:
+    """PyTorch's message for index arrays in ``key`` that do not broadcast together or hold
+    an out-of-range index (``x[key]`` with ``x.shape == shape``)."""
     basic, key = _split(key)
     if basic is not None:
         shape = np.broadcast_to(np.empty((), np.bool_), shape)[basic].shape
+    shapes = []   # PyTorch turns a k-d mask into k index tensors and a bool into a 1- or 0-long one
+    for k in key:
+        if type(k) is _ndarray:
+            shapes += [(int(np.count_nonzero(k)),)] * k.ndim if k.dtype == np.bool_ else [k.shape]
+        elif type(k) is bool:
+            shapes.append((int(k),))
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return ("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                + ", ".join(str(list(s)) for s in shapes))
     n_used = sum(k.ndim if type(k) is _ndarray and k.dtype == np.bool_ else (0 if k is None or type(k) is bool else 1)
                  for k in key if k is not Ellipsis)
+    found = []       # (ordinal, size, array) of the integer index arrays
     dim = 0          # dimension of ``shape`` the next item indexes
-    ordinal = 0      # PyTorch counts index tensors (a k-d mask counts as k)
+    ordinal = 0      # PyTorch counts index tensors (a k-d mask counts as k, a bool as 1)
     for k in key:
         if k is Ellipsis:
             dim += len(shape) - n_used
-        elif k is None or type(k) is bool:
+        elif k is None:
             continue
+        elif type(k) is bool:
+            ordinal += 1
         elif type(k) is _ndarray and k.dtype == np.bool_:
             dim += k.ndim
             ordinal += k.ndim
         elif type(k) is _ndarray:
-            size = shape[dim]
-            bad = k[(k >= size) | (k < -size)]
-            if bad.size:
-                return f"index {int(bad.flat[0])} is out of bounds for dimension {ordinal} with size {size}"
+            found.append((ordinal, shape[dim], k))
             dim += 1
             ordinal += 1
         else:
             dim += 1
+    if any(size == 0 and k.size for _, size, k in found):
+        return "index is out of bounds for dimension with size 0"
+    for ordinal, size, k in found:
+        bad = k[(k >= size) | (k < -size)]
+        if bad.size:
+            return f"index {int(bad.flat[0])} is out of bounds for dimension {ordinal} with size {size}"
     return "index out of range"
+
+
+def _empty_result(shape: tuple, key: tuple):
+    """The shape of ``x[key]`` if it has no elements, else None: PyTorch checks no index
+    values then. Out-of-range values are clipped to find the shape."""
+    basic, adv = _split(key)
+    fake = np.broadcast_to(np.zeros((), np.bool_), shape)
+    if basic is not None:
+        fake = fake[basic]
+    n_used = sum(k.ndim if type(k) is _ndarray and k.dtype == np.bool_ else (0 if k is None or type(k) is bool else 1)
+                 for k in adv if k is not Ellipsis)
+    padded, clipped, dim = list(fake.shape), [], 0
+    for k in adv:
+        if type(k) is _ndarray and k.dtype != np.bool_:
+            if padded[dim] == 0 and k.size:
+                return None   # PyTorch refuses to index an empty dimension even then
+            padded[dim] = max(padded[dim], 1)
+            k = np.clip(k, 0, padded[dim] - 1)
+        clipped.append(k)
+        if k is Ellipsis:
+            dim += fake.ndim - n_used
+        elif type(k) is _ndarray and k.dtype == np.bool_:
+            dim += k.ndim
+        elif k is not None and type(k) is not bool:
+            dim += 1
+    try:
+        out = np.broadcast_to(np.zeros((), np.bool_), padded)[tuple(clipped)].shape
+    except IndexError:
+        return None
+    return out if 0 in out else None
 
 
 def getitem(x, key):
@@ -92,7 +142,10 @@ def index(x, key):
     try:
         return (x if basic is None else x[basic])[advanced]
     except IndexError:
-        raise IndexError(_out_of_bounds(x.shape, key)) from None
+        empty = _empty_result(x.shape, key)
+        if empty is not None:
+            return np.empty(empty, x.dtype)
+        raise IndexError(_index_error(x.shape, key)) from None
 
 
 def index_put_(x, values, key, accumulate):
@@ -104,7 +157,8 @@ def index_put_(x, values, key, accumulate):
         else:
             target[advanced] = values
     except IndexError:
-        raise IndexError(_out_of_bounds(x.shape, key)) from None
+        if _empty_result(x.shape, key) is None:
+            raise IndexError(_index_error(x.shape, key)) from None
     return x
 
 
@@ -265,7 +319,9 @@ def index_copy_(x, index, source, dim):
 
 
 def index_copy(x, index, source, dim):
-    return index_copy_(x.copy(), index, source, dim)
+    out = x.copy()
+    index_copy_(out, index, source, dim)
+    return out
 
 
 def index_fill_(x, index, dim, value):
@@ -278,7 +334,9 @@ def index_fill_(x, index, dim, value):
 
 
 def index_fill(x, index, dim, value):
-    return index_fill_(x.copy(), index, dim, value)
+    out = x.copy()
+    index_fill_(out, index, dim, value)
+    return out
 
 
 def masked_fill(x, mask, value):
