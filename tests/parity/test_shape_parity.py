@@ -58,13 +58,14 @@ def layout(t, exact: bool) -> tuple:
 
 
 def assert_same_tensor(ours, theirs, rtol=0.0, check_view=True):
+    """Same shape, dtype and values; with ``check_view``, also the same view-ness and layout."""
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
-    exact = theirs._base is not None    # a view's strides are part of its meaning
-    assert layout(ours, exact) == layout(theirs, exact), (ours.stride(), theirs.stride())
-    assert ours.is_contiguous() == theirs.is_contiguous()
     if check_view:
         assert (ours._base is not None) == (theirs._base is not None), "view-ness differs"
+        exact = theirs._base is not None    # a view's strides are part of its meaning
+        assert layout(ours, exact) == layout(theirs, exact), (ours.stride(), theirs.stride())
+        assert ours.is_contiguous() == theirs.is_contiguous()
     if rtol:
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=rtol, atol=rtol)
     else:

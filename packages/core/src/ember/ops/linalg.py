@@ -39,8 +39,9 @@ def _check_tensor(x, fn: str, arg: str, pos: int) -> None:
         raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
-def _no_bool(t, kernel: str) -> None:
-    if t.dtype is dtypes.bool:
+def _no_bool(kernel: str, *tensors) -> None:
+    """PyTorch has no bool products on the CPU, except for empty operands, which need no kernel."""
+    if tensors[0].dtype is dtypes.bool and (len(tensors) == 1 or all(t._data.size for t in tensors)):
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
@@ -50,7 +51,7 @@ def _mm_checks(a, b, rows: int, inner_a: int, inner_b: int, cols: int) -> None:
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
                            f"{_C_NAMES[b.dtype.name]}")
-    _no_bool(a, "addmm_impl_cpu_")
+    _no_bool("addmm_impl_cpu_", a, b)
 
 
 def _mv_checks(mat, vec, rows: int, inner: int, n: int) -> None:
@@ -59,16 +60,16 @@ def _mv_checks(mat, vec, rows: int, inner: int, n: int) -> None:
     if mat.dtype is not vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(vec)}, {_name(mat)}, "
                            f"and {_name(vec)}")
-    _no_bool(mat, "addmv_impl_cpu")
+    _no_bool("addmv_impl_cpu", mat, vec)
 
 
 def _bmm_checks(a, b, batch: int, inner_a: int, batch_b: int, inner_b: int) -> None:
     if inner_a != inner_b or batch != batch_b:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {inner_a}] "
                            f"but got: [{batch_b}, {inner_b}].")
-    if a.dtype is not b.dtype:
+    if a.dtype is not b.dtype and a._data.size and b._data.size:   # PyTorch skips empty batches' dtypes
         raise RuntimeError(f"expected scalar type {_name(a)} but found {_name(b)}")
-    _no_bool(a, "bmm")
+    _no_bool("bmm", a, b)
 
 
 def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
@@ -103,6 +104,8 @@ def bmm(input, mat2):
     if len(sb) != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     _bmm_checks(input, mat2, sa[0], sa[2], sb[0], sb[1])
+    if input.dtype is not mat2.dtype:   # an empty product; PyTorch gives it mat2's dtype
+        input = input.to(mat2.dtype)
     return _core.call("bmm", (input, mat2))
 
 
@@ -126,7 +129,7 @@ def dot(input, tensor):
     if sa[0] != sb[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same "
                            f"number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-    _no_bool(input, "dot")
+    _no_bool("dot", input)
     return _core.call("dot", (input, tensor))
 
 
@@ -157,23 +160,60 @@ def matmul(input, other):
     if da == 2 and db == 1:
         _mv_checks(input, other, sa[0], sa[1], sb[0])
         return _core.call("mv", (input, other))
-    if db == 1:   # (..., n, k) @ (k,): PyTorch folds the batch into the rows of one mv
-        rows = 1
-        for s in sa[:-1]:
-            rows *= s
-        _mv_checks(input, other, rows, sa[-1], sb[0])
-    elif db == 2 and da != 2:   # (k,) @ (k, m) and (..., n, k) @ (k, m) fold into one mm
-        rows = 1
-        for s in sa[:-1]:
-            rows *= s
-        _mm_checks(input, other, rows, sa[-1], sb[0], sb[1])
-    else:
-        batch = _broadcast_batch(sa[:-2], sb[:-2])
-        count = 1
-        for s in batch:
-            count *= s
-        _bmm_checks(input, other, count, sa[-1], count, sb[-2])
+    inner_b = sb[0] if db == 1 else sb[-2]
+    if sa[-1] != inner_b or input.dtype is not other.dtype or input.dtype is dtypes.bool or \
+            (da > 2 and db > 2 and not _broadcastable(sa[:-2], sb[:-2])):
+        _matmul_error(input, other, sa, sb)
+        if input.dtype is not other.dtype:   # an empty batched product; PyTorch gives it other's dtype
+            input = input.to(other.dtype)
     return _core.call("matmul", (input, other))
+
+
+def _broadcastable(sa: tuple, sb: tuple) -> bool:
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(sa), reversed(sb)))
+
+
+def _prod(sizes) -> int:
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
+
+
+def _matmul_error(a, b, sa: tuple, sb: tuple) -> None:
+    """Raise the error PyTorch's matmul raises, which depends on the path it takes (if any)."""
+    da, db = len(sa), len(sb)
+    if da == 1 and db == 2:   # a row vector times a matrix
+        return _mm_checks(a, b, 1, sa[0], sb[0], sb[1])
+    if _should_fold(a, b, sa, sb):
+        if da >= db:      # the batch of ``a`` folds into the rows of one mm/mv
+            if db == 1:
+                return _mv_checks(a, b, _prod(sa[:-1]), sa[-1], sb[0])
+            return _mm_checks(a, b, _prod(sa[:-1]), sa[-1], sb[0], sb[1])
+        rows = _prod(sb[:-2]) * sb[-1]   # b.mT folds, and multiplies a (transposed)
+        if da == 1:
+            return _mv_checks(b, a, rows, sb[-2], sa[0])
+        return _mm_checks(b, a, rows, sb[-2], sa[1], sa[0])
+    batch = _broadcast_batch(sa[:-2], sb[:-2])
+    count = _prod(batch)
+    _bmm_checks(a, b, count, sa[-1], count, sb[0] if db == 1 else sb[-2])
+
+
+def _should_fold(a, b, sa: tuple, sb: tuple) -> bool:
+    """PyTorch's ``should_fold``: whether matmul runs as one mm/mv over a folded batch."""
+    da, db = len(sa), len(sb)
+    a_larger = da >= db
+    dim_t1, dim_t2 = (da, db) if a_larger else (db, da)
+    if not (dim_t1 >= 3 and dim_t2 in (1, 2)):
+        return False
+    if (b if a_larger else a).requires_grad:
+        return True
+    if da == 2:
+        return False
+    shape, strides = (sa, a.stride()) if a_larger else (sb[:-2] + sb[:-3:-1], b.stride()[:-2] + b.stride()[:-3:-1])
+    if _prod(shape) == 0:
+        return True
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(dim_t1 - 2))
 
 
 def outer(input, vec2):
@@ -215,7 +255,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     (n, k), (k2, m) = mat1._data.shape, mat2._data.shape
     if k != k2:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
-    _no_bool(mat1, "addmm_impl_cpu_")
+    _no_bool("addmm_impl_cpu_", mat1, mat2)
     _expand_check(input, (n, m))
     dt = input.dtype
     return _core.call("addmm", (input, mat1, mat2), (_scalar_for(dt, beta), _scalar_for(dt, alpha)))
@@ -226,10 +266,10 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, t in (("batch1", batch1), ("batch2", batch2)):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    if input.dtype is not batch1.dtype or input.dtype is not batch2.dtype:
+    sa, sb = batch1._data.shape, batch2._data.shape
+    if input.dtype is not batch1.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {_C_NAMES[input.dtype.name]}, batch1: "
                            f"{_C_NAMES[batch1.dtype.name]}, batch2: {_C_NAMES[batch2.dtype.name]}")
-    sa, sb = batch1._data.shape, batch2._data.shape
     _bmm_checks(batch1, batch2, sa[0], sa[2], sb[0], sb[1])
     _expand_check(input, (sa[0], sa[1], sb[2]))
     dt = input.dtype
@@ -342,7 +382,7 @@ def einsum(equation: str, *operands):
                 raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
         out = _spell_ellipsis(out, ell)
     if len(operands) > 1:
-        _no_bool(operands[0], "bmm")
+        _no_bool("bmm", *operands)
     operands = tuple(_broadcast_labels(x, labels, sizes) for labels, x in zip(terms, operands))
     normalized = ",".join("".join(labels) for labels in terms) + "->" + "".join(out)
     return _core.call("einsum", operands, (normalized,))
