@@ -100,7 +100,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     d = wrap_dim(dim, input.ndim)
     k = int(k)
     if not 1 <= k <= _size(input, d):
-        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     values, indices = _core.call("kthvalue", (input,), (k, d, bool(keepdim)))
     return _out(return_types.kthvalue((values, indices)), out)
 
