@@ -169,6 +169,7 @@ class MultiProcessIterator(_LoaderIterator):
     def _next_data(self):
         if self._dead_error is not None:
             raise RuntimeError(self._dead_error)
+        deadline = time.monotonic() + self._timeout if self._timeout else None
         while True:
             answer = self._take_ready()
             if answer is not None:
@@ -183,7 +184,7 @@ class MultiProcessIterator(_LoaderIterator):
                 if not self._persistent:
                     self._shutdown()
                 raise StopIteration
-            self._receive()
+            self._receive(deadline)
 
     def _take_ready(self):
         if not self._in_order:
@@ -193,11 +194,12 @@ class MultiProcessIterator(_LoaderIterator):
             self._next_yield += 1
         return answer
 
-    def _receive(self) -> None:
-        """Block until at least one answer arrives (or a worker dies, or the timeout passes)."""
+    def _receive(self, deadline: float | None) -> None:
+        """Block until at least one answer arrives (or a worker dies, or the batch's deadline passes)."""
         sentinels = {p.sentinel: i for i, p in enumerate(self._workers)}
         channels = {ch: i for i, ch in enumerate(self._channels)}
-        ready = wait(list(channels) + list(sentinels), self._timeout or None)
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        ready = wait(list(channels) + list(sentinels), remaining)
         if not ready:
             raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
         dead = []
