@@ -96,7 +96,11 @@ def test_tensor_device_is_the_canonical_device(mydev):
     lambda d: ember.randperm(3, device=d),
     lambda d: ember.normal(0.0, 1.0, (2,), device=d),
     lambda d: ember.rand_like(ember.ones(2, device=d)),
+    lambda d: ember.randn_like(ember.ones(2), device=d),
+    lambda d: ember.randint_like(ember.ones(2, device=d), 5),
+    lambda d: ember.scalar_tensor(2.5, device=d),
     lambda d: ember.Tensor([1.0], device=d),
+    lambda d: ember.Tensor(2, 3, device=d),
 ], ids=lambda f: "")
 def test_every_creation_function_takes_device(mydev, make):
     t = make("mydev:1")
