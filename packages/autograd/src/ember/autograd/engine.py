@@ -43,9 +43,8 @@ def sum_to(g, shape):
     return g
 
 
-def _fit(node, i: int, g):
+def _fit(node, i: int, g, shape, dtype, device):
     """Gradient ``g`` for input ``i`` of ``node``, reduced to its shape, cast to its dtype."""
-    shape, dtype, device = node._input_meta(i)[:3]
     if g._data.shape != shape:
         fitted = sum_to(g, shape)
         if fitted is None:
@@ -245,9 +244,13 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                 if result is not None:
                     g = result[i]
                     if g is not None:
-                        shape, dtype, device = fn._input_meta(i)[:3]
+                        x = fn._inputs[i]
+                        if type(x) is tuple:
+                            shape, dtype, device = x[0], x[1], x[2]
+                        else:
+                            shape, dtype, device = x._data.shape, x._dtype, x._device
                         if g._data.shape != shape or g._dtype is not dtype or g._device is not device:
-                            g = _fit(fn, i, g)
+                            g = _fit(fn, i, g, shape, dtype, device)
                         if ck in leaves or c._n_outputs == 1:
                             old = buffers.get(ck)
                             buffers[ck] = g if old is None else old + g

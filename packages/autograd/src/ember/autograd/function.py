@@ -83,9 +83,6 @@ class BackwardFunction(Node, FunctionCtx):
     def name(self) -> str:
         return type(self).__name__
 
-    def _input_meta(self, i: int):
-        return self._input_metas[i]
-
     def _apply(self, grads, needs, create_graph):
         grads = (grads,) if self._n_outputs == 1 else tuple(grads)
         if self.materialize_grads:
@@ -177,8 +174,8 @@ class Function(metaclass=_FunctionMeta):
         if not recording:
             return output
         ctx._edges = edges
-        ctx._input_metas = tuple((a._data.shape, a._dtype, a._device) if isinstance(a, _TensorBase) else None
-                                 for a in args)
+        ctx._inputs = tuple((a._data.shape, a._dtype, a._device) if isinstance(a, _TensorBase) else None
+                            for a in args)
         single = not isinstance(output, tuple)
         outputs = (output,) if single else output
         results = _attach_outputs(ctx, args, outputs)
@@ -240,9 +237,6 @@ class DelayedError(OpNode):
     def _apply(self, grads, needs, create_graph):
         raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
 
-    def _input_meta(self, i):
-        return self._inputs[i]
-
     def _release(self) -> None:
         pass
 
@@ -261,7 +255,7 @@ def once_differentiable(fn):
         node = DelayedError()
         node._edges = tuple(edge_of(g) for g in grads)
         node._inputs = tuple((g._data.shape, g._dtype, g._device) for g in grads)
-        node._n_outputs, node._hooks, node._released, node._output = 1, None, False, None
+        node._n_outputs, node._hooks, node._released, node._output, node._versions = 1, None, False, None, None
         single = not isinstance(outputs, tuple)
         wrapped = []
         for o in ((outputs,) if single else outputs):

@@ -83,6 +83,28 @@ class TensorMeta:
         return f"TensorMeta(shape={tuple(self.shape)}, dtype={self.dtype}, device={self.device})"
 
 
+class Metas:
+    """The ``inputs`` a rule sees when its op did not save them: each tensor appears as a
+    ``TensorMeta``, made only when the rule looks at it."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+
+    def __getitem__(self, i):
+        x = self._raw[i]
+        if type(i) is slice:
+            return tuple(TensorMeta(*m) if type(m) is tuple else m for m in x)
+        return TensorMeta(*x) if type(x) is tuple else x
+
+    def __iter__(self):
+        return (TensorMeta(*m) if type(m) is tuple else m for m in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def type_description(t) -> str:
     """``[ember.FloatTensor [3]]``: how version errors name a tensor."""
     return f"[{t.type()} [{', '.join(str(s) for s in t.shape)}]]"
@@ -175,7 +197,8 @@ class Node:
     """A step of the backward graph: gradients of outputs in, gradients of inputs out.
 
     The engine reads ``_edges`` (one per input: None or (node or leaf tensor, output index)),
-    ``_n_outputs`` and ``_hooks``, and calls ``_apply(grads, needs, create_graph)``.
+    ``_inputs`` (per input the tensor, or a (shape, dtype, device, ...) tuple: what its gradient
+    must look like), ``_n_outputs`` and ``_hooks``, and calls ``_apply(grads, needs, create_graph)``.
     """
 
     __slots__ = ("_edges", "_n_outputs", "_hooks", "__weakref__")
@@ -226,10 +249,6 @@ class Node:
         """Input gradients from output gradients (a tuple, one per input, or one tensor)."""
         raise NotImplementedError
 
-    def _input_meta(self, i: int):
-        """(shape, dtype, device) of input ``i``, for the engine's reduction and cast."""
-        raise NotImplementedError
-
     def _release(self) -> None:
         """Free what was saved for backward (``retain_graph=False``)."""
 
@@ -248,13 +267,14 @@ class OpNode(Node):
         rule = self._rule
         inputs = self._inputs
         versions = self._versions
-        uses = rule.uses
-        for i, t in enumerate(inputs):
-            if versions[i] is not None and version_of(t) != versions[i]:
-                if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
-                    check_version(t, versions[i])
+        if versions is not None:
+            uses = rule.uses
+            for i, t in enumerate(inputs):
+                if versions[i] is not None and version_of(t) != versions[i]:
+                    if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
+                        check_version(t, versions[i])
         if rule.save_inputs is not True:
-            inputs = tuple(TensorMeta(*m) if type(m) is tuple else m for m in inputs)
+            inputs = Metas(inputs)
         output = self._output
         if output is not None:
             if type(output) is tuple:
@@ -279,29 +299,23 @@ class OpNode(Node):
             result = rule.fn(grads, inputs, output, self._params)
         return result
 
-    def _input_meta(self, i: int):
-        """(shape, dtype, device) of input ``i``."""
-        x = self._inputs[i]
-        if type(x) is tuple:
-            return x
-        return x._data.shape, x._dtype, x._device
-
     def _release(self) -> None:
         if self._rule.save_inputs or self._output is not None:
             self._released = True
             if self._rule.save_inputs:
                 self._inputs = tuple(None if isinstance(x, _TensorBase) else x for x in self._inputs)
-                self._versions = (None,) * len(self._inputs)
+                self._versions = None
             self._output = None
 
 
 class AccumulateGrad(Node):
     """The node that stores a leaf's gradient in ``.grad`` (what ``next_functions`` shows)."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "_inputs")
 
     def __init__(self, variable) -> None:
         self.variable = variable
+        self._inputs = ()
         self._edges = ()
         self._n_outputs = 1
         self._hooks = None

@@ -44,11 +44,22 @@ def _make_node(name: str, inputs: tuple, params):
                 edges.append(None)
         node._inputs = inputs
         node._versions = versions
+    elif keep is False:
+        saved = []
+        for t in inputs:
+            if isinstance(t, _TensorBase):
+                saved.append((t._data.shape, t._dtype, t._device, t._requires_grad))
+                edges.append(edge_of(t))
+            else:
+                saved.append(t)
+                edges.append(None)
+        node._inputs = saved
+        node._versions = None
     else:
         saved, versions = [], []
         for i, t in enumerate(inputs):
             if isinstance(t, _TensorBase):
-                if keep and i in keep:
+                if i in keep:
                     vc = t._version_counter
                     versions.append(0 if vc is None else vc.value)
                     saved.append(t)

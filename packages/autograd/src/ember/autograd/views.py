@@ -83,17 +83,14 @@ def _strided(view, base):
 class CopySlices(Node):
     """The base's node after an in-place op on one of its views."""
 
-    __slots__ = ("_view_fn", "_np_view", "_metas")
-
-    def _input_meta(self, i: int):
-        return self._metas[i]
+    __slots__ = ("_view_fn", "_np_view", "_inputs")
 
     def _apply(self, grad, needs, create_graph):
         from ember.ops.creation import ones
         g_base = g_view = None
         if self._view_fn is not None:
             if needs[0]:
-                mask = ones(self._metas[0][0], dtype=grad.dtype, device=grad.device)
+                mask = ones(self._inputs[0][0], dtype=grad.dtype, device=grad.device)
                 with no_grad():
                     self._view_fn(mask).mul_(0)
                 g_base = grad * mask
@@ -121,7 +118,7 @@ def rebase_view(view, result) -> None:
     node._np_view = None if steps is not None else _strided(view, base)
     node._edges = (edge_of(base), (result.grad_fn, 0 if result._autograd_meta is None
                                    else result._autograd_meta.output_nr))
-    node._metas = ((base._data.shape, base._dtype, base._device),
+    node._inputs = ((base._data.shape, base._dtype, base._device),
                    (result._data.shape, result._dtype, result._device))
     base.grad_fn = node
     base._requires_grad = True

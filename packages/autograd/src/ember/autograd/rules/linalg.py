@@ -10,13 +10,16 @@ from ember.autograd.rules import rule
 
 
 def _mT(x):
-    return x.transpose(-1, -2)
+    """The matrix transpose of the last two dims (a view)."""
+    n = x.ndim
+    return _core.call_view("t", x, ()) if n == 2 else _core.call_view("transpose", x, (n - 2, n - 1))
 
 
 @rule("mm", "MmBackward0", uses={0: (1,), 1: (0,)})
 def _mm(grad, inputs, output, params, needs):
     a, b = inputs
-    return _core.call("mm", (grad, b.t())) if needs[0] else None, _core.call("mm", (a.t(), grad)) if needs[1] else None
+    return (_core.call("mm", (grad, _mT(b))) if needs[0] else None,
+            _core.call("mm", (_mT(a), grad)) if needs[1] else None)
 
 
 @rule("bmm", "BmmBackward0", uses={0: (1,), 1: (0,)})
@@ -30,7 +33,7 @@ def _bmm(grad, inputs, output, params, needs):
 def _mv(grad, inputs, output, params, needs):
     a, v = inputs
     return (_core.call("outer", (grad, v)) if needs[0] else None,
-            _core.call("mv", (a.t(), grad)) if needs[1] else None)
+            _core.call("mv", (_mT(a), grad)) if needs[1] else None)
 
 
 @rule("dot", "DotBackward0", uses={0: (1,), 1: (0,)})
@@ -43,7 +46,7 @@ def _dot(grad, inputs, output, params, needs):
 def _outer(grad, inputs, output, params, needs):
     a, b = inputs
     return (_core.call("mv", (grad, b)) if needs[0] else None,
-            _core.call("mv", (grad.t(), a)) if needs[1] else None)
+            _core.call("mv", (_mT(grad), a)) if needs[1] else None)
 
 
 @rule("matmul", lambda inputs, params: "SqueezeBackward4" if inputs[0].ndim == 1 else "UnsafeViewBackward0",
@@ -74,8 +77,8 @@ def _addmm(grad, inputs, output, params, needs):
     _, a, b = inputs
     beta, alpha = params
     gi = grad * beta if needs[0] else None
-    ga = _core.call("mm", (grad, b.t())) * alpha if needs[1] else None
-    gb = _core.call("mm", (a.t(), grad)) * alpha if needs[2] else None
+    ga = _core.call("mm", (grad, _mT(b))) * alpha if needs[1] else None
+    gb = _core.call("mm", (_mT(a), grad)) * alpha if needs[2] else None
     return gi, ga, gb
 
 
