@@ -50,7 +50,7 @@ def test_identity_flatten_unflatten():
     assert nn.Unflatten(1, (3, 1, 4))(ember.randn(2, 12)).shape == (2, 3, 1, 4)
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"
-    with pytest.raises(TypeError, match="unflattened_size must be tuple of ints"):
+    with pytest.raises(TypeError, match="unflattened_size must be a tuple of ints"):
         nn.Unflatten(1, 3)
 
 

@@ -487,8 +487,7 @@ def batch_norm(input, weight, bias, running_mean, running_var, training: bool, m
     if training:
         count = input.numel() // c
         if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         if _has_kernel(input, "batch_norm") and input.ndim in (2, 3, 4):
             inputs = tuple(t for t in (input, weight, bias) if t is not None)
             out, mean, var = _core.call("batch_norm", inputs, (weight is not None, bias is not None, float(eps)))
