@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 import ember
 import ember.autograd as autograd
 
@@ -113,5 +115,6 @@ def test_backward_restores_grad_mode_and_runs_without_recording():
     x.register_hook(lambda g: seen.append(ember.is_grad_enabled()))
     (x * 2).sum().backward()
     assert seen == [False] and ember.is_grad_enabled()
-    (x * 2).sum().backward(create_graph=True)
+    with pytest.warns(UserWarning, match="create_graph=True will create a reference cycle"):
+        (x * 2).sum().backward(create_graph=True)
     assert seen == [False, True]

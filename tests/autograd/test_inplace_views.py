@@ -1,6 +1,7 @@
 """In-place ops on views rewrite their base's history (CopySlices)."""
 
 import numpy as np
+import pytest
 from autograd_checks import check, rand
 
 import ember
@@ -62,3 +63,13 @@ def test_setitem_on_view():
         return y
 
     check(f, x, v)
+
+
+def test_inplace_on_a_view_of_a_leaf_is_refused():
+    x = rand(3)
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is being used in an "
+                                           "in-place operation.$"):
+        x[0].mul_(2)
+    with ember.no_grad():
+        x[0].mul_(2)
+    assert x.is_leaf

@@ -11,7 +11,12 @@ from ember.autograd.rules import rule
 
 _load_rules()
 
-from ember.autograd.engine import run_backward as _run_backward  # noqa: E402
+from ember.autograd.anomaly_mode import (  # noqa: E402
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from ember.autograd.function import Function, FunctionCtx, once_differentiable  # noqa: E402
 from ember.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from ember.autograd.gradients import backward, grad  # noqa: E402
@@ -32,5 +37,6 @@ _core.set_recorder(Recorder())
 __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
     "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-    "is_inference_mode_enabled", "Node", "AccumulateGrad", "RemovableHandle", "rule",
+    "is_inference_mode_enabled", "Node", "AccumulateGrad", "RemovableHandle", "rule", "detect_anomaly",
+    "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
 ]

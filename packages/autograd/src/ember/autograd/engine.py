@@ -10,6 +10,7 @@ its dtype here, in one place, so derivative rules need not.
 from __future__ import annotations
 
 from ember import _core
+from ember.autograd import anomaly_mode
 from ember.autograd.node import Node
 
 _TensorBase = _core.TensorBase
@@ -196,6 +197,7 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             deps[id(fn)] = -1
             ready.append(fn)
 
+    anomaly = anomaly_mode.is_anomaly_enabled()
     prev_mode = _core.is_grad_enabled()
     _core._set_grad_enabled(create_graph)
     try:
@@ -225,7 +227,16 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                 else:
                     needs = [e is not None and id(e[0]) in needed for e in edges]
                 if True in needs:
-                    result = fn._apply(buf if single else tuple(buf), needs, create_graph)
+                    if anomaly:
+                        try:
+                            result = fn._apply(buf if single else tuple(buf), needs, create_graph)
+                            if anomaly_mode.is_anomaly_check_nan_enabled():
+                                anomaly_mode.check_nan(fn, result)
+                        except Exception:
+                            anomaly_mode.report_failure(fn)
+                            raise
+                    else:
+                        result = fn._apply(buf if single else tuple(buf), needs, create_graph)
                     if type(result) is not tuple:
                         result = (result,) if result is None or isinstance(result, _TensorBase) else tuple(result)
                     if len(result) != n:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ember import _core
@@ -94,6 +96,12 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and targets is None:
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                      "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+                      "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+                      ".grad fields of your parameters to None after use to break the cycle and avoid the leak.",
+                      stacklevel=2)
     grads = _make_grads(outputs, grads, create_graph)
     _check_roots(outputs)
     run_backward(outputs, grads, retain_graph, create_graph, targets=targets, accumulate=True)

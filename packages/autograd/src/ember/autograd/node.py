@@ -113,6 +113,11 @@ def type_description(t) -> str:
 def check_version(t, expected: int) -> None:
     version = t._version
     if version != expected:
+        from ember.autograd.anomaly_mode import is_anomaly_enabled
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+                "variable in question was changed in there or anywhere later. Good luck!" if is_anomaly_enabled() else
+                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "ember.autograd.set_detect_anomaly(True, check_nan=False).")
         which = ""
         if t.grad_fn is not None:
             nr = 0 if t._autograd_meta is None else t._autograd_meta.output_nr
@@ -120,8 +125,7 @@ def check_version(t, expected: int) -> None:
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: {type_description(t)}{which} is at version {version}; expected version "
-            f"{expected} instead. Hint: the tensor was changed in place after an op saved it for "
-            f"backward; clone it before the in-place operation, or do that operation out of place.")
+            f"{expected} instead. {hint}")
 
 
 def version_of(t) -> int:

@@ -7,6 +7,7 @@ kept short: look up the rule, make the node, link the edges, save what the rule 
 from __future__ import annotations
 
 from ember import _core
+from ember.autograd.anomaly_mode import remember_forward
 from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of
 from ember.autograd.rules import RULES, Rule
 
@@ -130,6 +131,17 @@ class Recorder:
         set_history(tensor, result)
 
 
+class AnomalyRecorder(Recorder):
+    """The recorder while anomaly detection is on: it also keeps each node's forward stack."""
+
+    def record(self, name: str, inputs: tuple, outputs, params) -> None:
+        super().record(name, inputs, outputs, params)
+        for o in outputs if type(outputs) is tuple else (outputs,):
+            if o.grad_fn is not None:
+                remember_forward(o.grad_fn)
+                break
+
+
 def set_history(tensor, result) -> None:
     """Make ``tensor`` the output of ``result``'s node."""
     tensor.grad_fn = result.grad_fn
@@ -140,4 +152,4 @@ def set_history(tensor, result) -> None:
         meta_of(tensor).output_nr = nr
 
 
-__all__ = ["Recorder", "set_history", "OpNode"]
+__all__ = ["Recorder", "AnomalyRecorder", "set_history", "OpNode"]

@@ -110,6 +110,8 @@ class CopySlices(Node):
 def rebase_view(view, result) -> None:
     """``view`` (of ``base``) was overwritten in place by ``result``: rewrite the base's history."""
     base = view._base
+    if base._requires_grad and base.grad_fn is None and _core.is_grad_enabled():
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     steps = _recorded_chain(view, base) if view.grad_fn is not None else None
     node = CopySlices()
     node._hooks = None
