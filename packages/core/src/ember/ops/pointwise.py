@@ -108,6 +108,19 @@ def _check_tensors(name: str, input, other) -> None:
         raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
 
 
+def _lift_integers(a, b):
+    """Two integer tensors of different dtypes, lifted to the default float for a FLOAT op.
+
+    The dispatcher would first cast both to their common integer dtype, which wraps a 0-d
+    operand (uint8 tensor / int16 tensor(-3)); PyTorch divides the original values.
+    """
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase) and a._dtype is not b._dtype \
+            and not a._dtype.is_floating_point and not b._dtype.is_floating_point:
+        dt = dtypes.get_default_dtype()
+        return a.to(dt), b.to(dt)
+    return a, b
+
+
 def _binary(name: str, a, b, kind: int):
     out = binary(name, a, b, kind)
     if out is NotImplemented:
@@ -141,6 +154,14 @@ def _out(result, out):
     return _core.assign(out, result)
 
 
+def _check_castable(self, dtype, cpp_names: bool = False) -> None:
+    """An in-place op can write a result of ``dtype`` into ``self`` (checked before computing)."""
+    if dtype._category > self._dtype._category:
+        name = _CPP_NAMES if cpp_names else {d: _type_name(getattr(dtypes, d)) for d in (dtype.name, self._dtype.name)}
+        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type "
+                           f"{name[self._dtype.name]}")
+
+
 def _write_inplace(self, result):
     """``self.op_()``: copy the out-of-place ``result`` into ``self``, as PyTorch allows."""
     if result._dtype._category > self._dtype._category:
@@ -169,8 +190,7 @@ def _times_alpha(input, other, alpha):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if not isinstance(other, TensorBase):
         return other * alpha
-    scaled = binary("mul", other, alpha, SAME)
-    return scaled if scaled._dtype is dt else scaled.to(dt)
+    return binary("mul", other if other._dtype is dt else other.to(dt), alpha, SAME)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -189,8 +209,22 @@ def add(input, other, *, alpha=1, out=None):
     return _out(_binary("add", input, _times_alpha(input, other, alpha), SAME), out)
 
 
+_TWO_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+              "`logical_xor()` operator instead.")
+_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+             "mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _refuse_bool_subtraction(input, other) -> None:
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError(_TWO_BOOLS)
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(_ONE_BOOL)
+
+
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``; PyTorch refuses it for bool tensors."""
+    _refuse_bool_subtraction(input, other)
     return _out(_core.subtract(input, _times_alpha(input, other, alpha)), out)
 
 
@@ -212,6 +246,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         tensor([-3,  3])
     """
     if rounding_mode is None:
+        input, other = _lift_integers(input, other)
         return _out(_binary("div", input, other, FLOAT), out)
     if rounding_mode == "floor":
         _refuse_bool("div_floor", input, other)
@@ -243,7 +278,9 @@ def fmod(input, other, *, out=None):
 
 
 def _check_pow(input, exponent) -> None:
-    if _is_bool(input) and _is_bool(exponent):
+    # a bool tensor to a Python bool power is allowed, any other pair of bools is not
+    if _is_bool(input) and _is_bool(exponent) and not (
+            isinstance(input, TensorBase) and exponent.__class__ is builtins.bool):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if isinstance(input, TensorBase) and exponent.__class__ is builtins.int and exponent < 0 \
             and not input._dtype.is_floating_point:
@@ -280,6 +317,7 @@ def minimum(input, other, *, out=None):
 def atan2(input, other, *, out=None):
     """The angle of the point ``(other, input)`` in radians, in ``[-pi, pi]``."""
     _check_tensors("atan2", input, other)
+    input, other = _lift_integers(input, other)
     return _out(_binary("atan2", input, other, FLOAT), out)
 
 
@@ -288,8 +326,10 @@ subtract, multiply, divide, true_divide = sub, mul, div, div
 
 # -- comparisons and logic ------------------------------------------------------------
 
-def _comparison(name: str, doc: str):
+def _comparison(name: str, doc: str, tensors_only: bool = False):
     def op(input, other, *, out=None):
+        if tensors_only:
+            _check_tensors(name, input, other)
         return _out(_binary(name, input, other, BOOL), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -302,9 +342,9 @@ lt = _comparison("lt", "``input < other`` elementwise, as a bool tensor.")
 le = _comparison("le", "``input <= other`` elementwise, as a bool tensor.")
 gt = _comparison("gt", "``input > other`` elementwise, as a bool tensor.")
 ge = _comparison("ge", "``input >= other`` elementwise, as a bool tensor.")
-logical_and = _comparison("logical_and", "True where both elements are nonzero.")
-logical_or = _comparison("logical_or", "True where either element is nonzero.")
-logical_xor = _comparison("logical_xor", "True where exactly one of the elements is nonzero.")
+logical_and = _comparison("logical_and", "True where both elements are nonzero.", True)
+logical_or = _comparison("logical_or", "True where either element is nonzero.", True)
+logical_xor = _comparison("logical_xor", "True where exactly one of the elements is nonzero.", True)
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 
@@ -462,8 +502,7 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
     _check_tensor("clamp", input)
     if min is None and max is None:
         raise RuntimeError("ember.clamp: At least one of 'min' or 'max' must not be None")
-    bounds = [b for b in (min, max) if b is not None]
-    dt = dtypes.result_type(input, *bounds)
+    dt = _clamp_dtype(input, min, max)
     x = input if input._dtype is dt else input.to(dt)
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         if min is not None:
@@ -475,6 +514,27 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
 
 
 clip = clamp
+
+
+def _clamp_dtype(input, min, max):  # noqa: A002
+    """The result dtype of ``clamp``; PyTorch has no bool clamp kernel except one-sided tensor bounds."""
+    dt = dtypes.result_type(input, *[b for b in (min, max) if b is not None])
+    if dt is dtypes.bool:
+        tensors = isinstance(min, TensorBase) or isinstance(max, TensorBase)
+        if not tensors:
+            kernel = "clamp_scalar" if min is not None and max is not None else \
+                "clamp_min_scalar" if min is not None else "clamp_max_scalar"
+            raise _not_implemented(kernel, dt, input)
+        if min is not None and max is not None:
+            raise _not_implemented("clamp", dt, input)
+    return dt
+
+
+def _clamp_(self, min, max):  # noqa: A002
+    scalar_bounds = not (isinstance(min, TensorBase) or isinstance(max, TensorBase))
+    if min is not None or max is not None:
+        _check_castable(self, _clamp_dtype(self, min, max), cpp_names=scalar_bounds)
+    return _write_inplace(self, clamp(self, min, max))
 
 
 def clamp_min(input, min):  # noqa: A002
@@ -498,8 +558,13 @@ def _operand(value, dtype, device):
         info = np.iinfo(dtype.numpy)
         if not info.min <= value <= info.max:
             raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
-    from ember.ops.creation import tensor
-    return tensor(value, dtype=dtype, device=device)
+    return _number(value, dtype, device)
+
+
+def _number(value, dtype, device):
+    """A 0-d tensor of ``dtype`` holding the Python number ``value`` exactly."""
+    from ember.ops.creation import place
+    return place(np.asarray(value, dtype=dtype.numpy), device)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -562,13 +627,12 @@ def lerp(input, end, weight, *, out=None):
             raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `weight` but got dtype "
                                f"{_CPP_NAMES[weight._dtype.name]}")
         if not dt.is_floating_point:
-            raise _not_implemented("lerp_kernel_tensor", dt, input)
+            raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_type_name(dt)}'")
         w = weight if weight._dtype is dt else weight.to(dt)
     else:
         if not dt.is_floating_point:
-            raise _not_implemented("lerp_kernel_scalar", dt, input)
-        from ember.ops.creation import tensor
-        w = tensor(weight, dtype=dt, device=input.device)
+            raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_type_name(dt)}'")
+        w = _number(weight, dt, input.device)
     return _out(_core.call("lerp", (input, end, w)), out)
 
 
@@ -589,8 +653,7 @@ class PointwiseMethods:
         return sub(self, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
-        if self._dtype is dtypes.bool or (isinstance(other, TensorBase) and other._dtype is dtypes.bool):
-            _core.subtract(self, other)  # raises PyTorch's message for bool subtraction
+        _refuse_bool_subtraction(self, other)
         return inplace_binary("sub", self, _times_alpha(self, other, alpha), SAME)
 
     def mul(self, other):
@@ -676,14 +739,17 @@ class PointwiseMethods:
         return bitwise_xor(other, self)
 
     def __iand__(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
         _refuse_float("bitwise_and", self, other)
         return inplace_binary("bitwise_and", self, other, SAME)
 
     def __ior__(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
         _refuse_float("bitwise_or", self, other)
         return inplace_binary("bitwise_or", self, other, SAME)
 
     def __ixor__(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
         _refuse_float("bitwise_xor", self, other)
         return inplace_binary("bitwise_xor", self, other, SAME)
 
@@ -700,11 +766,13 @@ class PointwiseMethods:
         return bitwise_right_shift(other, self)
 
     def __ilshift__(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
         _refuse_float("lshift", self, other)
         _refuse_bool("lshift", self, other)
         return inplace_binary("bitwise_left_shift", self, other, SAME)
 
     def __irshift__(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
         _refuse_float("rshift", self, other)
         _refuse_bool("rshift", self, other)
         return inplace_binary("bitwise_right_shift", self, other, SAME)
@@ -745,6 +813,8 @@ class PointwiseMethods:
         return atan2(self, other)
 
     def atan2_(self, other):
+        dt = dtypes.result_type(self, other)
+        _check_castable(self, dt if dt.is_floating_point else dtypes.get_default_dtype())
         return _write_inplace(self, atan2(self, other))
 
     def bitwise_not(self):
@@ -757,19 +827,19 @@ class PointwiseMethods:
         return clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
-        return _write_inplace(self, clamp(self, min, max))
+        return _clamp_(self, min, max)
 
     def clamp_min(self, min):  # noqa: A002
         return clamp(self, min=min)
 
     def clamp_min_(self, min):  # noqa: A002
-        return _write_inplace(self, clamp(self, min=min))
+        return _clamp_(self, min, None)
 
     def clamp_max(self, max):  # noqa: A002
         return clamp(self, max=max)
 
     def clamp_max_(self, max):  # noqa: A002
-        return _write_inplace(self, clamp(self, max=max))
+        return _clamp_(self, None, max)
 
     clip, clip_ = clamp, clamp_
 
@@ -801,7 +871,7 @@ class PointwiseMethods:
         return _write_inplace(self, relu(self))
 
 
-def _binary_methods(names):
+def _binary_methods(names, bool_results: bool):
     """Attach ``x.name(other)`` and ``x.name_(other)`` (written into ``x``) for ``names``."""
     for name in names:
         fn = globals()[name]
@@ -810,6 +880,8 @@ def _binary_methods(names):
             return _fn(self, other)
 
         def method_(self, other, _fn=fn):
+            if not bool_results:
+                _check_castable(self, dtypes.result_type(self, other))
             return _write_inplace(self, _fn(self, other))
 
         method.__name__, method_.__name__ = name, name + "_"
@@ -818,11 +890,10 @@ def _binary_methods(names):
         setattr(PointwiseMethods, name + "_", method_)
 
 
-_binary_methods([
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
-    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_left_shift", "bitwise_right_shift",
-])
+_binary_methods(["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
+                 "logical_and", "logical_or", "logical_xor"], bool_results=True)
+_binary_methods(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"],
+                bool_results=False)
 
 
 def _unary_methods(names):

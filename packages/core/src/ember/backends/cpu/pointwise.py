@@ -49,6 +49,8 @@ def _trunc_divide(x, y):
 
 
 def _pow(x, y):
+    if _array_of(x, y).dtype == np.bool_:  # a bool tensor to a bool power: x ** True is x, x ** False is 1
+        return np.logical_or(x, np.logical_not(y))
     try:
         return np.power(x, y)
     except ValueError:  # an integer to a negative integer power: 0, except for bases 1 and -1
@@ -108,6 +110,7 @@ def _sign(x):
     # PyTorch's sign(NaN) is 0, NumPy's is NaN
     out = np.sign(x)
     if x.dtype.kind == "f":
+        out = np.asarray(out)  # 0-d inputs give NumPy scalars
         out[np.isnan(out)] = 0
     return out
 
