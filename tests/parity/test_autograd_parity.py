@@ -307,3 +307,24 @@ def test_accumulation_and_hooks_match():
         grads.append((x.grad.tolist(), h.grad.tolist()))
     np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
+
+
+def test_functional_jacobian_hessian_vjp_jvp_match():
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(0.5, 1.5, (3,)), rng.uniform(-1, 1, (3, 2))
+    v, u = rng.standard_normal(2), rng.standard_normal(3)
+    results = []
+    for lib in (ember, torch):
+        fa, fb = lib.from_numpy(a.copy()), lib.from_numpy(b.copy())
+        f = lambda x, w: (x.log() @ w).tanh()  # noqa: E731
+        s = lambda x: (x.exp() * x.sin()).sum() + (x @ x) ** 2  # noqa: E731
+        F = lib.autograd.functional
+        jac = F.jacobian(f, (fa, fb))
+        hes = F.hessian(s, fa)
+        _, vjp = F.vjp(f, (fa, fb), lib.from_numpy(v.copy()))
+        _, jvp = F.jvp(lambda x: f(x, fb), fa, lib.from_numpy(u.copy()))
+        _, hvp = F.hvp(s, fa, lib.from_numpy(u.copy()))
+        results.append([jac[0].numpy(), jac[1].numpy(), hes.numpy(), vjp[0].numpy(), vjp[1].numpy(), jvp.numpy(),
+                        hvp.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)

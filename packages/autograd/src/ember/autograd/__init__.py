@@ -11,6 +11,7 @@ from ember.autograd.rules import rule
 
 _load_rules()
 
+from ember.autograd import functional  # noqa: E402
 from ember.autograd.anomaly_mode import (  # noqa: E402
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -38,5 +39,5 @@ __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
     "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "Node", "AccumulateGrad", "RemovableHandle", "rule", "detect_anomaly",
-    "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+    "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "functional",
 ]

@@ -112,7 +112,7 @@ def _accumulate(t, g, create_graph: bool, given: set) -> None:
         if id(g) in given or g._base is not None:
             g = g.clone()  # the same gradient object must not become two tensors' .grad
         given.add(id(g))
-        t._grad = g if create_graph else g.detach()
+        t._grad = g if create_graph or (g.grad_fn is None and not g._requires_grad) else g.detach()
     elif create_graph or old._requires_grad:
         t._grad = old + g
     else:

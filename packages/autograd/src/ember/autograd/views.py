@@ -97,6 +97,11 @@ class CopySlices(Node):
             if needs[1]:
                 g_view = self._view_fn(grad)
         else:
+            if create_graph and grad._requires_grad:
+                raise RuntimeError(
+                    "ember.autograd: double backward through an in-place op on a view of a tensor that did not "
+                    "require grad when the view was made is not supported; make the view after the base requires "
+                    "grad, or do the operation out of place")
             data = np.ascontiguousarray(grad.detach()._data)
             if needs[0]:
                 kept = data.copy()
