@@ -100,13 +100,15 @@ class MultiProcessIterator(_LoaderIterator):
                                    worker_init_fn=loader.worker_init_fn, worker_id=worker_id,
                                    num_workers=self._num_workers, parent_pid=os.getpid())
                 inherited = [ch.fileno() for ch in self._channels] if forking else []
-                process = ctx.Process(target=worker_loop, daemon=True,
-                                      args=(worker_end, cfg, self._epoch_number, self._epoch.base_seed,
-                                            self._epoch.worker_skip[worker_id], inherited))
-                process.start()
-                worker_end.close()
-                self._workers.append(process)
                 self._channels.append(Channel(main_end))
+                try:
+                    process = ctx.Process(target=worker_loop, daemon=True,
+                                          args=(worker_end, cfg, self._epoch_number, self._epoch.base_seed,
+                                                self._epoch.worker_skip[worker_id], inherited))
+                    process.start()
+                finally:
+                    worker_end.close()     # the worker has its own copy now
+                self._workers.append(process)
         except BaseException:
             self._shutdown()
             raise
