@@ -94,16 +94,23 @@ def _np_dtype(dtype):
     return dtype.numpy
 
 
-def _check_nonempty(name: str, input, dims) -> None:
-    """PyTorch refuses ``max`` and friends where there is nothing to reduce."""
+def _check_nonempty(name: str, input, dims, shown=None) -> None:
+    """PyTorch refuses ``max`` and friends where there is nothing to reduce.
+
+    ``shown`` are the dims as the user wrote them, which ``amax``'s message repeats.
+    """
     if dims is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                f"Specify the reduction dim with the 'dim' argument.")
         return
-    for d in dims:
+    for d, written in zip(dims, shown or dims):
         if input.shape[d] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+            raise IndexError(f"{name}(): Expected reduction dim {written} to have non-zero size.")
+
+
+def _as_written(dim) -> tuple:
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
 
 
 # -- sums and products ------------------------------------------------------------------
@@ -256,7 +263,7 @@ def amax(input, dim=(), keepdim: bool = False):
     """The largest elements over ``dim`` (int or tuple; all dims by default), values only."""
     _check_tensor("amax", input)
     dims = normalize_dims(dim, input.ndim)
-    _check_nonempty("amax", input, dims)
+    _check_nonempty("amax", input, dims, _as_written(dim))
     return _core.call("amax", (input,), (dims, keepdim))
 
 
@@ -264,7 +271,7 @@ def amin(input, dim=(), keepdim: bool = False):
     """The smallest elements over ``dim`` (int or tuple; all dims by default), values only."""
     _check_tensor("amin", input)
     dims = normalize_dims(dim, input.ndim)
-    _check_nonempty("amin", input, dims)
+    _check_nonempty("amin", input, dims, _as_written(dim))
     return _core.call("amin", (input,), (dims, keepdim))
 
 
@@ -272,9 +279,11 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     """``(amin, amax)`` over ``dim`` (an int, or all dims), as the named tuple ``(min, max)``."""
     _check_tensor("aminmax", input)
     dims = None if dim is None else normalize_dims(_single_dim("aminmax", dim, input.ndim), input.ndim)
-    if input.numel() == 0 and (dims is None or input.shape[dims[0]] == 0):
+    if dims is None and input.numel() == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
                            "no identity.")
+    if dims is not None and input.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     return return_types.aminmax((_core.call("amin", (input,), (dims, keepdim)),
                                  _core.call("amax", (input,), (dims, keepdim))))
 
@@ -474,7 +483,10 @@ def _logsumexp_composite(x, dims, keepdim: bool):
 
 def _logical(name: str, input, dim, keepdim):
     _check_tensor(name, input)
-    out = _core.call(name, (input,), (normalize_dims(dim, input.ndim), keepdim))
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:  # PyTorch: no dims means no reduction here
+        out = input != 0
+    else:
+        out = _core.call(name, (input,), (normalize_dims(dim, input.ndim), keepdim))
     return out.to(dtypes.uint8) if input._dtype is dtypes.uint8 else out  # PyTorch keeps uint8
 
 
