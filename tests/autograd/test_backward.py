@@ -378,3 +378,17 @@ def test_inplace_scaling_of_a_saved_operand_that_is_not_needed():
     h.div_(2)
     h.sum().backward()
     assert x.grad.tolist() == [1.5, 1.5]
+
+
+def test_inplace_op_does_not_leave_a_reference_cycle():
+    gc.disable()
+    try:
+        x = leaf([1.0, 2.0])
+        h = x * 1
+        h.mul_(2)                   # mul saved h; h is now its output
+        ref = weakref.ref(h)
+        node = weakref.ref(h.grad_fn)
+        del h
+        assert ref() is None and node() is None
+    finally:
+        gc.enable()

@@ -124,11 +124,22 @@ class Recorder:
 
     def rebase(self, tensor, result) -> None:
         """``tensor`` was overwritten in place by ``result``: it takes over result's history."""
+        _unalias_saved(result.grad_fn, tensor)
         if tensor._base is not None:
             from ember.autograd.views import rebase_view
             rebase_view(tensor, result)
             return
         set_history(tensor, result)
+
+
+def _unalias_saved(node, tensor) -> None:
+    """If ``node`` saved ``tensor`` itself as an input, keep a detached alias instead: ``tensor``
+    is about to become the node's output, and must not hold its own node in a reference cycle.
+    (Its values were overwritten; the version check refuses to use them.)"""
+    inputs = getattr(node, "_inputs", None)
+    if not isinstance(node, OpNode) or inputs is None or not any(x is tensor for x in inputs):
+        return
+    node._inputs = tuple(detached_alias(x) if x is tensor else x for x in inputs)
 
 
 class AnomalyRecorder(Recorder):
