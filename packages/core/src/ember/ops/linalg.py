@@ -21,7 +21,7 @@ the products share one dtype; shapes are checked here, so kernels may assume the
 from __future__ import annotations
 
 from ember import _core, dtypes
-from ember.ops.shape import _expand
+from ember.ops.shape import _expand, expanded_shape
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "LinalgMethods"]
 
@@ -148,6 +148,10 @@ def matmul(input, other):
     """
     _check_tensor(input, "matmul", "input", 1)
     _check_tensor(other, "matmul", "other", 2)
+    return _matmul(input, other)
+
+
+def _matmul(input, other):
     sa, sb = input._data.shape, other._data.shape
     da, db = len(sa), len(sb)
     if da == 2 and db == 2:
@@ -245,20 +249,22 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     ``input`` broadcasts to (n, m); with ``beta=0`` it is ignored (NaN and inf in it too).
     This is the op behind ``nn.Linear``.
     """
-    if input.dtype is not mat2.dtype:
+    dt = mat2._dtype
+    if input._dtype is not dt:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_name(input)} and {_name(mat2)}")
-    for name, t in (("mat1", mat1), ("mat2", mat2)):
-        if t.ndim != 2:
-            raise RuntimeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
-    if mat1.dtype is not mat2.dtype:
+    sa, sb = mat1._data.shape, mat2._data.shape
+    for name, shape in (("mat1", sa), ("mat2", sb)):
+        if len(shape) != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {len(shape)}-D tensor")
+    if mat1._dtype is not dt:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_name(mat1)} and {_name(mat2)}")
-    (n, k), (k2, m) = mat1._data.shape, mat2._data.shape
-    if k != k2:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{m})")
+    if sa[1] != sb[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})")
     _no_bool("addmm_impl_cpu_", mat1, mat2)
-    _expand_check(input, (n, m))
-    dt = input.dtype
-    return _core.call("addmm", (input, mat1, mat2), (_scalar_for(dt, beta), _scalar_for(dt, alpha)))
+    _expand_check(input, (sa[0], sb[1]))
+    if beta.__class__ is not int or alpha.__class__ is not int:
+        beta, alpha = _scalar_for(dt, beta), _scalar_for(dt, alpha)
+    return _core.call("addmm", (input, mat1, mat2), (beta, alpha))
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -278,8 +284,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def _expand_check(input, shape: tuple) -> None:
     """Raise PyTorch's expand error if ``input`` does not broadcast to ``shape``."""
-    if tuple(input._data.shape) != shape:
-        _expand(input, shape)
+    if input._data.shape != shape:
+        expanded_shape(input, shape)
 
 
 # --------------------------------------------------------------------------- einsum
@@ -408,12 +414,12 @@ class LinalgMethods:
     def __matmul__(self, other):
         if not isinstance(other, _core.TensorBase):
             return NotImplemented
-        return matmul(self, other)
+        return _matmul(self, other)
 
     def __rmatmul__(self, other):
         if not isinstance(other, _core.TensorBase):
             return NotImplemented
-        return matmul(other, self)
+        return _matmul(other, self)
 
     def matmul(self, other):
         return matmul(self, other)

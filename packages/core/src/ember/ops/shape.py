@@ -24,10 +24,12 @@ go through ``_core.call_view`` (or share the base by ``_mark_views``); copies th
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 
 from ember import _core
+from ember.dtypes import dtype as _dtype
 from ember.dtypes import promote_types
 
 __all__ = [
@@ -48,10 +50,12 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
 def _ints(args, what: str = "size") -> tuple[int, ...]:
     """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(ember.Size([2, 3]))`` as ``(2, 3)``."""
-    if len(args) == 1 and isinstance(args[0], Sequence):
-        args = args[0]
+    if len(args) == 1:
+        first = args[0]
+        if isinstance(first, (tuple, list)) or (not isinstance(first, int) and isinstance(first, Sequence)):
+            args = first
     try:
-        return tuple(operator.index(a) for a in args)
+        return tuple(map(operator.index, args))
     except TypeError:
         raise TypeError(f"{what} must be a sequence of ints, but got {list(args)}") from None
 
@@ -67,6 +71,8 @@ def _dims(dims, ndim: int) -> tuple[int, ...]:
 
 def _infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
     """``shape`` (ints, at most one -1) with the -1 resolved so that it holds ``numel`` elements."""
+    if -1 not in shape and math.prod(shape) == numel and (not shape or min(shape) >= 0):
+        return shape
     infer, known = -1, 1
     for i, s in enumerate(shape):
         if s == -1:
@@ -121,7 +127,11 @@ def reshape(input, shape: Sequence[int]):
         tensor([[0, 1, 2],
                 [3, 4, 5]])
     """
-    shape = _infer_shape(_ints((shape,)), input.numel())
+    return _reshape(input, _ints((shape,)))
+
+
+def _reshape(input, shape: tuple):
+    shape = _infer_shape(shape, input._data.size)
     try:
         return _core.call_view("view", input, (shape,))
     except ValueError:
@@ -131,7 +141,9 @@ def reshape(input, shape: Sequence[int]):
 def permute(input, dims: Sequence[int]):
     """A view of ``input`` with its dimensions reordered: dim ``i`` of the result is ``dims[i]``."""
     dims = _ints((dims,), "dims")
-    nd = input.ndim
+    nd = len(input._data.shape)
+    if len(dims) == nd and len(set(dims)) == nd and (not dims or min(dims) >= 0 and max(dims) < nd):
+        return _core.call_view("permute", input, (dims,))
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
@@ -144,8 +156,10 @@ def permute(input, dims: Sequence[int]):
 
 def transpose(input, dim0: int, dim1: int):
     """A view of ``input`` with dims ``dim0`` and ``dim1`` swapped."""
-    nd = input.ndim
-    return _core.call_view("transpose", input, (wrap_dim(dim0, nd), wrap_dim(dim1, nd)))
+    nd = len(input._data.shape)
+    if not (0 <= dim0 < nd and 0 <= dim1 < nd):
+        dim0, dim1 = wrap_dim(dim0, nd), wrap_dim(dim1, nd)
+    return _core.call_view("transpose", input, (dim0, dim1))
 
 
 def swapaxes(input, axis0: int, axis1: int):
@@ -176,7 +190,7 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     nd = input.ndim
     start, end = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
     if nd == 0:
-        return reshape(input, (1,))
+        return _reshape(input, (1,))
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
@@ -185,7 +199,7 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     merged = 1
     for s in shape[start:end + 1]:
         merged *= s
-    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+    return _reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
 def unflatten(input, dim: int, sizes: Sequence[int]):
@@ -212,6 +226,8 @@ def squeeze(input, dim: int | Sequence[int] | None = None):
     shape = input._data.shape
     if dim is None:
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
+    elif dim.__class__ is int and 0 <= dim < len(shape):
+        dims = (dim,) if shape[dim] == 1 else ()
     else:
         dims = tuple(d for d in _dims(dim, len(shape)) if len(shape) and shape[d] == 1)
     return _core.call_view("squeeze", input, (dims,))
@@ -219,10 +235,16 @@ def squeeze(input, dim: int | Sequence[int] | None = None):
 
 def unsqueeze(input, dim: int):
     """A view of ``input`` with a new dim of size 1 at position ``dim``."""
-    return _core.call_view("unsqueeze", input, (wrap_dim(dim, input.ndim + 1),))
+    nd = len(input._data.shape) + 1
+    return _core.call_view("unsqueeze", input, (dim if 0 <= dim < nd else wrap_dim(dim, nd),))
 
 
 def _expand(input, sizes: tuple):
+    return _core.call_view("expand", input, (expanded_shape(input, sizes),))
+
+
+def expanded_shape(input, sizes: tuple) -> tuple:
+    """``sizes`` with -1 resolved, after checking that ``input`` expands to it (PyTorch's errors)."""
     shape = input._data.shape
     nd, n = len(shape), len(sizes)
     if n < nd:
@@ -244,7 +266,7 @@ def _expand(input, sizes: tuple):
             raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the existing size "
                                f"({size}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
                                f"Tensor sizes: {list(shape)}")
-    return _core.call_view("expand", input, (tuple(target),))
+    return tuple(target)
 
 
 def narrow(input, dim: int, start: int, length: int):
@@ -431,11 +453,15 @@ def _tensor_list(tensors, fn: str) -> tuple:
 
 def _common_dtype(tensors: tuple) -> tuple:
     """``tensors`` cast to their promoted dtype (only those that differ are cast)."""
-    dtype = tensors[0].dtype
+    dtype = tensors[0]._dtype
+    for t in tensors:
+        if t._dtype is not dtype:
+            break
+    else:
+        return tensors
     for t in tensors[1:]:
-        if t.dtype is not dtype:
-            dtype = promote_types(dtype, t.dtype)
-    return tuple(t if t.dtype is dtype else t.to(dtype) for t in tensors)
+        dtype = promote_types(dtype, t._dtype)
+    return tuple(t if t._dtype is dtype else t.to(dtype) for t in tensors)
 
 
 def cat(tensors: Sequence, dim: int = 0):
@@ -452,22 +478,28 @@ def cat(tensors: Sequence, dim: int = 0):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("ember.cat(): expected a non-empty list of Tensors")
+    kept = []
     for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [(i, t) for i, t in enumerate(tensors) if t._data.shape != (0,)] or list(enumerate(tensors))
-    ref = kept[0][1]._data.shape
-    dim = wrap_dim(dim, len(ref))
-    for i, t in kept[1:]:
         shape = t._data.shape
-        if len(shape) != len(ref):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(shape)}")
-        for d, (a, b) in enumerate(zip(ref, shape)):
-            if a != b and d != dim:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size {a} but "
-                                   f"got size {b} for tensor number {i} in the list.")
+        if not shape:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if shape != (0,):   # PyTorch skips legacy empty 1-D tensors
+            kept.append(i)
+    kept = kept or list(range(len(tensors)))
+    ref = tensors[kept[0]]._data.shape
+    nd = len(ref)
+    if not 0 <= dim < nd:
+        dim = wrap_dim(dim, nd)
+    for i in kept[1:]:
+        shape = tensors[i]._data.shape
+        if len(shape) != nd or shape[:dim] != ref[:dim] or shape[dim + 1:] != ref[dim + 1:]:
+            if len(shape) != nd:
+                raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {len(shape)}")
+            d = next(d for d in range(nd) if d != dim and shape[d] != ref[d])
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size {ref[d]} but "
+                               f"got size {shape[d]} for tensor number {i} in the list.")
     joined = _common_dtype(tensors)
-    return _core.call("cat", tuple(joined[i] for i, _ in kept), (dim,))
+    return _core.call("cat", joined if len(kept) == len(tensors) else tuple(joined[i] for i in kept), (dim,))
 
 
 def concat(tensors: Sequence, dim: int = 0):
@@ -510,7 +542,7 @@ def _atleast(tensors: tuple, ndim: int):
         if len(shape) >= ndim:
             out.append(x)
         elif len(shape) == 0:
-            out.append(reshape(x, (1,) * ndim))
+            out.append(_reshape(x, (1,) * ndim))
         elif len(shape) == 1:
             out.append(unsqueeze(x, 0) if ndim == 2 else unsqueeze(unsqueeze(x, 0), 2))
         else:
@@ -562,28 +594,27 @@ class ShapeMethods:
 
         Raises RuntimeError when the strides cannot express it; use :meth:`reshape` then.
         """
-        from ember.dtypes import dtype
         if not shape:
             raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
                             " * (ember.dtype dtype)\n * (tuple of ints size)")
-        if len(shape) == 1 and isinstance(shape[0], dtype):
+        if len(shape) == 1 and isinstance(shape[0], _dtype):
             raise NotImplementedError("Tensor.view(dtype) is not supported; use .to(dtype)")
-        return _view(self, _infer_shape(_ints(shape), self.numel()))
+        return _view(self, _infer_shape(_ints(shape), self._data.size))
 
     def view_as(self, other):
-        return self.view(other.shape)
+        return _view(self, other._data.shape)
 
     def reshape(self, *shape):
         _required(shape, "reshape", "shape")
-        return reshape(self, _ints(shape))
+        return _reshape(self, _ints(shape))
 
     def reshape_as(self, other):
-        return reshape(self, other.shape)
+        return _reshape(self, other._data.shape)
 
     def permute(self, *dims):
-        if self.ndim:   # 0-d tensors may omit dims: Tensor.T relies on it
+        if not dims and self._data.ndim:   # 0-d tensors may omit dims: Tensor.T relies on it
             _required(dims, "permute", "dims")
-        return permute(self, _ints(dims, "dims"))
+        return permute(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
     def transpose(self, dim0: int, dim1: int):
         return transpose(self, dim0, dim1)

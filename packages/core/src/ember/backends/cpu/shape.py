@@ -2,29 +2,31 @@
 
 View kernels return NumPy views whose strides are the ones PyTorch gives the same view
 (NumPy and PyTorch differ only on the strides of size-1 and empty dimensions, which users
-see through ``stride()``). Copy kernels return C-contiguous arrays, except ``flip``, which
-keeps its input's memory order as PyTorch's does.
+see through ``stride()``). Copy kernels return C-contiguous arrays, except where PyTorch
+keeps a layout: ``flip`` keeps its input's memory order, and ``cat``/``roll`` of
+channels-last 4-D tensors stay channels-last.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 
-def view_strides(shape, strides, new_shape):
-    """The strides (in any unit) of ``new_shape`` viewed over ``shape``/``strides``, or None.
+def view_strides(shape, strides, new_shape, unit: int = 1):
+    """The strides of ``new_shape`` viewed over ``shape``/``strides``, or None if no view exists.
 
     A port of ATen's ``computeStride``: dims that are contiguous with each other form
     chunks, and a view exists when every chunk maps onto whole dims of ``new_shape``.
+    Strides are in any unit; ``unit`` is one element in it.
     """
     if not shape:
-        return (1,) * len(new_shape)
+        return (unit,) * len(new_shape)
     numel = 1
     for s in shape:
         numel *= s
     if numel == 0:
         if tuple(shape) == tuple(new_shape):
             return tuple(strides)
-        out = [1] * len(new_shape)
+        out = [unit] * len(new_shape)
         for d in range(len(new_shape) - 2, -1, -1):
             out[d] = max(new_shape[d + 1], 1) * out[d + 1]
         return tuple(out)
@@ -47,31 +49,41 @@ def view_strides(shape, strides, new_shape):
     return tuple(new_strides) if view_d == -1 else None
 
 
+def _strided(x: np.ndarray, shape: tuple, strides: tuple, writeable: bool = True) -> np.ndarray:
+    """A view of ``x``'s memory from its first element with ``shape`` and ``strides`` (bytes)."""
+    if x.flags.c_contiguous:   # ten times cheaper than as_strided
+        out = np.ndarray(shape, x.dtype, x, 0, strides)
+        if not writeable:
+            out.flags.writeable = False
+        return out
+    return as_strided(x, shape, strides, writeable=writeable and x.flags.writeable)
+
+
 def _restride(view: np.ndarray, strides: tuple) -> np.ndarray:
     """``view`` with ``strides`` (bytes) if they differ; same memory, same writeability."""
     if view.strides == strides:
         return view
-    return as_strided(view, view.shape, strides, writeable=view.flags.writeable)
+    return _strided(view, view.shape, strides, view.flags.writeable)
 
 
 def view(x: np.ndarray, shape: tuple) -> np.ndarray:
     """A view of ``x`` with ``shape``; ValueError when the strides do not allow one."""
-    out = np.reshape(x, shape, copy=False)
-    if 1 in shape or out.size == 0:   # the only places where NumPy's strides differ
-        n = x.itemsize
-        strides = view_strides(x.shape, tuple(s // n for s in x.strides), shape)
-        out = _restride(out, tuple(s * n for s in strides))
+    out = x.reshape(shape) if x.flags.c_contiguous else x.reshape(shape, copy=False)
+    if 1 in shape or not out.size:   # the only places where NumPy's strides differ
+        out = _restride(out, view_strides(x.shape, x.strides, shape, x.itemsize))
     return out
 
 
 def reshape(x: np.ndarray, shape: tuple) -> np.ndarray:
     """A C-contiguous copy of ``x`` with ``shape`` (used when no view exists)."""
-    return np.reshape(x.copy(), shape)
+    return x.copy().reshape(shape)
 
 
 def unsqueeze(x: np.ndarray, dim: int) -> np.ndarray:
-    out = np.expand_dims(x, dim)
-    stride = x.strides[dim] * x.shape[dim] if dim < x.ndim else x.itemsize
+    shape = x.shape
+    new_shape = shape[:dim] + (1,) + shape[dim:]
+    out = x.reshape(new_shape) if x.flags.c_contiguous else x.reshape(new_shape, copy=False)
+    stride = x.strides[dim] * shape[dim] if dim < len(shape) else x.itemsize
     return _restride(out, x.strides[:dim] + (stride,) + x.strides[dim:])
 
 
@@ -90,11 +102,11 @@ def expand(x: np.ndarray, shape: tuple) -> np.ndarray:
             stride = 0
             overlap = overlap or shape[i] > 1
         strides[i] = stride
-    return as_strided(x, shape, tuple(strides), writeable=x.flags.writeable and not overlap)
+    return _strided(x, shape, tuple(strides), x.flags.writeable and not overlap)
 
 
 def transpose(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
-    return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
+    return x.swapaxes(dim0, dim1) if x.ndim else x.view()
 
 
 def narrow(x: np.ndarray, dim: int, start: int, length: int) -> np.ndarray:
@@ -138,17 +150,20 @@ def _empty(shape, dtype, channels_last: bool = False) -> np.ndarray:
 
 def cat(*arrays_and_dim):
     *arrays, dim = arrays_and_dim
-    shape = list(arrays[0].shape)
-    shape[dim] = sum(a.shape[dim] for a in arrays)
-    out = _empty(shape, arrays[0].dtype, all(_channels_last(a) for a in arrays))
-    return np.concatenate(arrays, axis=dim, out=out)
+    if arrays[0].ndim == 4 and all(_channels_last(a) for a in arrays):
+        shape = list(arrays[0].shape)
+        shape[dim] = sum(a.shape[dim] for a in arrays)
+        return np.concatenate(arrays, axis=dim, out=_empty(shape, arrays[0].dtype, True))
+    out = np.concatenate(arrays, axis=dim)
+    # NumPy follows its inputs' memory order; PyTorch allocates C-contiguous
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
 
 
 def stack(*arrays_and_dim):
     *arrays, dim = arrays_and_dim
-    shape = list(arrays[0].shape)
-    shape.insert(dim, len(arrays))
-    return np.stack(arrays, axis=dim, out=np.empty(shape, arrays[0].dtype))
+    key = (slice(None),) * dim + (None,)
+    out = np.concatenate([a[key] for a in arrays], axis=dim)
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
 
 
 def repeat(x: np.ndarray, repeats: tuple) -> np.ndarray:
@@ -164,7 +179,7 @@ def repeat(x: np.ndarray, repeats: tuple) -> np.ndarray:
 
 def flip(x: np.ndarray, dims: tuple) -> np.ndarray:
     out = np.empty_like(x)   # keeps x's memory order, as PyTorch's flip does
-    np.copyto(out, np.flip(x, dims))
+    out[...] = x[tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim))]
     return out
 
 
@@ -174,11 +189,13 @@ def roll(x: np.ndarray, shifts, dims) -> np.ndarray:
     Like PyTorch, a roll along one dim is the concatenation of two narrowed pieces, so the
     result's memory format follows ``cat``'s rule (channels-last in, channels-last out).
     """
-    if dims is None:
-        return np.roll(x.reshape(-1), shifts).reshape(x.shape)
-    out = x
-    if x.size == 0 or not dims:
+    if x.size == 0 or not dims and dims is not None:
         return x.copy()
+    if dims is None:
+        flat = x.reshape(-1)
+        start = -shifts % flat.size
+        return np.concatenate((flat[start:], flat[:start])).reshape(x.shape)
+    out = x
     for shift, dim in zip(shifts, dims):
         n = out.shape[dim]
         start = (n - shift) % n
@@ -189,10 +206,10 @@ def roll(x: np.ndarray, shifts, dims) -> np.ndarray:
 KERNELS = {
     "view": view,
     "reshape": reshape,
-    "permute": np.transpose,
+    "permute": np.ndarray.transpose,
     "transpose": transpose,
-    "t": np.transpose,
-    "squeeze": lambda x, dims: np.squeeze(x, axis=dims),
+    "t": np.ndarray.transpose,
+    "squeeze": np.ndarray.squeeze,
     "unsqueeze": unsqueeze,
     "expand": expand,
     "narrow": narrow,
