@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ember import _core
 from ember.autograd.anomaly_mode import remember_forward
-from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of
+from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of, version_of
 from ember.autograd.rules import RULES, Rule
 
 _TensorBase = _core.TensorBase
@@ -133,13 +133,37 @@ class Recorder:
 
 
 def _unalias_saved(node, tensor) -> None:
-    """If ``node`` saved ``tensor`` itself as an input, keep a detached alias instead: ``tensor``
-    is about to become the node's output, and must not hold its own node in a reference cycle.
-    (Its values were overwritten; the version check refuses to use them.)"""
+    """If ``node`` saved ``tensor`` itself as an input, keep something else: ``tensor`` is about to
+    become the node's output and must not hold its own node in a reference cycle.
+
+    Called before the in-place write (``tensor`` still at the version the node recorded), the
+    saved input becomes a copy of the old values with the old history, so backward works as in
+    PyTorch; called after it, a detached alias, which the version check refuses to use.
+    """
     inputs = getattr(node, "_inputs", None)
     if not isinstance(node, OpNode) or inputs is None or not any(x is tensor for x in inputs):
         return
-    node._inputs = tuple(detached_alias(x) if x is tensor else x for x in inputs)
+    versions = node._versions
+    saved = list(inputs)
+    for i, x in enumerate(inputs):
+        if x is not tensor:
+            continue
+        if versions is not None and versions[i] is not None and version_of(tensor) == versions[i]:
+            saved[i] = _snapshot(tensor)
+            versions[i] = 0
+        else:
+            saved[i] = detached_alias(tensor)
+    node._inputs = tuple(saved) if isinstance(inputs, tuple) else saved
+
+
+def _snapshot(t):
+    """A copy of ``t``'s values that stands for ``t`` as it is now in the graph."""
+    snap = _core.create(t._device._kernels["clone"](t._data), t._device)
+    snap._requires_grad = t._requires_grad
+    snap.grad_fn = t.grad_fn
+    if t._autograd_meta is not None and t._autograd_meta.output_nr:
+        meta_of(snap).output_nr = t._autograd_meta.output_nr
+    return snap
 
 
 class AnomalyRecorder(Recorder):
