@@ -8,4 +8,5 @@ from ember.backends.registry import BackendRegistry, load_plugins, registry
 from ember.backends.registry import list_backends as list  # noqa: A004
 from ember.hookspecs import hookimpl
 
-__all__ = ["Backend", "BackendRegistry", "hookimpl", "list", "load_plugins", "registry"]
+# ``list`` stays out of __all__: a star import must not shadow the builtin
+__all__ = ["Backend", "BackendRegistry", "hookimpl", "load_plugins", "registry"]
