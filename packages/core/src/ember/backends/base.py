@@ -27,6 +27,9 @@ class Backend:
             NumPy dtypes) and returns a native array or a tuple of them; a kernel whose
             name ends in ``_`` writes into its first argument. The CPU backend's table is
             the reference for every name and signature.
+
+    Optional, not defined here because its presence is the signal: ``pin_memory(array)``,
+    a page-locked host copy of a NumPy array, used by ``DataLoader(pin_memory=True)``.
     """
 
     type: str = ""
