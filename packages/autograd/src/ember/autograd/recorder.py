@@ -15,17 +15,23 @@ _TensorBase = _core.TensorBase
 _VersionCounter = _core.VersionCounter
 
 
+_MISSING: dict[str, Rule] = {}   # stand-in rules of ops without one (kept out of RULES)
+
+
 def _not_implemented(name: str) -> Rule:
-    def fn(grad, inputs, output, params):
-        raise RuntimeError(f"the derivative for '{name}' is not implemented.")
-    return Rule(name, fn, "NotImplemented", False, False)
+    rule = _MISSING.get(name)
+    if rule is None:
+        def fn(grad, inputs, output, params):
+            raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+        rule = _MISSING[name] = Rule(name, fn, "NotImplemented", False, False)
+    return rule
 
 
 def _make_node(name: str, inputs: tuple, params):
     """A node of op ``name`` with its edges and saved inputs (its output is saved by the caller)."""
     rule = RULES.get(name)
     if rule is None:
-        rule = RULES[name] = _not_implemented(name)
+        rule = _not_implemented(name)
     name_ = rule.node_name
     cls = rule._node_types.get(name_) if type(name_) is str else None
     if cls is None:
