@@ -1,6 +1,7 @@
 """ember.utils is a namespace shared by distributions: ember-data installs only ember/utils/data."""
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -46,7 +47,13 @@ def test_import_ember_utils_data_after_install(tmp_path, editable):
     py = str(env_dir / "bin" / "python")
     site_dir = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               check=True, capture_output=True, text=True).stdout.strip()
-    # see this environment's packages (ember-core, numpy, setuptools) but not its ember-data
+    # ember-core comes from a copy of this environment's, without any ember.utils: this
+    # environment's own ember-data may sit in the same folder as core and must not be the one found
+    import ember
+    core = tmp_path / "core"
+    shutil.copytree(Path(ember.__file__).parent, core / "ember", ignore=shutil.ignore_patterns("utils", "__pycache__"))
+    (Path(site_dir) / "00core.pth").write_text(f"{core}\n")
+    # numpy, pluggy and setuptools come from this environment
     here = sysconfig.get_paths()["purelib"]
     (Path(site_dir) / "parent.pth").write_text(f"import site; site.addsitedir({here!r})\n")
     for dist in (DATA, sibling):
