@@ -510,3 +510,22 @@ def test_shape_ops_keep_dtype(dtype):
     for out in (x.view(6), x.t(), x.expand(2, 2, 3), x.repeat(1, 2), x.flip(0), x.roll(1), ember.cat([x, x]),
                 ember.stack([x, x]), x.split(1)[0], x.unsqueeze(0), x.narrow(1, 0, 1)):
         assert out.dtype is dtype
+
+
+def test_keyword_forms_of_pytorch():
+    a = arange(2, 3)
+    x = ember.from_numpy(a)
+    check(ember.cat([x, x], axis=1), np.concatenate([a, a], 1))
+    check(ember.concat([x, x], axis=1), np.concatenate([a, a], 1))
+    check(ember.stack([x, x], axis=2), np.stack([a, a], 2))
+    check(x.view(size=(3, 2)), a.reshape(3, 2))
+    check(x.reshape(shape=[6]), a.reshape(6))
+    check(x.permute(dims=(1, 0)), a.T)
+    check(x.expand(size=(2, 2, 3)), np.broadcast_to(a, (2, 2, 3)))
+    check(x.repeat(repeats=(1, 2)), np.tile(a, (1, 2)))
+    check(x.tile(dims=(2,)), np.tile(a, 2))
+    check(x.flip(dims=[0]), a[::-1])
+    check(x.transpose(dim0=0, dim1=1), a.T)
+    check(ember.flatten(x, start_dim=0, end_dim=1), a.reshape(6))
+    check(x.movedim(source=0, destination=1), a.T)
+    check(ember.split(x, split_size_or_sections=1)[1], a[1:])

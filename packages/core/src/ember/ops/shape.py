@@ -464,7 +464,7 @@ def _common_dtype(tensors: tuple) -> tuple:
     return tuple(t if t._dtype is dtype else t.to(dtype) for t in tensors)
 
 
-def cat(tensors: Sequence, dim: int = 0):
+def cat(tensors: Sequence, dim: int = 0, *, axis: int | None = None):
     """The tensors joined along an existing dim ``dim``; other dims must match.
 
     Dtypes are promoted to a common one. 1-D empty tensors (shape ``(0,)``) are skipped, as in
@@ -476,6 +476,8 @@ def cat(tensors: Sequence, dim: int = 0):
         ember.Size([3, 2])
     """
     tensors = _tensor_list(tensors, "cat")
+    if axis is not None:
+        dim = axis
     if not tensors:
         raise ValueError("ember.cat(): expected a non-empty list of Tensors")
     kept = []
@@ -502,9 +504,9 @@ def cat(tensors: Sequence, dim: int = 0):
     return _core.call("cat", joined if len(kept) == len(tensors) else tuple(joined[i] for i in kept), (dim,))
 
 
-def concat(tensors: Sequence, dim: int = 0):
+def concat(tensors: Sequence, dim: int = 0, *, axis: int | None = None):
     """Alias of :func:`cat`."""
-    return cat(tensors, dim)
+    return cat(tensors, dim, axis=axis)
 
 
 def concatenate(tensors: Sequence, axis: int = 0):
@@ -512,7 +514,7 @@ def concatenate(tensors: Sequence, axis: int = 0):
     return cat(tensors, axis)
 
 
-def stack(tensors: Sequence, dim: int = 0):
+def stack(tensors: Sequence, dim: int = 0, *, axis: int | None = None):
     """The tensors, all of one shape, joined along a new dim ``dim``.
 
     Example::
@@ -521,6 +523,8 @@ def stack(tensors: Sequence, dim: int = 0):
         ember.Size([2, 2])
     """
     tensors = _tensor_list(tensors, "stack")
+    if axis is not None:
+        dim = axis
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = tensors[0]._data.shape
@@ -589,11 +593,13 @@ def _required(args: tuple, method: str, name: str) -> None:
 class ShapeMethods:
     __slots__ = ()
 
-    def view(self, *shape):
+    def view(self, *shape, size=None):
         """A view of this tensor's data with another shape (one size may be -1).
 
         Raises RuntimeError when the strides cannot express it; use :meth:`reshape` then.
         """
+        if size is not None:
+            shape = (size,)
         if not shape:
             raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
                             " * (ember.dtype dtype)\n * (tuple of ints size)")
@@ -604,14 +610,17 @@ class ShapeMethods:
     def view_as(self, other):
         return _view(self, other._data.shape)
 
-    def reshape(self, *shape):
-        _required(shape, "reshape", "shape")
-        return _reshape(self, _ints(shape))
+    def reshape(self, *sizes, shape=None):
+        if shape is not None:
+            sizes = (shape,)
+        _required(sizes, "reshape", "shape")
+        return _reshape(self, _ints(sizes))
 
     def reshape_as(self, other):
         return _reshape(self, other._data.shape)
 
-    def permute(self, *dims):
+    def permute(self, *args, dims=None):
+        dims = args if dims is None else (dims,)
         if not dims and self._data.ndim:   # 0-d tensors may omit dims: Tensor.T relies on it
             _required(dims, "permute", "dims")
         return permute(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
@@ -643,7 +652,7 @@ class ShapeMethods:
     def unsqueeze(self, dim: int):
         return unsqueeze(self, dim)
 
-    def expand(self, *sizes):
+    def expand(self, *sizes, size=None):
         """A view with size-1 dims broadcast to ``sizes`` (-1 keeps a size); new dims are added in front.
 
         Example::
@@ -652,22 +661,27 @@ class ShapeMethods:
             tensor([[1, 2, 3],
                     [1, 2, 3]])
         """
+        if size is not None:
+            sizes = (size,)
         _required(sizes, "expand", "size")
         return _expand(self, _ints(sizes))
 
     def expand_as(self, other):
         return _expand(self, tuple(other.shape))
 
-    def repeat(self, *repeats):
+    def repeat(self, *args, repeats=None):
         """A copy with the data repeated ``repeats[i]`` times along dim i (like ``numpy.tile``)."""
+        repeats = args if repeats is None else (repeats,)
         _required(repeats, "repeat", "repeats")
         return _repeat(self, _ints(repeats, "repeats"))
 
-    def tile(self, *dims):
+    def tile(self, *args, dims=None):
+        dims = args if dims is None else (dims,)
         _required(dims, "tile", "dims")
         return tile(self, _ints(dims, "dims"))
 
-    def flip(self, *dims):
+    def flip(self, *args, dims=None):
+        dims = args if dims is None else (dims,)
         _required(dims, "flip", "dims")
         return flip(self, _ints(dims, "dims"))
 
