@@ -39,13 +39,13 @@ def check_integrity(fpath, md5: str | None = None) -> bool:
     return md5 is None or check_md5(fpath, md5)
 
 
-def _fetch(url: str, destination: str, timeout: float) -> None:
+def _fetch(url: str, destination: str, timeout: float, progress: bool = True, desc: str | None = None) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         total = response.headers.get("Content-Length")
         with open(destination, "wb") as out, tqdm(total=int(total) if total else None, unit="B", unit_scale=True,
-                                                  unit_divisor=1024, desc=os.path.basename(destination),
-                                                  disable=None) as bar:
+                                                  unit_divisor=1024, desc=desc or os.path.basename(destination),
+                                                  disable=None if progress else True) as bar:
             for chunk in iter(lambda: response.read(1024 * 256), b""):
                 out.write(chunk)
                 bar.update(len(chunk))
