@@ -210,3 +210,20 @@ def test_repr():
         "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n"
         "    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n"
         "    weight_decay: 0\n)")
+
+
+def test_optimizers_run_on_another_backend():
+    pytest.importorskip("ember_checked")
+    rng = np.random.default_rng(1)
+    init, grad = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    for make in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps, lr=0.1)):
+        on_cpu = ember.tensor(init)
+        on_dev = ember.tensor(init, device="checked:1")
+        opt_cpu, opt_dev = make([on_cpu]), make([on_dev])
+        for _ in range(3):
+            on_cpu.grad = ember.tensor(grad)
+            on_dev.grad = ember.tensor(grad, device="checked:1")
+            opt_cpu.step()
+            opt_dev.step()
+        assert on_dev.device == ember.device("checked:1")
+        np.testing.assert_allclose(on_dev.cpu().numpy(), on_cpu.numpy(), rtol=1e-6)

@@ -199,8 +199,12 @@ def run_update(kernel: str, tensors: list, *args) -> None:
             for t in {id(t): t for t in tensors if t is not grad}.values():
                 t._bump_version()
             return
-    elif fused is not None:
-        fused(*[t._data for t in tensors], *args)
+    elif fused is not None and all(t.is_contiguous() for t in tensors if t is not grad):
+        # the backend's own kernel, on flat views (writes land in the tensors)
+        flat = [(t.contiguous() if t is grad else t).reshape(-1)._data for t in tensors]
+        fused(*flat, *args)
+        for t in {id(t): t for t in tensors if t is not grad}.values():
+            t._bump_version()
         return
     _run_on_host(kernel, tensors, args)
 
