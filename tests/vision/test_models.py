@@ -6,6 +6,8 @@ import io
 import math
 import os
 import pickle
+import subprocess
+import sys
 import tarfile
 import warnings
 
@@ -306,6 +308,16 @@ def test_legacy_pretrained_false_and_positional_arguments():
         M.mobilenet_v2(None, num_classes=3)
     with pytest.raises(TypeError, match=r"mobilenet_v2\(\) takes at most 2 positional arguments but 3 were given"):
         M.mobilenet_v2(None, True, 3)
+    with pytest.raises(TypeError, match=r"mobilenet_v2\(\) got both 'weights' and the deprecated 'pretrained'"):
+        M.mobilenet_v2(weights="DEFAULT", pretrained=True)
+
+
+def test_models_need_ember_nn():
+    code = "import sys; sys.modules['ember.nn'] = None; import ember.vision.models"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ImportError: ember.vision.models needs ember-nn" in result.stderr
+    assert "pip install 'ember-vision[models]'" in result.stderr
 
 
 # -- finding, downloading and loading checkpoints ---------------------------------------------------

@@ -6,6 +6,12 @@ Pretrained weights (``resnet50(weights=ResNet50_Weights.DEFAULT)``, or the older
 PyTorch's (``$TORCH_HOME/hub/checkpoints``), and downloaded into ember's when missing.
 """
 
+try:
+    import ember.nn  # noqa: F401
+except ImportError as err:  # ember-vision's transforms and datasets work without it; the models do not
+    raise ImportError(f"ember.vision.models needs ember-nn ({err}); install it with "
+                      f"pip install 'ember-vision[models]' (or pip install ember-nn)") from err
+
 from ember.vision.models._api import (
     Weights,
     WeightsEnum,

@@ -93,7 +93,7 @@ def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: Any) ->
         kwargs[param] = new_value
 
 
-def handle_legacy_interface(default: Callable[[dict], WeightsEnum | None] | WeightsEnum):
+def handle_legacy_interface(default: WeightsEnum):
     """Accept torchvision's old calls, ``resnet18(pretrained=True)`` and ``resnet18(True)``, with its warnings.
 
     ``pretrained=True`` becomes ``weights=default``, ``pretrained=False`` becomes ``weights=None``.
@@ -118,21 +118,20 @@ def handle_legacy_interface(default: Callable[[dict], WeightsEnum | None] | Weig
                               f"since 0.13 and may be removed in the future. Please use keyword parameter(s) "
                               f"instead.", stacklevel=2)
             weights = kwargs.get("weights")
-            legacy = "pretrained" in kwargs or not (weights is None or isinstance(weights, (WeightsEnum, str)))
-            if legacy:
+            if "pretrained" in kwargs and weights is not None:
+                raise TypeError(f"{builder.__name__}() got both 'weights' and the deprecated 'pretrained'; pass "
+                                f"only 'weights'")
+            if "pretrained" in kwargs or not (weights is None or isinstance(weights, (WeightsEnum, str))):
                 pretrained = kwargs.pop("pretrained") if "pretrained" in kwargs else kwargs.pop("weights")
                 warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
                               "please use 'weights' instead.", stacklevel=2)
                 if pretrained:
-                    chosen = default(kwargs) if callable(default) and not isinstance(default, WeightsEnum) else default
                     warnings.warn(f"Arguments other than a weight enum or `None` for 'weights' are deprecated since "
                                   f"0.13 and may be removed in the future. The current behavior is equivalent to "
-                                  f"passing `weights={chosen}`. You can also use "
-                                  f"`weights={type(chosen).__name__}.DEFAULT` to get the most up-to-date weights.",
+                                  f"passing `weights={default}`. You can also use "
+                                  f"`weights={type(default).__name__}.DEFAULT` to get the most up-to-date weights.",
                                   stacklevel=2)
-                else:
-                    chosen = None
-                kwargs["weights"] = chosen
+                kwargs["weights"] = default if pretrained else None
             return builder(**kwargs)
 
         return build
