@@ -167,7 +167,7 @@ def compare(tmodel, emodel, shape, atol=1e-4):
 # -- the tests ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, shape", [("resnet18", (2, 3, 64, 64)), ("mobilenet_v2", (2, 3, 64, 64)),
-                                         ("resnet50", (1, 3, 64, 64))])
+                                         pytest.param("resnet50", (1, 3, 64, 64), marks=pytest.mark.slow)])
 def test_pytorch_state_dict_loads_and_matches(tmp_path, name, shape):
     tmodel = torch_model(name, num_classes=10)
     torch.save(tmodel.state_dict(), tmp_path / f"{name}.pth")
