@@ -42,3 +42,9 @@ def test_inplace_int_from_float_refused():
     t = ember.ones(2, dtype=ember.int64)
     with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
         t += 1.5
+
+
+def test_python_floats_keep_the_requested_precision():
+    assert ember.tensor([0.1], dtype=ember.float64).item() == 0.1
+    assert ember.tensor(0.1, dtype=ember.float64).item() == 0.1
+    assert ember.tensor([0.1]).dtype is ember.float32

@@ -253,13 +253,35 @@ class RandomMethods:
         self._bump_version()
         return self
 
+    def _in_place_target(self):
+        """This tensor's own buffer when NumPy can draw straight into it (CPU, float32/64, contiguous)."""
+        data = self._data
+        if self.device.type == "cpu" and data.dtype in (np.float32, np.float64) and data.flags.c_contiguous:
+            _core.check_inplace(self)
+            return data
+        return None
+
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):
         """Fill with samples from U(from_, to)."""
-        return self._fill(_rng(generator).uniform(from_, to, tuple(self.shape)))
+        target = self._in_place_target()
+        if target is None:
+            return self._fill(_rng(generator).uniform(from_, to, tuple(self.shape)))
+        _rng(generator).random(out=target, dtype=target.dtype)
+        target *= to - from_
+        target += from_
+        self._bump_version()
+        return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         """Fill with samples from N(mean, std²)."""
-        return self._fill(_rng(generator).normal(mean, std, tuple(self.shape)))
+        target = self._in_place_target()
+        if target is None:
+            return self._fill(_rng(generator).normal(mean, std, tuple(self.shape)))
+        _rng(generator).standard_normal(out=target, dtype=target.dtype)
+        target *= std
+        target += mean
+        self._bump_version()
+        return self
 
     def bernoulli_(self, p: float = 0.5, *, generator=None):
         return self._fill(_rng(generator).random(tuple(self.shape)) < p)

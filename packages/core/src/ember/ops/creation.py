@@ -50,8 +50,8 @@ def _np_dtype(dtype, default=None):
     return dtype.numpy
 
 
-def _infer(data) -> np.ndarray:
-    """NumPy array for nested Python data, with PyTorch's dtype inference."""
+def _infer(data, dtype=None) -> np.ndarray:
+    """NumPy array for nested Python data, with PyTorch's dtype inference (or in ``dtype``)."""
     if isinstance(data, _core.TensorBase):
         return data.detach().cpu().numpy().copy()
     if isinstance(data, np.ndarray):
@@ -66,6 +66,8 @@ def _infer(data) -> np.ndarray:
         raise ValueError(f"expected sequence of equal-length elements: {e}") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if dtype is not None and arr.dtype.kind != "c":
+        return arr.astype(dtype.numpy, copy=False)  # Python floats go straight to the requested precision
     if arr.dtype.kind == "f" or (arr.size == 0 and arr.dtype == np.float64):
         return arr.astype(dtypes.get_default_dtype().numpy, copy=False)
     if arr.dtype.kind in "iu":
@@ -99,9 +101,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
         tensor([[1.0000, 2.0000],
                 [3.0000, 4.5000]])
     """
-    arr = _infer(data)
+    arr = _infer(data, dtype)
     if dtype is not None:
-        arr = arr.astype(_np_dtype(dtype))
+        arr = arr.astype(_np_dtype(dtype), copy=False)
     elif arr.dtype not in dtypes._BY_NUMPY:
         dtypes.from_numpy_dtype(arr.dtype)
     arr = np.array(arr, copy=True, order="C")
