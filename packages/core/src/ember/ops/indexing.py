@@ -58,6 +58,11 @@ _C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "in
             "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
 
 
+_LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max)) if d.is_floating_point else
+                    (int(np.iinfo(d.numpy).min), int(np.iinfo(d.numpy).max)))
+           for d in dtypes.ALL if d is not dtypes.bool}
+
+
 def _name(t) -> str:
     return _core._type_name(t.dtype)
 
@@ -105,15 +110,14 @@ def _scalar(value, dtype, op: str = ""):
         raise TypeError(f"value must be a number or a 0-dimensional tensor, got {type(value).__name__}")
     if dtype is dtypes.bool or isinstance(value, bool):
         return value
+    lo, hi = _LIMITS[dtype.name]
     if dtype.is_floating_point:
-        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype.numpy).max)
+        fits = not math.isfinite(value) or -hi <= value <= hi
+    elif isinstance(value, int):   # negative ints wrap around in unsigned types, as in C
+        fits = (-hi if lo == 0 else lo) <= value <= hi
+        value = value % (hi + 1) if value < 0 and lo == 0 else value
     else:
-        info = np.iinfo(dtype.numpy)
-        if isinstance(value, int):   # negative ints wrap around in unsigned types, as in C
-            fits = (-info.max if info.min == 0 else info.min) <= value <= info.max
-            value = value % (info.max + 1) if value < 0 and info.min == 0 else value
-        else:
-            fits = math.isfinite(value) and info.min <= value <= info.max
+        fits = math.isfinite(value) and lo <= value <= hi
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
     return value
@@ -121,6 +125,8 @@ def _scalar(value, dtype, op: str = ""):
 
 def _broadcast_shape(a: tuple, b: tuple) -> tuple:
     """The broadcast of two shapes, with PyTorch's message when they do not broadcast."""
+    if a == b:
+        return tuple(a)
     n = max(len(a), len(b))
     a1, b1 = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     out = []
@@ -281,6 +287,46 @@ def _check(t, items: list, used: int) -> None:
                                  f"shape of the indexed tensor {sliced} at index {at + j}")
 
 
+_NoneType = type(None)
+
+
+def _basic_key(shape: tuple, key: tuple):
+    """``key`` as a ``getitem`` key when it holds only in-range ints, slices with int bounds
+    and positive steps, None and one Ellipsis (the common case, checked cheaply), else None."""
+    n = len(shape)
+    used = 0
+    ellipsis = False
+    for k in key:
+        tk = type(k)
+        if tk is int or tk is slice:
+            used += 1
+        elif k is Ellipsis:
+            if ellipsis:
+                return None
+            ellipsis = True
+        elif k is not None:
+            return None
+    if used > n:
+        return None
+    dim = 0
+    for k in key:
+        tk = type(k)
+        if tk is int:
+            size = shape[dim]
+            if k >= size or k < -size:
+                return None
+            dim += 1
+        elif tk is slice:
+            step = k.step
+            if (step is not None and (type(step) is not int or step <= 0)) or \
+                    type(k.start) not in (int, _NoneType) or type(k.stop) not in (int, _NoneType):
+                return None
+            dim += 1
+        elif k is Ellipsis:
+            dim += n - used
+    return key if ellipsis else key + (Ellipsis,)
+
+
 def _key(t, key) -> tuple[tuple, bool]:
     """``key`` as a kernel key (see the module docstring) and whether it needs ``index``."""
     if t._data.ndim == 0 and not isinstance(key, (tuple, list, _Tensor, np.ndarray, bool, np.bool_)):
@@ -413,16 +459,25 @@ class IndexingMethods:
             if shape and -shape[0] <= key < shape[0]:
                 return _core.call_view("getitem", self, ((key, Ellipsis),))
         elif tk is slice and self._data.ndim and key.step is None \
-                and type(key.start) in (int, type(None)) and type(key.stop) in (int, type(None)):
+                and type(key.start) in (int, _NoneType) and type(key.stop) in (int, _NoneType):
             return _core.call_view("getitem", self, ((key, Ellipsis),))
+        elif tk is tuple:
+            basic = _basic_key(self._data.shape, key)
+            if basic is not None:
+                return _core.call_view("getitem", self, (basic,))
         key, advanced = _key(self, key)
         if advanced:
             return _core.call("index", (self,), (key,))
         return _core.call_view("getitem", self, (key,))
 
     def __setitem__(self, key, value) -> None:
-        key, advanced = _key(self, key)
-        _put(self, key, advanced, value, False)
+        basic = _basic_key(self._data.shape, key if type(key) is tuple else (key,)) \
+            if type(key) in (int, slice, tuple) else None
+        if basic is not None:
+            _put(self, basic, False, value, False)
+        else:
+            key, advanced = _key(self, key)
+            _put(self, key, advanced, value, False)
 
     def index_put_(self, indices, values, accumulate: bool = False):
         """``self[indices] = values`` in place (``+=`` with ``accumulate``); see ``ember.index_put``."""
@@ -492,8 +547,8 @@ class IndexingMethods:
     def masked_fill_(self, mask, value):
         """Fill the elements of ``self`` where ``mask`` (broadcast to ``self``) is True, in place."""
         value = _check_masked_fill(self, mask, value)
-        shape = _broadcast_shape(self.shape, mask.shape)
-        if shape != tuple(self.shape):
+        shape = _broadcast_shape(mask._data.shape, self._data.shape)
+        if shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(shape)}")
         if isinstance(value, _Tensor):
@@ -522,7 +577,7 @@ class IndexingMethods:
 def _check_index_dtype(index, op: str) -> None:
     if not isinstance(index, _Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index.dtype not in _INDEX_DTYPES:
+    if index._dtype is not dtypes.int64 and index._dtype is not dtypes.int32:
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
 
 
@@ -540,34 +595,41 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None):
                 [4, 3]])
     """
     _check_index_dtype(index, "gather")
-    d = wrap_dim(dim, input.ndim)
-    if max(index.ndim, 1) != max(input.ndim, 1):
+    shape, ishape = input._data.shape, index._data.shape
+    d = wrap_dim(dim, len(shape))
+    if max(len(ishape), 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    for i in range(index.ndim):
-        if i != d and index.shape[i] > input.shape[i]:
-            raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be "
-                               f"no larger than self {list(input.shape)} apart from dimension {d}")
+    if ishape != shape:
+        for i, n in enumerate(ishape):
+            if i != d and n > shape[i]:
+                raise RuntimeError(f"Size does not match at dimension {i} expected index {list(ishape)} to be "
+                                   f"no larger than self {list(shape)} apart from dimension {d}")
     return _out(_core.call("gather", (input, index), (d,)), out)
 
 
 def _check_scatter(self, dim, index, src, op: str) -> int:
     _check_index_dtype(index, op)
-    d = wrap_dim(dim, self.ndim)
-    if isinstance(src, _Tensor) and src.dtype is not self.dtype:
+    shape, ishape = self._data.shape, index._data.shape
+    d = wrap_dim(dim, len(shape))
+    is_tensor = isinstance(src, _Tensor)
+    sshape = src._data.shape if is_tensor else None
+    if is_tensor and src._dtype is not self._dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
-    if max(index.ndim, 1) != max(self.ndim, 1):
+    if max(len(ishape), 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if isinstance(src, _Tensor) and 0 < src.ndim < index.ndim:
-        wrap_dim(src.ndim, src.ndim)   # PyTorch reads src's sizes first: IndexError
-    if isinstance(src, _Tensor) and max(index.ndim, 1) != max(src.ndim, 1):
+    if is_tensor and 0 < len(sshape) < len(ishape):
+        wrap_dim(len(sshape), len(sshape))   # PyTorch reads src's sizes first: IndexError
+    if is_tensor and max(len(ishape), 1) != max(len(sshape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
-    too_big = any(index.shape[i] > self.shape[i] for i in range(index.ndim) if i != d)
-    if isinstance(src, _Tensor):
-        if too_big or any(index.shape[i] > src.shape[i] for i in range(index.ndim)):
-            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(self.shape)} "
-                               f"apart from dimension {d} and to be no larger size than src {list(src.shape)}")
+    if ishape == shape and (not is_tensor or ishape == sshape):
+        return d
+    too_big = any(n > shape[i] for i, n in enumerate(ishape) if i != d)
+    if is_tensor:
+        if too_big or any(n > sshape[i] for i, n in enumerate(ishape)):
+            raise RuntimeError(f"Expected index {list(ishape)} to be no larger than self {list(shape)} "
+                               f"apart from dimension {d} and to be no larger size than src {list(sshape)}")
     elif too_big:
-        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(self.shape)} "
+        raise RuntimeError(f"Expected index {list(ishape)} to be no larger than self {list(shape)} "
                            f"apart from dimension {d}")
     return d
 
@@ -823,7 +885,7 @@ def masked_fill(input, mask, value):
         tensor([1., 0., 3.])
     """
     value = _check_masked_fill(input, mask, value)
-    _broadcast_shape(mask.shape, input.shape)
+    _broadcast_shape(mask._data.shape, input._data.shape)
     if isinstance(value, _Tensor):
         return _where(mask, value, input)
     return _core.call("masked_fill", (input, mask), (value,))
@@ -841,7 +903,7 @@ def masked_select(input, mask, *, out=None):
     """
     if not isinstance(mask, _Tensor) or mask.dtype is not dtypes.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    _broadcast_shape(mask.shape, input.shape)
+    _broadcast_shape(mask._data.shape, input._data.shape)
     return _out(_core.call("masked_select", (input, mask)), out)
 
 

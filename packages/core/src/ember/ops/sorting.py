@@ -12,8 +12,9 @@ name; for the ones returning ``(values, indices)`` the gradient of ``values`` go
     median / nanmedian  (x,)  (dim, keepdim)             -> (values, indices); dim None: over all
                                                             elements, 0-d results, indices into x.flatten()
     mode                (x,)  (dim, keepdim)             -> (values, indices)
-    unique              (x,)  (dim,)                     -> (values, inverse, counts)
-    unique_consecutive  (x,)  (dim,)                     -> (values, inverse, counts)
+    unique              (x,)  (return_inverse, return_counts, dim)
+                                                         -> values, or (values, inverse if asked, counts if asked)
+    unique_consecutive  (x,)  (return_inverse, return_counts, dim)   -> the same
 
 ``dim`` is always non-negative here (0 for 0-d inputs).
 """
@@ -148,17 +149,6 @@ def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
     return _out(return_types.mode((values, indices)), out)
 
 
-def _unique_result(values, inverse, counts, return_inverse, return_counts):
-    if not (return_inverse or return_counts):
-        return values
-    result = (values,)
-    if return_inverse:
-        result += (inverse,)
-    if return_counts:
-        result += (counts,)
-    return result
-
-
 def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
            dim: int | None = None):
     """The distinct elements of ``input`` in ascending order (distinct slices along ``dim``).
@@ -173,8 +163,7 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
         (tensor([1, 2]), tensor([1, 2]))
     """
     d = None if dim is None else wrap_dim(dim, input.ndim)
-    values, inverse, counts = _core.call("unique", (input,), (d,))
-    return _unique_result(values, inverse, counts, return_inverse, return_counts)
+    return _core.call("unique", (input,), (bool(return_inverse), bool(return_counts), d))
 
 
 def unique_consecutive(input, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None):
@@ -187,8 +176,7 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
         tensor([1, 2, 1])
     """
     d = None if dim is None else wrap_dim(dim, input.ndim)
-    values, inverse, counts = _core.call("unique_consecutive", (input,), (d,))
-    return _unique_result(values, inverse, counts, return_inverse, return_counts)
+    return _core.call("unique_consecutive", (input,), (bool(return_inverse), bool(return_counts), d))
 
 
 def _out(result, out):

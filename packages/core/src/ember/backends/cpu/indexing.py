@@ -12,9 +12,11 @@ they see the index values.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from ember.backends.cpu import _accumulate as _acc
+from ember.backends.cpu import _indexing as _loops
 
 _ndarray = np.ndarray
 _ALL = slice(None)
@@ -153,7 +155,7 @@ def index_put_(x, values, key, accumulate):
     target = x if basic is None else x[basic]
     try:
         if accumulate:
-            _acc.add_at(target, advanced, values)
+            _loops.add_at(target, advanced, values)
         else:
             target[advanced] = values
     except IndexError:
@@ -169,42 +171,70 @@ def index_put(x, values, key, accumulate):
 def check_range(index, size: int, dim: int, error=RuntimeError, prefix: str = "", negative: bool = False):
     """Raise PyTorch's message if ``index`` has values outside ``[0, size)`` (``[-size, size)``
     when ``negative`` indices count from the end)."""
-    if index.size == 0:
-        return
-    lo, hi = index.min(), index.max()
-    if lo >= (-size if negative else 0) and hi < size:
-        return
-    bad = index[(index >= size) | (index < (-size if negative else 0))].flat[0]
-    raise error(f"{prefix}index {int(bad)} is out of bounds for dimension {dim} with size {size}")
+    bad = _loops.first_out_of_range(index, -size if negative else 0, size)
+    if bad is not None:
+        raise error(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
-def _leading(shape: tuple, dim: int, skip_dim: bool) -> tuple:
-    """Slices keeping the first ``shape[d]`` entries of every dimension (but ``dim`` if asked)."""
-    return tuple(_ALL if (skip_dim and d == dim) else slice(0, n) for d, n in enumerate(shape))
+@functools.lru_cache(maxsize=256)
+def _grid(shape: tuple, dim: int) -> tuple:
+    """Broadcastable ``arange`` index arrays that, with an index array put at ``dim``, select
+    ``out[i][j][k] = x[i][index[i][j][k]][k]`` (for ``dim == 1``): the key of gather/scatter."""
+    n = len(shape)
+    grid = []
+    for d, size in enumerate(shape):
+        a = np.arange(size).reshape((size,) + (1,) * (n - 1 - d))
+        a.flags.writeable = False
+        grid.append(a)
+    return tuple(grid)
+
+
+def _along(index, dim: int) -> tuple:
+    key = list(_grid(index.shape, dim))
+    key[dim] = index
+    return tuple(key)
 
 
 def _as_1d(x):
     return x.reshape(1) if x.ndim == 0 else x
 
 
+def _leading(x, shape: tuple):
+    """``x`` cut to its first ``shape[d]`` entries along every dimension."""
+    return x if x.shape == shape else x[tuple(slice(0, n) for n in shape)]
+
+
+def _out_of_range(err: IndexError, size: int, dim: int) -> RuntimeError:
+    return RuntimeError(f"index {err.args[0]} is out of bounds for dimension {dim} with size {size}")
+
+
 def gather(x, index, dim):
     if x.ndim == 0 or index.ndim == 0:
         return gather(_as_1d(x), _as_1d(index), 0).reshape(index.shape)
+    try:
+        out = _loops.gather_along(x, index, dim)
+    except IndexError as err:
+        raise _out_of_range(err, x.shape[dim], dim) from None
+    if out is not None:
+        return out
     check_range(index, x.shape[dim], dim)
-    return np.take_along_axis(x[_leading(index.shape, dim, True)], index, axis=dim)
+    return x[_along(index, dim)]
 
 
-def _scatter_target(x, index, dim):
-    out = x.copy()
-    return out, out[_leading(index.shape, dim, True)]
+def _scatter_loop(out, index, src, dim, add: bool) -> bool:
+    try:
+        return _loops.scatter_along(out, index, src, dim, add)
+    except IndexError as err:
+        raise _out_of_range(err, out.shape[dim], dim) from None
 
 
 def scatter(x, index, src, dim):
     if x.ndim == 0:
         return scatter(_as_1d(x), _as_1d(index), _as_1d(src), 0).reshape(())
-    check_range(index, x.shape[dim], dim)
-    out, view = _scatter_target(x, index, dim)
-    np.put_along_axis(view, index, src[_leading(index.shape, dim, False)], axis=dim)
+    out = x.copy()
+    if not _scatter_loop(out, index, src, dim, False):
+        check_range(index, x.shape[dim], dim)
+        out[_along(index, dim)] = _leading(src, index.shape)
     return out
 
 
@@ -212,22 +242,24 @@ def scatter_value(x, index, dim, value):
     if x.ndim == 0:
         return scatter_value(_as_1d(x), _as_1d(index), 0, value).reshape(())
     check_range(index, x.shape[dim], dim)
-    out, view = _scatter_target(x, index, dim)
-    np.put_along_axis(view, index, np.asarray(value).astype(x.dtype), axis=dim)
+    out = x.copy()
+    out[_along(index, dim)] = value
     return out
 
 
-def _scatter_offsets(out_shape, index, dim):
-    """Flat offsets into a C-contiguous array of ``out_shape`` of the elements that
-    ``scatter`` along ``dim`` writes for each entry of ``index``."""
-    strides = np.cumprod((1,) + out_shape[:0:-1])[::-1]
-    offsets = index * strides[dim]
-    for d, n in enumerate(index.shape):
+@functools.lru_cache(maxsize=256)
+def _base_offsets(index_shape: tuple, out_shape: tuple, dim: int):
+    """Flat offsets into a C-contiguous ``out_shape`` array of the positions scatter writes,
+    without the ``index * stride[dim]`` term."""
+    strides = [1] * len(out_shape)
+    for d in range(len(out_shape) - 2, -1, -1):
+        strides[d] = strides[d + 1] * out_shape[d + 1]
+    offsets = np.zeros((), np.int64)
+    for d, a in enumerate(_grid(index_shape, dim)):
         if d != dim:
-            shape = [1] * index.ndim
-            shape[d] = n
-            offsets = offsets + (np.arange(n) * strides[d]).reshape(shape)
-    return offsets
+            offsets = offsets + a * strides[d]
+    offsets.flags.writeable = False
+    return offsets, strides[dim]
 
 
 _IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
@@ -253,12 +285,13 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
     check_range(index, x.shape[dim], dim)
     out = np.array(x, order="C")
     flat = out.reshape(-1)
-    offsets = _scatter_offsets(out.shape, index, dim).reshape(-1)
-    values = np.ascontiguousarray(src[_leading(index.shape, dim, False)]).reshape(-1)
+    base, stride = _base_offsets(index.shape, out.shape, dim)
+    offsets = (base + index * stride).reshape(-1)
+    values = _leading(src, index.shape).reshape(-1)
     if not include_self:
         flat[offsets] = _reduce_identity(reduce, out.dtype)
     if reduce in ("sum", "mean"):
-        _acc.add_flat(flat, offsets, values)
+        _loops.add_flat(flat, offsets, values)
     else:
         _UFUNCS[reduce].at(flat, offsets, values)
     if reduce == "mean":
@@ -272,20 +305,24 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
 
 
 def scatter_add(x, index, src, dim):
+    if x.ndim:
+        out = x.copy()
+        if _scatter_loop(out, index, src, dim, True):
+            return out
     return scatter_reduce(x, index, src, dim, "sum", True)
 
 
 def index_select(x, index, dim):
     index = _as_1d(index)
     if x.ndim == 0:
-        if index.size and (index != 0).any():
+        if _loops.first_out_of_range(index, 0, 1) is not None:
             raise IndexError("index out of range in self")
         return x.copy()
     size = x.shape[dim]
-    if index.size and (index.min() < 0 or index.max() >= size):
-        bad = index[(index < 0) | (index >= size)].flat[0]
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
-    return np.take(x, index, axis=dim)
+    bad = _loops.first_out_of_range(index, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    return x[index] if dim == 0 else np.take(x, index, axis=dim)
 
 
 def index_add(x, index, source, dim, alpha):
@@ -303,7 +340,7 @@ def index_add_(x, index, source, dim, alpha):
         source = source * np.asarray(alpha).astype(x.dtype)
     if source.ndim < x.ndim:   # a 0-d index and a source without that dimension
         source = np.expand_dims(source, dim)
-    _acc.add_along(x, index, source, dim)
+    _loops.add_along(x, index, source, dim)
     return x
 
 
@@ -314,7 +351,7 @@ def index_copy_(x, index, source, dim):
     check_range(index, x.shape[dim], dim, IndexError, "index_copy_(): ")
     if source.ndim < x.ndim:
         source = np.expand_dims(source, dim)
-    np.moveaxis(x, dim, 0)[index] = np.moveaxis(source, dim, 0)
+    x[(_ALL,) * dim + (index,)] = source
     return x
 
 
@@ -329,7 +366,7 @@ def index_fill_(x, index, dim, value):
     if x.ndim == 0:
         x, dim = x.reshape(1), 0
     check_range(index, x.shape[dim], dim, IndexError, negative=True)
-    np.moveaxis(x, dim, 0)[index] = value
+    x[(_ALL,) * dim + (index,)] = value
     return x
 
 
@@ -355,21 +392,26 @@ def masked_select(x, mask):
 
 def take(x, index):
     n = x.size
-    if index.size and (index.min() < -n or index.max() >= n):
-        bad = index[(index < -n) | (index >= n)].flat[0]
-        raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {n} elements.")
-    return np.take(x.reshape(-1), index)
+    bad = _loops.first_out_of_range(index, -n, n)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return x.reshape(-1)[index]
 
 
 def take_along_dim(x, index, dim):
     if dim is None:
-        x, index, dim = x.reshape(-1), index.reshape(-1), 0
-    check_range(index, x.shape[dim], dim)
-    return np.take_along_axis(x, index, axis=dim)
+        return gather(x.reshape(-1), index.reshape(-1), 0)
+    def with_dim(shape, n):
+        return shape[:dim] + (n,) + shape[dim + 1:]
+    shape = np.broadcast_shapes(with_dim(x.shape, 1), with_dim(index.shape, 1))   # both broadcast but along dim
+    return gather(np.broadcast_to(x, with_dim(shape, x.shape[dim])),
+                  np.broadcast_to(index, with_dim(shape, index.shape[dim])), dim)
 
 
 def nonzero(x):
-    return np.argwhere(x).astype(np.int64, copy=False)
+    if x.ndim == 0:
+        return np.argwhere(x).astype(np.int64, copy=False)
+    return np.stack(np.nonzero(x), axis=1)
 
 
 def nonzero_tuple(x):
