@@ -6,7 +6,9 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 SRC = Path("src")
-OPENMP: set[str] = set()  # dotted module names whose kernels use prange
+OPENMP: set[str] = {  # dotted module names whose kernels use prange
+    "ember.backends.cpu._im2col", "ember.backends.cpu._pooling", "ember.backends.cpu._special",
+}
 
 
 def extension(pyx: Path) -> Extension:

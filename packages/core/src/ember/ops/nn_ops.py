@@ -21,6 +21,8 @@ Kernels (name -> params after the input arrays):
     adaptive_max_pool2d (x,) -> (output_size,)  (out, indices)
     embedding     (weight, indices) -> ()          weight[indices]
     embedding_backward (grad, indices) -> (num_weights, padding_idx)  rows summed per index
+    nll_loss      (logp (N, C), target (N,)[, weight (C,)]) -> (reduction, ignore_index)  (loss, total weight)
+    nll_loss_backward (grad, target, total_weight[, weight]) -> (reduction, ignore_index, C)  dense (N, C)
 
 All x are (N, C, H, W) and contiguous layouts are the kernel's business.
 """
@@ -260,7 +262,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            f"({ho} x {wo}). Output size is too small")
     # cols[(co, i, j), n, (y, x)] = sum_ci weight[ci, co, i, j] * input[n, ci, y, x], per group
     x2 = input.permute(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * w)
-    w2 = weight.reshape(groups, c_in // groups, -1).transpose(1, 2)
+    w2 = weight.reshape(groups, c_in // groups, -1).transpose(1, 2).contiguous()
     cols = w2.matmul(x2).reshape(c_out * kh * kw, n, h * w)
     out = col2im(cols, (ho, wo), (kh, kw), stride, padding, dilation)
     if bias is not None:
@@ -464,6 +466,15 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
     from ember.ops.creation import empty
     mask = empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p, generator=generator)
     return input * mask.mul_(1.0 / (1 - p))
+
+
+def nll_loss_2d(input, target, weight, ignore_index: int, reduction: str):
+    """The fused negative log-likelihood of (N, C) log-probabilities at int64 (N,) targets.
+
+    Backends without an ``nll_loss`` kernel use the composite in ``ember.nn.functional``.
+    """
+    inputs = (input, target) if weight is None else (input, target, weight)
+    return _core.call("nll_loss", inputs, (reduction, int(ignore_index)))[0]
 
 
 # -- normalisation -----------------------------------------------------------------------------

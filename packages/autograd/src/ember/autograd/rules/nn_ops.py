@@ -34,7 +34,8 @@ def _conv2d(grad, inputs, output, params, needs):
     g2 = g.permute(1, 0, 2, 3).reshape(groups, c_out // groups, n * ho * wo)
     gx = gw = gb = None
     if needs[0]:
-        w2 = w.reshape(groups, c_out // groups, -1).transpose(1, 2)
+        # contiguous: NumPy's batched matmul has no BLAS path for a transposed first operand
+        w2 = w.reshape(groups, c_out // groups, -1).transpose(1, 2).contiguous()
         gcols = w2.matmul(g2).reshape(-1, n, ho * wo)
         gx = nn_ops.col2im(gcols, tuple(x.shape[2:]), kernel, stride, padding, dilation)
     if needs[1]:
@@ -138,3 +139,23 @@ def _batch_norm(grad, inputs, output, params, needs):
     if has_bias:
         grads.append(sum_g if needs[-1] else None)
     return tuple(grads)
+
+
+@rule("nll_loss", "NllLossBackward0", save_output=True)
+def _nll_loss(grad, inputs, output, params):
+    reduction, ignore_index = params
+    x, target = inputs[0], inputs[1]
+    extra = tuple(inputs[2:])
+    gx = _core.call("nll_loss_backward", (grad[0], target, output[1]) + extra,
+                    (reduction, ignore_index, x.shape[1]))
+    return (gx, None) + (None,) * len(extra)
+
+
+@rule("nll_loss_backward", "NllLossBackwardBackward0")
+def _nll_loss_backward(grad, inputs, output, params):
+    """``nll_loss_backward`` is linear in its gradient argument, with ``nll_loss`` as adjoint."""
+    reduction, ignore_index, _ = params
+    target = inputs[1]
+    extra = tuple(inputs[3:])
+    gg = _core.call("nll_loss", (grad, target) + extra, (reduction, ignore_index))[0]
+    return (gg, None, None) + (None,) * len(extra)

@@ -32,7 +32,7 @@ cdef inline Py_ssize_t _end_valid(Py_ssize_t offset, Py_ssize_t stride, Py_ssize
 
 
 def im2col(real[:, :, :, ::1] x, real[:, :, ::1] cols, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw):
+           int ph, int pw, int dh, int dw, int threads=1):
     """Fill ``cols`` (C*kh*kw, N, Ho*Wo) with the patches of ``x`` (N, C, H, W); zero padding."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t ho = 0, wo = 0
@@ -44,7 +44,7 @@ def im2col(real[:, :, :, ::1] x, real[:, :, ::1] cols, int kh, int kw, int sh, i
     wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     ho = cols.shape[2] // wo
     with nogil:
-        for rn in prange(rows * N, schedule="static"):
+        for rn in prange(rows * N, schedule="static", num_threads=threads):
             r = rn // N
             n = rn - r * N
             c = r // (kh * kw)
@@ -75,7 +75,7 @@ def im2col(real[:, :, :, ::1] x, real[:, :, ::1] cols, int kh, int kw, int sh, i
 
 
 def col2im(real[:, :, ::1] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw):
+           int ph, int pw, int dh, int dw, int threads=1):
     """Add every entry of ``cols`` (C*kh*kw, N, Ho*Wo) into the pixel of ``x`` it came from.
 
     ``x`` (N, C, H, W) must be zeroed by the caller. Overlapping patches accumulate.
@@ -89,7 +89,7 @@ def col2im(real[:, :, ::1] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, i
     wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     ho = cols.shape[2] // wo
     with nogil:
-        for nc in prange(N * C, schedule="static"):
+        for nc in prange(N * C, schedule="static", num_threads=threads):
             n = nc // C
             c = nc - n * C
             for i in range(kh):

@@ -6,69 +6,11 @@ its plane (PyTorch's ``indices``); the backward pass scatters gradients to those
 """
 
 from cython.parallel cimport prange
-from libc.math cimport isnan
+from libc.math cimport INFINITY
 
 ctypedef fused real:
     float
     double
-
-
-def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices,
-               int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw):
-    """Windowed max of every plane; NaN wins (it propagates, as in PyTorch)."""
-    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
-    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
-    cdef Py_ssize_t p, oh, ow, i, j, ih, iw, best_idx
-    cdef real best, v
-    with nogil:
-        for p in prange(P, schedule="static"):
-            for oh in range(ho):
-                for ow in range(wo):
-                    best_idx = -1
-                    best = 0
-                    for i in range(kh):
-                        ih = oh * sh - ph + i * dh
-                        if ih < 0 or ih >= H:
-                            continue
-                        for j in range(kw):
-                            iw = ow * sw - pw + j * dw
-                            if iw < 0 or iw >= W:
-                                continue
-                            v = x[p, ih, iw]
-                            if best_idx == -1 or v > best or isnan(v):
-                                best = v
-                                best_idx = ih * W + iw
-                                if isnan(v):
-                                    break
-                        if best_idx != -1 and isnan(best):
-                            break
-                    out[p, oh, ow] = best
-                    indices[p, oh, ow] = best_idx
-
-
-def max_pool2d_backward(real[:, :, ::1] grad, long long[:, :, ::1] indices, real[:, ::1] grad_input):
-    """Add each output gradient to the input position its max came from; ``grad_input`` is (P, H*W), zeroed."""
-    cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
-    cdef Py_ssize_t p, oh, ow, k
-    with nogil:
-        for p in prange(P, schedule="static"):
-            for oh in range(ho):
-                for ow in range(wo):
-                    k = indices[p, oh, ow]
-                    if k >= 0:
-                        grad_input[p, k] += grad[p, oh, ow]
-
-
-def gather_planes(real[:, ::1] src, long long[:, :, ::1] indices, real[:, :, ::1] out):
-    """``out[p, i, j] = src[p, indices[p, i, j]]``: the adjoint of ``max_pool2d_backward``."""
-    cdef Py_ssize_t P = out.shape[0], ho = out.shape[1], wo = out.shape[2]
-    cdef Py_ssize_t p, oh, ow, k
-    with nogil:
-        for p in prange(P, schedule="static"):
-            for oh in range(ho):
-                for ow in range(wo):
-                    k = indices[p, oh, ow]
-                    out[p, oh, ow] = src[p, k] if k >= 0 else 0
 
 
 cdef inline Py_ssize_t _imin(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
@@ -79,15 +21,77 @@ cdef inline Py_ssize_t _imax(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return a if a > b else b
 
 
+def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices,
+               int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int threads=1):
+    """Windowed max of every plane, scanning as PyTorch does: a NaN wins, the first maximum is kept."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1, best_idx
+    cdef real best, v
+    cdef real* plane
+    with nogil:
+        for p in prange(P, schedule="static", num_threads=threads):
+            plane = &x[p, 0, 0]
+            for oh in range(ho):
+                h0 = oh * sh - ph
+                h1 = _imin(h0 + (kh - 1) * dh + 1, H)
+                while h0 < 0:
+                    h0 = h0 + dh
+                for ow in range(wo):
+                    w0 = ow * sw - pw
+                    w1 = _imin(w0 + (kw - 1) * dw + 1, W)
+                    while w0 < 0:
+                        w0 = w0 + dw
+                    best_idx = h0 * W + w0
+                    best = -INFINITY
+                    ih = h0
+                    while ih < h1:
+                        iw = w0
+                        while iw < w1:
+                            v = plane[ih * W + iw]
+                            if v > best or v != v:
+                                best = v
+                                best_idx = ih * W + iw
+                            iw = iw + dw
+                        ih = ih + dh
+                    out[p, oh, ow] = best
+                    indices[p, oh, ow] = best_idx
+
+
+def max_pool2d_backward(real[:, :, ::1] grad, long long[:, :, ::1] indices, real[:, ::1] grad_input, int threads=1):
+    """Add each output gradient to the input position its max came from; ``grad_input`` is (P, H*W), zeroed."""
+    cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
+    cdef Py_ssize_t p, oh, ow, k
+    with nogil:
+        for p in prange(P, schedule="static", num_threads=threads):
+            for oh in range(ho):
+                for ow in range(wo):
+                    k = indices[p, oh, ow]
+                    if k >= 0:
+                        grad_input[p, k] += grad[p, oh, ow]
+
+
+def gather_planes(real[:, ::1] src, long long[:, :, ::1] indices, real[:, :, ::1] out, int threads=1):
+    """``out[p, i, j] = src[p, indices[p, i, j]]``: the adjoint of ``max_pool2d_backward``."""
+    cdef Py_ssize_t P = out.shape[0], ho = out.shape[1], wo = out.shape[2]
+    cdef Py_ssize_t p, oh, ow, k
+    with nogil:
+        for p in prange(P, schedule="static", num_threads=threads):
+            for oh in range(ho):
+                for ow in range(wo):
+                    k = indices[p, oh, ow]
+                    out[p, oh, ow] = src[p, k] if k >= 0 else 0
+
+
 def avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, int kh, int kw, int sh, int sw, int ph, int pw,
-               bint count_include_pad, int divisor_override):
+               bint count_include_pad, int divisor_override, int threads=1):
     """Windowed mean with PyTorch's divisor rules (padding counted or not, or a fixed divisor)."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
     cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, pool
     cdef real s
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
                 for ow in range(wo):
                     h0 = oh * sh - ph
@@ -111,14 +115,14 @@ def avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, int kh, int kw, int sh, i
 
 
 def avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_input, int kh, int kw, int sh, int sw,
-                        int ph, int pw, bint count_include_pad, int divisor_override):
+                        int ph, int pw, bint count_include_pad, int divisor_override, int threads=1):
     """The adjoint of ``avg_pool2d``: spread each output gradient over its window; ``grad_input`` zeroed."""
     cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
     cdef Py_ssize_t H = grad_input.shape[1], W = grad_input.shape[2]
     cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, pool
     cdef real g
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
                 for ow in range(wo):
                     h0 = oh * sh - ph
@@ -148,14 +152,14 @@ cdef inline Py_ssize_t _end(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noe
     return ((o + 1) * n_in + n_out - 1) // n_out
 
 
-def adaptive_avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out):
+def adaptive_avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, int threads=1):
     """Mean over the adaptive windows [floor(o*H/Ho), ceil((o+1)*H/Ho))."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
     cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw
     cdef real s
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
                 h0 = _start(oh, H, ho)
                 h1 = _end(oh, H, ho)
@@ -169,14 +173,14 @@ def adaptive_avg_pool2d(real[:, :, ::1] x, real[:, :, ::1] out):
                     out[p, oh, ow] = s / ((h1 - h0) * (w1 - w0))
 
 
-def adaptive_avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_input):
+def adaptive_avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_input, int threads=1):
     """The adjoint of ``adaptive_avg_pool2d``; ``grad_input`` zeroed."""
     cdef Py_ssize_t P = grad.shape[0], ho = grad.shape[1], wo = grad.shape[2]
     cdef Py_ssize_t H = grad_input.shape[1], W = grad_input.shape[2]
     cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw
     cdef real g
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
                 h0 = _start(oh, H, ho)
                 h1 = _end(oh, H, ho)
@@ -189,14 +193,14 @@ def adaptive_avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_inpu
                             grad_input[p, ih, iw] += g
 
 
-def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices):
+def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices, int threads=1):
     """Max over the adaptive windows, with flat indices as ``max_pool2d``; NaN propagates."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
     cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, best_idx
     cdef real best, v
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
                 h0 = _start(oh, H, ho)
                 h1 = _end(oh, H, ho)
@@ -204,11 +208,11 @@ def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, 
                     w0 = _start(ow, W, wo)
                     w1 = _end(ow, W, wo)
                     best_idx = h0 * W + w0
-                    best = x[p, h0, w0]
+                    best = -INFINITY
                     for ih in range(h0, h1):
                         for iw in range(w0, w1):
                             v = x[p, ih, iw]
-                            if v > best or (isnan(v) and not isnan(best)):
+                            if v > best or v != v:
                                 best = v
                                 best_idx = ih * W + iw
                     out[p, oh, ow] = best

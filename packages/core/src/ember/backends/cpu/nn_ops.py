@@ -5,9 +5,27 @@ The Cython kernels take float32 or float64; other float dtypes go through float3
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ember.backends.cpu import _im2col, _pooling
+
+
+def _max_threads() -> int:
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
+    except ValueError:
+        return max(1, os.cpu_count() or 1)
+
+
+_MAX_THREADS = _max_threads()
+_PARALLEL_WORK = 1 << 22   # elements; below this a thread team costs more than it saves
+
+
+def _threads(work: int) -> int:
+    """OpenMP threads for a kernel touching ``work`` elements: only large kernels fork a team."""
+    return _MAX_THREADS if work >= _PARALLEL_WORK else 1
 
 
 def _real(x: np.ndarray) -> np.ndarray:
@@ -28,7 +46,7 @@ def im2col(x, kernel, stride, padding, dilation):
     ho = _conv_out(h, kernel[0], stride[0], padding[0], dilation[0])
     wo = _conv_out(w, kernel[1], stride[1], padding[1], dilation[1])
     cols = np.empty((c * kernel[0] * kernel[1], n, ho * wo), dtype=x.dtype)
-    _im2col.im2col(x, cols, *kernel, *stride, *padding, *dilation)
+    _im2col.im2col(x, cols, *kernel, *stride, *padding, *dilation, _threads(cols.size))
     return cols.astype(dtype, copy=False)
 
 
@@ -37,7 +55,7 @@ def col2im(cols, size, kernel, stride, padding, dilation):
     cols = _real(cols)
     rows, n, _ = cols.shape
     x = np.zeros((n, rows // (kernel[0] * kernel[1])) + tuple(size), dtype=cols.dtype)
-    _im2col.col2im(cols, x, *kernel, *stride, *padding, *dilation)
+    _im2col.col2im(cols, x, *kernel, *stride, *padding, *dilation, _threads(cols.size))
     return x.astype(dtype, copy=False)
 
 
@@ -79,7 +97,7 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
     planes = _planes(x)
     out = np.empty((planes.shape[0], ho, wo), dtype=planes.dtype)
     idx = np.empty((planes.shape[0], ho, wo), dtype=np.int64)
-    _pooling.max_pool2d(planes, out, idx, *kernel, *stride, *padding, *dilation)
+    _pooling.max_pool2d(planes, out, idx, *kernel, *stride, *padding, *dilation, _threads(planes.size))
     return out.astype(x.dtype, copy=False).reshape(n, c, ho, wo), idx.reshape(n, c, ho, wo)
 
 
@@ -87,7 +105,8 @@ def max_pool_scatter(grad, indices, size):
     lead = grad.shape[:-2]
     g = _planes(grad)
     out = np.zeros((g.shape[0], size[0] * size[1]), dtype=g.dtype)
-    _pooling.max_pool2d_backward(g, np.ascontiguousarray(indices, dtype=np.int64).reshape(g.shape), out)
+    _pooling.max_pool2d_backward(g, np.ascontiguousarray(indices, dtype=np.int64).reshape(g.shape), out,
+                                 _threads(out.size))
     return out.astype(grad.dtype, copy=False).reshape(lead + tuple(size))
 
 
@@ -97,7 +116,7 @@ def max_pool_gather(x, indices):
     idx = np.ascontiguousarray(indices, dtype=np.int64)
     idx = idx.reshape((-1,) + idx.shape[-2:])
     out = np.empty(idx.shape, dtype=src.dtype)
-    _pooling.gather_planes(src, idx, out)
+    _pooling.gather_planes(src, idx, out, _threads(out.size))
     return out.astype(x.dtype, copy=False).reshape(lead + idx.shape[-2:])
 
 
@@ -107,7 +126,7 @@ def avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor
     wo = _pool_out(w, kernel[1], padding[1], stride[1], 1, ceil_mode)
     planes = _planes(x)
     out = np.empty((planes.shape[0], ho, wo), dtype=planes.dtype)
-    _pooling.avg_pool2d(planes, out, *kernel, *stride, *padding, count_include_pad, divisor)
+    _pooling.avg_pool2d(planes, out, *kernel, *stride, *padding, count_include_pad, divisor, _threads(planes.size))
     return out.astype(x.dtype, copy=False).reshape(n, c, ho, wo)
 
 
@@ -115,7 +134,7 @@ def avg_pool2d_backward(grad, size, kernel, stride, padding, ceil_mode, count_in
     n, c = grad.shape[:2]
     g = _planes(grad)
     out = np.zeros((g.shape[0],) + tuple(size), dtype=g.dtype)
-    _pooling.avg_pool2d_backward(g, out, *kernel, *stride, *padding, count_include_pad, divisor)
+    _pooling.avg_pool2d_backward(g, out, *kernel, *stride, *padding, count_include_pad, divisor, _threads(out.size))
     return out.astype(grad.dtype, copy=False).reshape((n, c) + tuple(size))
 
 
@@ -123,7 +142,7 @@ def adaptive_avg_pool2d(x, size):
     n, c = x.shape[:2]
     planes = _planes(x)
     out = np.empty((planes.shape[0],) + tuple(size), dtype=planes.dtype)
-    _pooling.adaptive_avg_pool2d(planes, out)
+    _pooling.adaptive_avg_pool2d(planes, out, _threads(planes.size))
     return out.astype(x.dtype, copy=False).reshape((n, c) + tuple(size))
 
 
@@ -131,7 +150,7 @@ def adaptive_avg_pool2d_backward(grad, size):
     n, c = grad.shape[:2]
     g = _planes(grad)
     out = np.zeros((g.shape[0],) + tuple(size), dtype=g.dtype)
-    _pooling.adaptive_avg_pool2d_backward(g, out)
+    _pooling.adaptive_avg_pool2d_backward(g, out, _threads(out.size))
     return out.astype(grad.dtype, copy=False).reshape((n, c) + tuple(size))
 
 
@@ -140,7 +159,7 @@ def adaptive_max_pool2d(x, size):
     planes = _planes(x)
     out = np.empty((planes.shape[0],) + tuple(size), dtype=planes.dtype)
     idx = np.empty((planes.shape[0],) + tuple(size), dtype=np.int64)
-    _pooling.adaptive_max_pool2d(planes, out, idx)
+    _pooling.adaptive_max_pool2d(planes, out, idx, _threads(planes.size))
     return out.astype(x.dtype, copy=False).reshape((n, c) + tuple(size)), idx.reshape((n, c) + tuple(size))
 
 
@@ -157,6 +176,42 @@ def embedding_backward(grad, indices, num_weights, padding_idx):
     np.add.at(out, flat, g)
     if padding_idx >= 0:
         out[padding_idx] = 0
+    return out
+
+
+def _nll_terms(target, weight, ignore_index, n_classes, dtype):
+    t = target.astype(np.int64, copy=False)
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    if safe.size:
+        lo, hi = safe.min(), safe.max()
+        if lo < 0 or hi >= n_classes:
+            raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds.")
+    w = keep.astype(dtype) if weight is None else (weight[safe] * keep).astype(dtype, copy=False)
+    return safe, w
+
+
+def nll_loss(x, target, *rest):
+    """-x[n, target[n]] * weight[target[n]], reduced; also returns the summed weight (the mean's divisor)."""
+    weight = rest[0] if len(rest) == 3 else None
+    reduction, ignore_index = rest[-2:]
+    safe, w = _nll_terms(target, weight, ignore_index, x.shape[1], x.dtype)
+    losses = -x[np.arange(x.shape[0]), safe] * w
+    total = np.asarray(w.sum(dtype=x.dtype))
+    if reduction == "none":
+        return losses, total
+    out = losses.sum(dtype=x.dtype)
+    return np.asarray(out / total if reduction == "mean" else out, dtype=x.dtype), total
+
+
+def nll_loss_backward(grad, target, total, *rest):
+    """The input gradient of ``nll_loss``: -weight * grad at each target, zero elsewhere."""
+    weight = rest[0] if len(rest) == 4 else None
+    reduction, ignore_index, n_classes = rest[-3:]
+    safe, w = _nll_terms(target, weight, ignore_index, n_classes, grad.dtype)
+    scale = grad / total if reduction == "mean" else grad
+    out = np.zeros((safe.shape[0], n_classes), dtype=grad.dtype)
+    out[np.arange(safe.shape[0]), safe] = -w * scale
     return out
 
 
@@ -196,4 +251,6 @@ KERNELS = {
     "embedding": embedding,
     "embedding_backward": embedding_backward,
     "batch_norm": batch_norm,
+    "nll_loss": nll_loss,
+    "nll_loss_backward": nll_loss_backward,
 }

@@ -156,6 +156,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got weight "
                            f"tensor of shape: {list(weight.shape)}")
     flat_t = target.reshape(-1).to(dtypes.int64)
+    if "nll_loss" in input._device._kernels:
+        from ember.ops.nn_ops import nll_loss_2d
+        out = nll_loss_2d(_class_last(input), flat_t, weight, ignore_index, reduction)
+        return out.reshape(target.shape) if reduction == "none" else out
     keep = flat_t != ignore_index
     safe_t = ember.where(keep, flat_t, ember.zeros_like(flat_t))
     if safe_t.numel():
