@@ -187,19 +187,17 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
         >>> ember.zeros(2, 3, 4).flatten(1).shape
         ember.Size([2, 12])
     """
-    nd = input.ndim
-    start, end = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
+    shape = input._data.shape
+    nd = len(shape)
+    start = start_dim if 0 <= start_dim < nd else wrap_dim(start_dim, nd)
+    end = end_dim + nd if -nd <= end_dim < 0 else wrap_dim(end_dim, nd)
     if nd == 0:
         return _reshape(input, (1,))
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return input
-    shape = input._data.shape
-    merged = 1
-    for s in shape[start:end + 1]:
-        merged *= s
-    return _reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+    return _reshape(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
 
 def unflatten(input, dim: int, sizes: Sequence[int]):
@@ -475,9 +473,24 @@ def cat(tensors: Sequence, dim: int = 0, *, axis: int | None = None):
         >>> ember.cat([ember.zeros(1, 2), ember.ones(2, 2)]).shape
         ember.Size([3, 2])
     """
-    tensors = _tensor_list(tensors, "cat")
     if axis is not None:
         dim = axis
+    if tensors.__class__ in (list, tuple) and tensors:   # fast path: same dtype, shapes that fit
+        try:
+            first = tensors[0]
+            ref, dt = first._data.shape, first._dtype
+            d = dim + len(ref) if -len(ref) <= dim < 0 else dim
+            if 0 <= d < len(ref):
+                head, tail = ref[:d], ref[d + 1:]
+                for t in tensors:
+                    shape = t._data.shape
+                    if t._dtype is not dt or len(shape) != len(ref) or shape[:d] != head or shape[d + 1:] != tail:
+                        break
+                else:
+                    return _core.call("cat", tuple(tensors), (d,))
+        except AttributeError:
+            pass   # not all tensors: the checks below say which
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("ember.cat(): expected a non-empty list of Tensors")
     kept = []
