@@ -545,14 +545,17 @@ def check_inplace(TensorBase self):
 
 
 cdef _assign(TensorBase self, TensorBase result):
-    """Write ``result`` into ``self`` and let autograd make ``self`` its output."""
+    """Write ``result`` into ``self`` and let autograd make ``self`` its output.
+
+    The recorder rebases before the write, so it can keep the old values a derivative needs.
+    """
     cdef object data = result._data
     if result._dtype is not self._dtype:
         data = _cast(self._device, data, self._dtype)
-    _kernel(self._device, "copy_")(self._data, data)
-    _bump(self)
     if result.grad_fn is not None and _recorder is not None:
         _recorder.rebase(self, result)
+    _kernel(self._device, "copy_")(self._data, data)
+    _bump(self)
 
 
 def assign(TensorBase self, TensorBase result):
