@@ -776,3 +776,17 @@ def test_take_take_along_dim_nonzero():
     assert [t.tolist() for t in ember.nonzero(ember.tensor(5), as_tuple=True)] == [[0]]
     assert [t.tolist() for t in ember.nonzero(ember.tensor(0), as_tuple=True)] == [[]]
     assert [t.tolist() for t in ember.where(ember.tensor([0, 3, 4]))] == [[1, 2]]
+
+
+def test_out_arguments_receive_the_results():
+    out = ember.empty(0, dtype=ember.int64)
+    assert ember.nonzero(ember.tensor([0, 1, 1]), out=out) is out and out.tolist() == [[1], [2]]
+    out = ember.empty(0)
+    assert ember.gather(ember.tensor([1., 2.]), 0, ember.tensor([1, 1]), out=out) is out
+    assert out.tolist() == [2., 2.]
+    out = ember.empty(0)
+    ember.index_select(ember.tensor([1., 2.]), 0, ember.tensor([1]), out=out)
+    assert out.tolist() == [2.]
+    out = ember.empty(0)
+    ember.masked_select(ember.tensor([1., 2.]), ember.tensor([True, False]), out=out)
+    assert out.tolist() == [1.]

@@ -226,3 +226,15 @@ def test_unique_consecutive_against_groupby():
     m = np.array([[1, 1, 2, 2, 1], [0, 0, 5, 5, 0]])
     values, counts = ember.tensor(m).unique_consecutive(return_counts=True, dim=1)
     assert values.tolist() == [[1, 2, 1], [0, 5, 0]] and counts.tolist() == [2, 2, 1]
+
+
+def test_out_arguments_receive_the_results():
+    values, indices = ember.empty(0), ember.empty(0, dtype=ember.int64)
+    result = ember.sort(ember.tensor([3., 1., 2.]), descending=True, out=(values, indices))
+    assert result.values is values and result.indices is indices
+    assert values.tolist() == [3., 2., 1.] and indices.tolist() == [0, 2, 1]
+    values, indices = ember.empty(0), ember.empty(0, dtype=ember.int64)
+    ember.topk(ember.tensor([3., 1., 2.]), 2, out=(values, indices))
+    assert values.tolist() == [3., 2.] and indices.tolist() == [0, 2]
+    out = ember.empty(0)
+    assert ember.msort(ember.tensor([[2.], [1.]]), out=out) is out and out.tolist() == [[1.], [2.]]
