@@ -62,10 +62,17 @@ def _reduce_dim(values, idx, dim, keepdim):
     return values, idx
 
 
+def _select(x, k, dim):
+    """The index of the ``k``-th smallest (from 0) along ``dim``, with ``dim`` kept as size 1:
+    a selection in linear time, not a sort."""
+    part = np.argpartition(x, k, axis=dim)
+    return part[(slice(None),) * dim + (slice(k, k + 1),)]
+
+
 def kthvalue(x, k, dim, keepdim):
     if x.ndim == 0:
         return x.copy(), np.zeros((), np.int64)
-    idx = argsort(x, dim, False, True)[(slice(None),) * dim + (slice(k - 1, k),)]
+    idx = _select(x, k - 1, dim)
     return _reduce_dim(_take(x, idx, dim), idx, dim, keepdim)
 
 
@@ -77,17 +84,15 @@ def _median(x, dim, keepdim, skip_nan):
     if n == 0:
         shape = x.shape[:dim] + ((1,) if keepdim else ()) + x.shape[dim + 1:]
         return np.empty(shape, x.dtype), np.empty(shape, np.int64)
-    order = argsort(x, dim, False, True)
-    if x.dtype.kind == "f":
-        nans = np.isnan(x)
+    nans = np.isnan(x) if x.dtype.kind == "f" else None
+    if nans is None or not nans.any():
+        idx = _select(x, (n - 1) // 2, dim)
+    elif skip_nan:   # the middle of the numbers of each slice: positions differ, so sort
         count = np.sum(~nans, axis=dim, keepdims=True)
-        pos = np.maximum((count - 1) // 2, 0) if skip_nan else np.full_like(count, (n - 1) // 2)
-        idx = _take(order, pos, dim)
-        if not skip_nan:   # PyTorch's median is NaN, with the first NaN's index, where any is NaN
-            has_nan = count < n
-            idx = np.where(has_nan, np.argmax(nans, axis=dim, keepdims=True), idx)
-    else:
-        idx = order[(slice(None),) * dim + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
+        idx = _take(argsort(x, dim, False, True), np.maximum((count - 1) // 2, 0), dim)
+    else:   # PyTorch's median is NaN, with the first NaN's index, where a slice has a NaN
+        idx = np.where(nans.any(axis=dim, keepdims=True), np.argmax(nans, axis=dim, keepdims=True),
+                       _select(x, (n - 1) // 2, dim))
     return _reduce_dim(_take(x, idx, dim), idx, dim, keepdim)
 
 
