@@ -99,7 +99,8 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
     @property
     def T(self):
         """This tensor with its dimensions reversed (a view)."""
-        return self.permute(*reversed(range(self.ndim)))
+        from ember.ops.shape import permute
+        return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def is_cuda(self) -> bool:
