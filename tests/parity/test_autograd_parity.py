@@ -328,3 +328,18 @@ def test_functional_jacobian_hessian_vjp_jvp_match():
                         hvp.numpy()])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def _inplace_chain(lib, x, b):
+    h = x * 1
+    h.mul_(b)
+    h.sin_()
+    h[0].mul_(b[0])
+    h[:, 1].add_(x[:, 2].exp())
+    h.div_(2).clamp_(-0.5, 0.5)
+    return h
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_inplace_ops_match(seed):
+    compare(_inplace_chain, [(3, 4), (3, 4)], seed, name=False)

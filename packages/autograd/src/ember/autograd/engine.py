@@ -222,11 +222,10 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             n = len(edges)
             result = None
             if buf is not None and (single or any(g is not None for g in buf)):
-                if needed is None:
-                    needs = [e is not None for e in edges]
-                else:
-                    needs = [e is not None and id(e[0]) in needed for e in edges]
-                if True in needs:
+                # which inputs need a gradient: None means every input with an edge (nodes that
+                # care work it out); with targets, only edges towards them
+                needs = None if needed is None else [e is not None and id(e[0]) in needed for e in edges]
+                if needs is None or True in needs:
                     if anomaly:
                         try:
                             result = fn._apply(buf if single else tuple(buf), needs, create_graph)

@@ -250,8 +250,14 @@ class Node:
         return hooks
 
     def _apply(self, grads, needs, create_graph):
-        """Input gradients from output gradients (a tuple, one per input, or one tensor)."""
+        """Input gradients from output gradients (a tuple, one per input, or one tensor).
+
+        ``needs`` says which inputs need a gradient; None means every input with an edge
+        (``needs_of`` spells it out)."""
         raise NotImplementedError
+
+    def needs_of(self, needs):
+        return [e is not None for e in self._edges] if needs is None else needs
 
     def _release(self) -> None:
         """Free what was saved for backward (``retain_graph=False``)."""
@@ -263,9 +269,11 @@ class OpNode(Node):
     __slots__ = ("_inputs", "_versions", "_output", "_out_version", "_params", "_released")
     _rule = None
 
-    def _unpack(self, needs, create_graph: bool):
-        """The rule's ``inputs`` and ``output``: checked against their versions, re-attached to
-        this node when the backward pass is itself recorded (``create_graph``)."""
+    def _apply(self, grads, needs, create_graph):
+        """Check what was saved (versions, not freed), hand it to the rule, return its result.
+
+        Saved outputs are re-attached to this node when the backward pass is itself recorded
+        (``create_graph``), so that their use in the rule is differentiated too."""
         if self._released:
             raise RuntimeError(SECOND_BACKWARD)
         rule = self._rule
@@ -275,6 +283,7 @@ class OpNode(Node):
             uses = rule.uses
             for i, t in enumerate(inputs):
                 if versions[i] is not None and version_of(t) != versions[i]:
+                    needs = self.needs_of(needs)
                     if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
                         check_version(t, versions[i])
         if rule.save_inputs is not True:
@@ -292,16 +301,9 @@ class OpNode(Node):
                     check_version(output, self._out_version)
                 if create_graph:
                     output = attach_output(self, output, 0)
-        return inputs, output
-
-    def _apply(self, grads, needs, create_graph):
-        inputs, output = self._unpack(needs, create_graph)
-        rule = self._rule
         if rule.wants_needs:
-            result = rule.fn(grads, inputs, output, self._params, needs)
-        else:
-            result = rule.fn(grads, inputs, output, self._params)
-        return result
+            return rule.fn(grads, inputs, output, self._params, self.needs_of(needs))
+        return rule.fn(grads, inputs, output, self._params)
 
     def _release(self) -> None:
         if self._rule.save_inputs or self._output is not None:

@@ -87,6 +87,7 @@ class CopySlices(Node):
 
     def _apply(self, grad, needs, create_graph):
         from ember.ops.creation import ones
+        needs = self.needs_of(needs)
         g_base = g_view = None
         if self._view_fn is not None:
             if needs[0]:
