@@ -523,6 +523,10 @@ cpdef inplace_binary(str name, TensorBase self, object other, int kind):
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                 f"{list(np.broadcast_shapes(self._data.shape, np.shape(y)))}") from None
+        if "read-only" in str(e):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single "
+                "memory location. Please clone() the tensor before performing the operation.") from None
         raise
     _bump(self)
     return self

@@ -197,7 +197,11 @@ class ConversionMethods:
 
     def stride(self, dim: int | None = None):
         """Steps in elements between neighbours along each dimension."""
-        strides = tuple(s // self.dtype.itemsize for s in self._host().strides)
+        host = self._host()
+        if host.size == 0:  # NumPy gives empty arrays zero strides; PyTorch reports contiguous ones
+            strides = np.empty([max(n, 1) for n in host.shape], np.uint8).strides
+        else:
+            strides = tuple(s // self.dtype.itemsize for s in host.strides)
         if dim is None:
             return strides
         from ember.ops.shape import wrap_dim
