@@ -219,7 +219,6 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             if k in capture:
                 _capture(capture[k], buf, results, accumulate, create_graph, given, False)
             edges = fn._edges
-            n = len(edges)
             result = None
             if buf is not None and (single or any(g is not None for g in buf)):
                 # which inputs need a gradient: None means every input with an edge (nodes that
@@ -238,34 +237,32 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                         result = fn._apply(buf if single else tuple(buf), needs, create_graph)
                     if type(result) is not tuple:
                         result = (result,) if result is None or isinstance(result, _TensorBase) else tuple(result)
-                    if len(result) != n:
+                    if len(result) != len(edges):
                         raise RuntimeError(f"function {fn.name()} returned an incorrect number of gradients "
-                                           f"(expected {n}, got {len(result)})")
+                                           f"(expected {len(edges)}, got {len(result)})")
                     if hooks is not None and hooks.post:
                         result = _run_post_hooks(fn, hooks, result, buf)
-            for i in range(n):
-                e = edges[i]
+            inputs = fn._inputs
+            for i, e in enumerate(edges):
                 if e is None:
                     continue
                 c = e[0]
                 ck = id(c)
                 if needed is not None and ck not in needed:
                     continue
-                if result is not None:
-                    g = result[i]
-                    if g is not None:
-                        x = fn._inputs[i]
-                        if type(x) is tuple:
-                            shape, dtype, device = x[0], x[1], x[2]
-                        else:
-                            shape, dtype, device = x._data.shape, x._dtype, x._device
-                        if g._data.shape != shape or g._dtype is not dtype or g._device is not device:
-                            g = _fit(fn, i, g, shape, dtype, device)
-                        if ck in leaves or c._n_outputs == 1:
-                            old = buffers.get(ck)
-                            buffers[ck] = g if old is None else old + g
-                        else:
-                            _add_to_buffer(buffers, leaves, c, e[1], g)
+                if result is not None and (g := result[i]) is not None:
+                    x = inputs[i]
+                    if type(x) is tuple:
+                        shape, dtype, device = x[0], x[1], x[2]
+                    else:
+                        shape, dtype, device = x._data.shape, x._dtype, x._device
+                    if g._data.shape != shape or g._dtype is not dtype or g._device is not device:
+                        g = _fit(fn, i, g, shape, dtype, device)
+                    if ck in leaves or c._n_outputs == 1:
+                        old = buffers.get(ck)
+                        buffers[ck] = g if old is None else old + g
+                    else:
+                        _add_to_buffer(buffers, leaves, c, e[1], g)
                 d = deps[ck] - 1
                 deps[ck] = d
                 if d == 0:
