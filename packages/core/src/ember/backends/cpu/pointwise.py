@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ember.backends.cpu._pointwise import nan_to_num as _nan_to_num_float
 from ember.backends.cpu._special import erf
 
 
@@ -52,6 +53,8 @@ def _pow(x, y):
     if _array_of(x, y).dtype == np.bool_:  # a bool tensor to a bool power: x ** True is x, x ** False is 1
         return np.logical_or(x, np.logical_not(y))
     try:
+        if isinstance(x, np.ndarray) and isinstance(y, (int, float)):
+            return x ** y  # ndarray.__pow__ has fast paths for 2, 0.5, -1 that np.power lacks
         return np.power(x, y)
     except ValueError:  # an integer to a negative integer power: 0, except for bases 1 and -1
         dt = np.result_type(x, y)
@@ -102,8 +105,12 @@ def _neg(x):
 
 
 def _sigmoid(x):
-    # tanh form: no overflow for large |x|, one pass fewer than the piecewise form
-    return np.multiply(np.tanh(np.multiply(x, 0.5, dtype=x.dtype)) + 1, 0.5, dtype=x.dtype)
+    # tanh form: no overflow for large |x|, and NumPy's tanh is vectorised
+    out = np.multiply(x, 0.5, out=np.empty_like(x))
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
 
 
 def _sign(x):
@@ -118,7 +125,7 @@ def _sign(x):
 def _nan_to_num(x, nan, posinf, neginf):
     if x.dtype.kind != "f":
         return x.copy()
-    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    return _nan_to_num_float(x, nan, posinf, neginf)
 
 
 def _bound(x, value):
@@ -129,15 +136,20 @@ def _bound(x, value):
 def _clamp(x, lo, hi):
     # maximum then minimum: NaN propagates and min > max gives max, as in PyTorch
     lo, hi = _bound(x, lo), _bound(x, hi)
-    if lo is not None:
-        x = np.maximum(x, lo)
-    if hi is not None:
-        x = np.minimum(x, hi)
-    return x
+    if lo is None:
+        return np.minimum(x, hi)
+    out = np.asarray(np.maximum(x, lo))
+    return out if hi is None else np.minimum(out, hi, out=out)
 
 
 def _lerp(start, end, weight):
     # PyTorch's two-sided form: exact at weight 0 and 1
+    if weight.ndim == 0:
+        w = weight.item()
+        diff = np.subtract(end, start)
+        if abs(w) < 0.5:
+            return np.add(start, np.multiply(diff, w, out=diff), out=diff)
+        return np.subtract(end, np.multiply(diff, 1 - w, out=diff), out=diff)
     diff = np.subtract(end, start)
     low = np.add(start, np.multiply(weight, diff))
     high = np.subtract(end, np.multiply(diff, np.subtract(1, weight, dtype=start.dtype)))

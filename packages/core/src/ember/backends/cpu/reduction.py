@@ -34,14 +34,14 @@ def _squeeze(out, dim, keepdim):
 
 def _sum(x, dim, keepdim, dt):
     if dt is None and x.dtype == _HALF:
-        return np.sum(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
-    return np.sum(x, axis=dim, keepdims=keepdim, dtype=dt)
+        return np.add.reduce(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
+    return np.add.reduce(x, axis=dim, keepdims=keepdim, dtype=dt)
 
 
 def _mean(x, dim, keepdim, dt):
     if dt is not None:
         x = x.astype(dt, copy=False)
-    total = np.sum(_work(x), axis=dim, keepdims=keepdim)
+    total = np.add.reduce(_work(x), axis=dim, keepdims=keepdim)
     return np.true_divide(total, _count(x.shape, dim)).astype(x.dtype, copy=False)
 
 
@@ -59,16 +59,16 @@ def _extreme(ufunc):
     return kernel
 
 
-def _extreme_with_index(arg):
+def _extreme_with_index(ufunc, arg):
     def kernel(x, dim, keepdim):
         if x.ndim == 0:
             return x.copy(), np.zeros((), np.int64)
         if x.size == 0:
             shape = _reduced_shape(x.shape, (dim,), keepdim)
             return np.empty(shape, x.dtype), np.empty(shape, np.int64)
-        idx = arg(x, axis=dim, keepdims=True)
-        values = np.take_along_axis(x, idx, axis=dim)
-        return _squeeze(values, (dim,), keepdim), _squeeze(idx.astype(np.int64, copy=False), (dim,), keepdim)
+        # two passes beat gathering at the indices; both see NaN first, so they agree on it
+        values = ufunc.reduce(x, axis=dim, keepdims=keepdim)
+        return values, arg(x, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
     return kernel
 
 
@@ -139,8 +139,8 @@ KERNELS = {
     "prod": _prod,
     "amax": _extreme(np.maximum),
     "amin": _extreme(np.minimum),
-    "max_dim": _extreme_with_index(np.argmax),
-    "min_dim": _extreme_with_index(np.argmin),
+    "max_dim": _extreme_with_index(np.maximum, np.argmax),
+    "min_dim": _extreme_with_index(np.minimum, np.argmin),
     "argmax": _arg(np.argmax),
     "argmin": _arg(np.argmin),
     "var": _var,
