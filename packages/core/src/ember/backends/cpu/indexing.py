@@ -411,7 +411,11 @@ def take_along_dim(x, index, dim):
 def nonzero(x):
     if x.ndim == 0:
         return np.argwhere(x).astype(np.int64, copy=False)
-    return np.stack(np.nonzero(x), axis=1)
+    found = x.nonzero()
+    out = np.empty((found[0].shape[0], x.ndim), np.int64)   # row-major like PyTorch's (np.stack is slower)
+    for d, column in enumerate(found):
+        out[:, d] = column
+    return out
 
 
 def nonzero_tuple(x):

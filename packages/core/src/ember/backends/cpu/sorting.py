@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.backends.cpu import _indexing as _loops
 from ember.backends.cpu.indexing import _along
 
 
 def _take(x, idx, dim):
     """``x`` at ``idx`` along ``dim`` (``take_along_axis`` without its per-call cost)."""
-    return x[_along(idx, dim)]
+    out = _loops.gather_along(x, idx, dim)
+    return x[_along(idx, dim)] if out is None else out
 
 
 def argsort(x, dim, descending, stable):
@@ -23,11 +25,12 @@ def argsort(x, dim, descending, stable):
         return np.zeros((), np.int64)
     if not descending:
         return np.argsort(x, axis=dim, kind="stable")
-    flipped = np.flip(x, axis=dim)
+    reverse = (slice(None),) * dim + (slice(None, None, -1),)   # np.flip costs 20 times more
+    flipped = x[reverse]
     if dim == x.ndim - 1:
         flipped = np.ascontiguousarray(flipped)   # NumPy sorts a reversed view half as fast
     idx = np.argsort(flipped, axis=dim, kind="stable")
-    return (x.shape[dim] - 1) - np.flip(idx, axis=dim)
+    return (x.shape[dim] - 1) - idx[reverse]
 
 
 def sort(x, dim, descending, stable):
@@ -52,7 +55,7 @@ def topk(x, k, dim, largest, sorted_):
         order = argsort(_take(x, cand, dim), dim, largest, True)
         idx = _take(cand, order, dim)
     else:
-        idx = _first(argsort(x, dim, largest, True), dim, k)
+        idx = np.ascontiguousarray(_first(argsort(x, dim, largest, True), dim, k))
     return _take(x, idx, dim), idx
 
 
