@@ -335,6 +335,12 @@ def _key(t, key) -> tuple[tuple, bool]:
                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
         if type(key) is slice:
             raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(key, _Tensor) and key._data.ndim and key._device is t._device:   # t[index] and t[mask]
+        dt = key._dtype
+        if (dt is dtypes.int64 or dt is dtypes.int32) and t._data.ndim:
+            return (key._data,), True
+        if dt is dtypes.bool and key._data.shape == t._data.shape[:key._data.ndim]:
+            return (key._data,), True
     items, used, advanced = _parse(t, key)
     _check(t, items, used)
     if advanced:   # NumPy reads even an empty Ellipsis as a gap between index arrays: spell it out
