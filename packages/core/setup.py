@@ -8,6 +8,7 @@ from setuptools import Extension, setup
 SRC = Path("src")
 OPENMP: set[str] = {  # dotted module names whose kernels use prange
     "ember.backends.cpu._im2col", "ember.backends.cpu._pooling", "ember.backends.cpu._special",
+    "ember.backends.cpu._winograd",
 }
 
 

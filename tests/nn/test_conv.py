@@ -162,3 +162,35 @@ def test_conv_transpose_module_output_size():
     assert up(x, output_size=(8, 8)).shape == (1, 2, 8, 8)
     with pytest.raises(ValueError, match="requested an output size of"):
         up(x, output_size=(10, 10))
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_winograd_path_for_3x3_convolutions(dtype, padding):
+    # 3x3, stride 1, 16+ channels: the CPU kernel takes the Winograd F(2x2, 3x3) path
+    x = rng.standard_normal((2, 16, 7, 6))
+    w = rng.standard_normal((17, 16, 3, 3))
+    b = rng.standard_normal(17)
+    out = F.conv2d(ember.tensor(x, dtype=dtype), ember.tensor(w, dtype=dtype), ember.tensor(b, dtype=dtype),
+                   padding=padding)
+    expected = ref.conv2d(x, w, b, padding=(padding, padding))
+    tol = 1e-4 if dtype is ember.float32 else 1e-10
+    np.testing.assert_allclose(out.numpy(), expected, rtol=tol, atol=tol)
+    if dtype is ember.float64 and padding == 1:
+        xs, ws = t64(1, 16, 3, 3), t64(16, 16, 3, 3)
+        assert gradcheck(lambda a, b: F.conv2d(a, b, padding=1), (xs, ws), atol=1e-4)
+
+
+@pytest.mark.parametrize(("padding", "size"), [(0, (7, 6)), (1, (5, 8)), (2, (4, 4))])
+def test_winograd_gradients_against_numpy(padding, size):
+    x = rng.standard_normal((2, 16) + size)
+    w = rng.standard_normal((18, 16, 3, 3))
+    tx, tw = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    out = F.conv2d(tx, tw, padding=padding)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g))
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))   # n, c, y, x, i, j
+    np.testing.assert_allclose(tw.grad.numpy(), np.einsum("noyx,ncyxij->ocij", g, windows), atol=1e-9)
+    expected_gx = ref.conv_transpose2d(g, w, padding=(padding, padding))
+    np.testing.assert_allclose(tx.grad.numpy(), expected_gx, atol=1e-9)

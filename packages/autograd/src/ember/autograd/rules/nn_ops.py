@@ -28,6 +28,18 @@ def _col2im(grad, inputs, output, params):
 def _conv2d(grad, inputs, output, params, needs):
     g = grad[0]
     x, w = inputs[0], inputs[1]
+    has_bias = len(inputs) == 3
+    if not _core.is_grad_enabled() and "conv2d_backward" in g._device._kernels:
+        # the backend's fused backward reads whatever its forward kernel saved (columns, tiles)
+        want = (needs[0], needs[1], has_bias and needs[2])
+        gx, gw, gb = _core.call("conv2d_backward", (g, x, w, output[1]), tuple(params) + (want,))
+        grads = (gx if want[0] else None, gw if want[1] else None, gb if want[2] else None)
+        return grads if has_bias else grads[:2]
+    return _conv2d_composite_grads(g, x, w, params, needs, has_bias)
+
+
+def _conv2d_composite_grads(g, x, w, params, needs, has_bias):
+    """conv2d's gradients from differentiable ops (used with create_graph, or without a fused kernel)."""
     stride, padding, dilation, groups = params
     n, c_out, ho, wo = g.shape
     kernel = tuple(w.shape[2:])
@@ -39,10 +51,9 @@ def _conv2d(grad, inputs, output, params, needs):
         gcols = w2.matmul(g2).reshape(-1, n, ho * wo)
         gx = nn_ops.col2im(gcols, tuple(x.shape[2:]), kernel, stride, padding, dilation)
     if needs[1]:
-        # with create_graph, rebuild the columns from x so that gw stays differentiable in x
-        cols = nn_ops.im2col(x, kernel, stride, padding, dilation) if _core.is_grad_enabled() else output[1]
+        cols = nn_ops.im2col(x, kernel, stride, padding, dilation)
         gw = g2.matmul(cols.reshape(groups, -1, n * ho * wo).transpose(1, 2)).reshape(w.shape)
-    if len(inputs) == 2:
+    if not has_bias:
         return gx, gw
     if needs[2]:
         gb = g.sum((0, 2, 3))

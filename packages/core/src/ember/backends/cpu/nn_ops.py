@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from ember.backends.cpu import _im2col, _pooling
+from ember.backends.cpu import _im2col, _pooling, _winograd
 
 
 def _max_threads() -> int:
@@ -59,9 +59,93 @@ def col2im(cols, size, kernel, stride, padding, dilation):
     return x.astype(dtype, copy=False)
 
 
+_WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def _slabs(count: int, shape: tuple, dtype) -> np.ndarray:
+    """``count`` C-contiguous arrays of ``shape`` stacked with a cache line between them.
+
+    Slabs a power-of-two size apart would map their rows to the same cache sets.
+    """
+    size = int(np.prod(shape))
+    pad = 64 // np.dtype(dtype).itemsize
+    return np.empty((count, size + pad), dtype=dtype)[:, :size].reshape((count,) + tuple(shape))
+
+
+def _winograd_filter(w, dtype):
+    """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
+    c_out, c = w.shape[:2]
+    return np.einsum("ai,ocij,bj->aboc", _WINOGRAD_G, w, _WINOGRAD_G).astype(dtype).reshape(16, c_out, c)
+
+
+def _winograd_tiles(x_shape, pad: int):
+    ho, wo = x_shape[2] + 2 * pad - 2, x_shape[3] + 2 * pad - 2
+    return ho, wo, (ho + 1) // 2, (wo + 1) // 2
+
+
+def _winograd_conv(x, w, b, pad: int):
+    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): 16 channel products instead of 9 on 4x the pixels.
+
+    Returns the output and V, the transformed input tiles (16, C, T) that the weight gradient needs.
+    """
+    x = _real(x)
+    n, c = x.shape[:2]
+    c_out = w.shape[0]
+    ho, wo, th, tw = _winograd_tiles(x.shape, pad)
+    u = _winograd_filter(w, x.dtype)
+    v = _slabs(16, (c, n * th * tw), x.dtype)
+    _winograd.input_transform(x, v, pad, th, tw, _threads(v.size))
+    m = _slabs(16, (c_out, n * th * tw), x.dtype)
+    for k in range(16):      # one 2-D product per slab: each is contiguous, so BLAS takes it as is
+        np.matmul(u[k], v[k], out=m[k])
+    out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
+    _winograd.output_transform(m, out, th, tw, _threads(m.size))
+    if b is not None:
+        out += b.reshape(1, c_out, 1, 1)
+    return out, v
+
+
+def _winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
+    """The input and weight gradients of ``_winograd_conv``, by the transposed transforms."""
+    g = _real(g)
+    n, c = x_shape[:2]
+    c_out = w.shape[0]
+    _, _, th, tw = _winograd_tiles(x_shape, pad)
+    gt = _slabs(16, (c_out, n * th * tw), g.dtype)
+    _winograd.grad_transform(g, gt, th, tw, _threads(gt.size))
+    gx = gw = None
+    if need_w:     # dU[k] = Gy[k] V[k]^T, then dL/dg = G^T dU G
+        du = np.empty((16, c_out, c), dtype=g.dtype)
+        for k in range(16):
+            np.matmul(gt[k], v[k].T, out=du[k])
+        gw = np.einsum("ai,aboc,bj->ocij", _WINOGRAD_G, du.reshape(4, 4, c_out, c), _WINOGRAD_G)
+    if need_x:     # dV[k] = U[k]^T Gy[k], then the adjoint of the input transform
+        u = _winograd_filter(w, g.dtype)
+        dv = _slabs(16, (c, n * th * tw), g.dtype)
+        for k in range(16):
+            np.matmul(u[k].T, gt[k], out=dv[k])
+        gx = np.zeros(x_shape, dtype=g.dtype)
+        _winograd.input_transform_adjoint(dv, gx, pad, th, tw, _threads(dv.size))
+    return gx, gw
+
+
+def _use_winograd(x, w, stride, padding, dilation, groups) -> bool:
+    """Winograd pays for 3x3 stride-1 convolutions with enough channels for its 16 products."""
+    return (w.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+            and padding[0] == padding[1] and w.shape[0] >= 16 and w.shape[1] >= 16
+            and x.shape[2] + 2 * padding[0] > 3 and x.shape[3] + 2 * padding[1] > 3)
+
+
 def conv2d(x, w, *rest):
-    """Fused convolution: im2col, one BLAS product per group, bias; returns (out, cols)."""
+    """Fused convolution: im2col, one BLAS product per group, bias; returns (out, cols).
+
+    3x3 stride-1 convolutions with 16+ channels use Winograd instead and return its transformed
+    input tiles in place of the columns; ``conv2d_backward`` knows both.
+    """
     b, (stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 5 else (None, rest)
+    if _use_winograd(x, w, stride, padding, dilation, groups):
+        out, v = _winograd_conv(x, w, b, padding[0])
+        return out.astype(x.dtype, copy=False), v
     n = x.shape[0]
     c_out, _, kh, kw = w.shape
     cols = im2col(x, (kh, kw), stride, padding, dilation)
@@ -75,6 +159,30 @@ def conv2d(x, w, *rest):
     if b is not None:
         out = out + b.reshape(1, c_out, 1)
     return np.ascontiguousarray(out, dtype=x.dtype).reshape(n, c_out, ho, wo), cols
+
+
+def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
+    """The gradients of ``conv2d`` (an empty array for one not in ``needs``) from what it saved."""
+    empty = np.empty((0,), dtype=g.dtype)
+    gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
+    if _use_winograd(x, w, stride, padding, dilation, groups):
+        gx, gw = _winograd_backward(g, x.shape, w, saved, padding[0], needs[0], needs[1])
+    else:
+        n, c_out, ho, wo = g.shape
+        g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, n * ho * wo)
+        gx = gw = None
+        if needs[1]:
+            cols = saved.reshape(groups, -1, n * ho * wo)
+            gw = np.empty((groups, c_out // groups, cols.shape[1]), dtype=g.dtype)
+            for k in range(groups):
+                np.matmul(g2[k], cols[k].T, out=gw[k])
+            gw = gw.reshape(w.shape)
+        if needs[0]:
+            w2 = w.reshape(groups, c_out // groups, -1)
+            gcols = np.concatenate([w2[k].T @ g2[k] for k in range(groups)]) if groups > 1 else w2[0].T @ g2[0]
+            gx = col2im(gcols.reshape(-1, n, ho * wo), x.shape[2:], w.shape[2:], stride, padding, dilation)
+    return (empty if gx is None else gx.astype(x.dtype, copy=False),
+            empty if gw is None else gw.astype(w.dtype, copy=False), gb)
 
 
 def _planes(x):
@@ -240,6 +348,7 @@ KERNELS = {
     "im2col": im2col,
     "col2im": col2im,
     "conv2d": conv2d,
+    "conv2d_backward": conv2d_backward,
     "max_pool2d": max_pool2d,
     "max_pool_scatter": max_pool_scatter,
     "max_pool_gather": max_pool_gather,
