@@ -288,7 +288,13 @@ def embedding_backward(grad, indices, num_weights, padding_idx):
 
 
 def _nll_terms(target, weight, ignore_index, n_classes, dtype):
-    t = target.astype(np.int64, copy=False)
+    """(safe targets, per-sample weights or None when every sample counts once)."""
+    t = target if target.dtype == np.int64 else target.astype(np.int64)
+    if t.size:
+        lo, hi = t.min(), t.max()
+        ignorable = 0 <= ignore_index < n_classes or lo <= ignore_index <= hi
+        if not ignorable and weight is None and lo >= 0 and hi < n_classes:
+            return t, None                    # the common case: nothing ignored, no class weights
     keep = t != ignore_index
     safe = np.where(keep, t, 0)
     if safe.size:
@@ -304,8 +310,12 @@ def nll_loss(x, target, *rest):
     weight = rest[0] if len(rest) == 3 else None
     reduction, ignore_index = rest[-2:]
     safe, w = _nll_terms(target, weight, ignore_index, x.shape[1], x.dtype)
-    losses = -x[np.arange(x.shape[0]), safe] * w
-    total = np.asarray(w.sum(dtype=x.dtype))
+    losses = -x[np.arange(x.shape[0]), safe]
+    if w is None:
+        total = np.asarray(safe.shape[0], dtype=x.dtype)
+    else:
+        losses *= w
+        total = np.asarray(w.sum(dtype=x.dtype))
     if reduction == "none":
         return losses, total
     out = losses.sum(dtype=x.dtype)
@@ -319,7 +329,7 @@ def nll_loss_backward(grad, target, total, *rest):
     safe, w = _nll_terms(target, weight, ignore_index, n_classes, grad.dtype)
     scale = grad / total if reduction == "mean" else grad
     out = np.zeros((safe.shape[0], n_classes), dtype=grad.dtype)
-    out[np.arange(safe.shape[0]), safe] = -w * scale
+    out[np.arange(safe.shape[0]), safe] = -scale if w is None else -w * scale
     return out
 
 
