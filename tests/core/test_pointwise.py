@@ -607,3 +607,94 @@ def test_tensor_scalar_ops_keep_pickle_and_names():
     assert ember.abs is ember.absolute and ember.clip is ember.clamp and ember.greater is ember.gt
     t = pickle.loads(pickle.dumps(ember.exp(ember.tensor([0.0]))))
     np.testing.assert_array_equal(t.numpy(), [1.0])
+
+
+# ------------------------------------------------------------------------ composites
+
+def test_addcmul_addcdiv():
+    x, a, b = ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]), ember.tensor([2.0, 8.0])
+    close(ember.addcmul(x, a, b, value=0.5), [1 + 3.0, 2 + 16.0], "float32")
+    close(ember.addcdiv(x, a, b, value=2), [1 + 3.0, 2 + 1.0], "float32")
+    i = ember.tensor([1, -2])
+    close(ember.addcmul(i, i, i, value=0.5), [1, -2], "int64")  # an integer result truncates value
+    close(ember.addcdiv(i, ember.tensor([1.0, 1.0]), i), [2.0, -2.5], "float32")
+    with pytest.raises(RuntimeError, match="Integer division with addcdiv is no longer supported"):
+        ember.addcdiv(x, i, i)
+    with pytest.raises(NotImplementedError, match="\"addcmul_cpu_out\" not implemented for 'Bool'"):
+        ember.addcmul(ember.tensor([True]), ember.tensor([True]), ember.tensor([True]))
+    assert x.addcmul_(a, b) is x
+    close(x, [7.0, 34.0], "float32")
+
+
+def test_frac_fmax_fmin_logaddexp():
+    close(ember.frac(ember.tensor([-1.5, 2.25, math.inf])), [-0.5, 0.25, math.nan], "float32")
+    with pytest.raises(NotImplementedError, match="\"frac_cpu\" not implemented for 'Long'"):
+        ember.frac(ember.tensor([1]))
+    a, b = ember.tensor([1.0, math.nan, math.nan, -1.0]), ember.tensor([0.0, 2.0, math.nan, 3.0])
+    close(ember.fmax(a, b), [1.0, 2.0, math.nan, 3.0], "float32")
+    close(ember.fmin(a, b), [0.0, 2.0, math.nan, -1.0], "float32")
+    close(ember.fmax(ember.tensor([1, 5]), ember.tensor([3.0, 2.0])), [3.0, 5.0], "float32")
+    x, y = np.array([0.0, 1000.0, -1000.0, math.inf, -math.inf]), np.array([0.0, 1000.0, -999.0, math.inf, -math.inf])
+    close(ember.logaddexp(ember.from_numpy(x), ember.from_numpy(y)), np.logaddexp(x, y), "float64")
+    with pytest.raises(NotImplementedError, match="\"logaddexp_cpu\" not implemented for 'Long'"):
+        ember.logaddexp(ember.tensor([1]), ember.tensor([1]))
+
+
+def test_xlogy_float_power_angles():
+    close(ember.xlogy(ember.tensor([0.0, 0.0, 2.0, 1.0]), ember.tensor([0.0, math.nan, math.e, 0.0])),
+          [0.0, math.nan, 2.0, -math.inf], "float32")
+    close(ember.xlogy(ember.tensor([1, 0]), 2), [math.log(2), 0.0], "float32")
+    close(ember.xlogy(3, ember.tensor([1.0, math.e])), [0.0, 3.0], "float32")
+    close(ember.float_power(ember.tensor([2, 4]), -1), [0.5, 0.25], "float64")
+    close(ember.float_power(2, ember.tensor([0.5])), [math.sqrt(2)], "float64")
+    with pytest.raises(RuntimeError, match="float_power_ has dtype Float but the operation's result requires"):
+        ember.tensor([1.0]).float_power_(2)
+    close(ember.deg2rad(ember.tensor([180, -90])), [math.pi, -math.pi / 2], "float32")
+    close(ember.rad2deg(ember.tensor([math.pi], dtype=ember.float64)), [180.0], "float64")
+
+
+def test_isposinf_isneginf_positive_sgn():
+    x = ember.tensor([math.inf, -math.inf, math.nan, 1.0])
+    close(ember.isposinf(x), [True, False, False, False], "bool")
+    close(x.isneginf(), [False, True, False, False], "bool")
+    close(ember.isposinf(ember.tensor([1, 2])), [False, False], "bool")
+    assert ember.positive(x) is x and +x is x
+    with pytest.raises(RuntimeError, match="The `\\+` operator, on a bool tensor is not supported."):
+        +ember.tensor([True])
+    close(ember.sgn(ember.tensor([-2.0, 0.0, 3.0])), [-1.0, 0.0, 1.0], "float32")
+
+
+def test_broadcast_errors_name_the_clashing_dimension():
+    with pytest.raises(RuntimeError) as err:
+        ember.add(ember.ones(2, 3), ember.ones(4))
+    assert str(err.value) == "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"
+    with pytest.raises(RuntimeError, match="tensor a \\(2\\) must match the size of tensor b \\(4\\) at non-singleton "
+                                           "dimension 0"):
+        ember.ones(2, 1, 3).mul(ember.ones(4, 2, 1))
+
+
+def _zero_dim_calls():
+    s, t = ember.tensor(0.75), ember.tensor(-2.5)
+    calls = {name: (lambda n=name: getattr(ember, n)(s)) for name, *_ in UNARY if name not in ("bitwise_not",)}
+    calls.update({name: (lambda n=name: getattr(ember, n)(s, t)) for name, *_ in BINARY})
+    calls.update({
+        "floor_divide": lambda: ember.floor_divide(s, t), "remainder": lambda: ember.remainder(s, t),
+        "fmod": lambda: ember.fmod(s, t), "pow": lambda: ember.pow(s, t),
+        "trunc_div": lambda: ember.div(s, t, rounding_mode="trunc"), "clamp": lambda: ember.clamp(s, 0, 0.5),
+        "clamp_t": lambda: ember.clamp(s, t, s), "where": lambda: ember.where(s > 0, s, t),
+        "nan_to_num": lambda: ember.nan_to_num(s), "lerp": lambda: ember.lerp(s, t, 0.25),
+        "lerp_t": lambda: ember.lerp(s, t, s), "round_decimals": lambda: ember.round(s, decimals=1),
+        "addcmul": lambda: ember.addcmul(s, s, t), "addcdiv": lambda: ember.addcdiv(s, s, t),
+        "frac": lambda: ember.frac(t), "fmax": lambda: ember.fmax(s, t), "logaddexp": lambda: ember.logaddexp(s, t),
+        "xlogy": lambda: ember.xlogy(s, s), "float_power": lambda: ember.float_power(s, t),
+        "deg2rad": lambda: ember.deg2rad(s), "isposinf": lambda: ember.isposinf(s),
+        "softmax": lambda: ember.softmax(s, 0),
+    })
+    return calls
+
+
+@pytest.mark.parametrize("name", sorted(_zero_dim_calls()))
+def test_zero_dim_operands_give_zero_dim_results(name):
+    out = _zero_dim_calls()[name]()
+    assert isinstance(out, ember.Tensor) and out.shape == () and isinstance(out.numpy(), np.ndarray)
+    assert out.numpy().shape == ()

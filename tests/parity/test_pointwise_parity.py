@@ -367,3 +367,38 @@ def test_special_float_values_of_binary_ops():
                  "atan2", "eq", "lt", "ge"):
         check(lambda m, p, q: getattr(m, name)(p, q), x, y)
     assert math.isnan(ember.maximum(ember.tensor(math.nan), ember.tensor(1.0)).item())
+
+
+COMPOSITES = {
+    "addcmul": lambda m, x, y: m.addcmul(x, y, x, value=2),
+    "addcmul_half": lambda m, x, y: m.addcmul(x, x, y, value=0.5),
+    "addcdiv": lambda m, x, y: m.addcdiv(x, x, y, value=-1.5),
+    "frac": lambda m, x, y: m.frac(x),
+    "fmax": lambda m, x, y: m.fmax(x, y),
+    "fmin": lambda m, x, y: m.fmin(x, y),
+    "logaddexp": lambda m, x, y: m.logaddexp(x, y),
+    "xlogy": lambda m, x, y: m.xlogy(x, y),
+    "xlogy_scalar": lambda m, x, y: m.xlogy(x, 2.5),
+    "float_power": lambda m, x, y: m.float_power(x, y),
+    "deg2rad": lambda m, x, y: m.deg2rad(x),
+    "rad2deg": lambda m, x, y: m.rad2deg(x),
+    "isposinf": lambda m, x, y: m.isposinf(x),
+    "isneginf": lambda m, x, y: m.isneginf(x),
+    "positive": lambda m, x, y: m.positive(x),
+    "sgn": lambda m, x, y: m.sgn(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+@pytest.mark.parametrize("a", NAMES)
+@pytest.mark.parametrize("b", ["bool", "int32", "float16", "float64"])
+def test_composites(name, a, b):
+    x, y = sample(a, seed=70), sample(b, (5,), seed=71)
+    if name == "float_power" and a in INTS and b in INTS:
+        y = np.clip(y, 0, 3).astype(b)
+    check(lambda m, p, q: COMPOSITES[name](m, p, q), x, y)
+
+
+def test_broadcast_error_messages():
+    check(lambda m, p, q: m.add(p, q), np.zeros((2, 3), np.float32), np.zeros(4, np.float32))
+    check(lambda m, p, q: m.maximum(p, q), np.zeros((2, 1, 3), np.float32), np.zeros((4, 2, 1), np.float32))

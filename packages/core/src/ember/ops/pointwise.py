@@ -35,6 +35,7 @@ record the out-of-place kernel, then ``rebase``.
 from __future__ import annotations
 
 import builtins
+import math
 import warnings
 
 import numpy as np
@@ -52,7 +53,9 @@ __all__ = [
     "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin",
     "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu",
     "floor", "ceil", "round", "trunc", "fix", "reciprocal", "erf", "isnan", "isinf", "isfinite",
-    "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "where", "lerp", "PointwiseMethods",
+    "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "where", "lerp", "addcmul", "addcdiv", "frac",
+    "fmax", "fmin", "logaddexp", "xlogy", "float_power", "deg2rad", "rad2deg", "isposinf", "isneginf", "positive",
+    "sgn", "PointwiseMethods",
 ]
 
 _type_name = _core._type_name
@@ -121,8 +124,27 @@ def _lift_integers(a, b):
     return a, b
 
 
+def _shape_mismatch(a, b) -> RuntimeError:
+    """PyTorch's message for operands that do not broadcast: the right-most clashing dim."""
+    sa, sb = tuple(np.shape(a._data if isinstance(a, TensorBase) else a)), \
+        tuple(np.shape(b._data if isinstance(b, TensorBase) else b))
+    ndim = builtins.max(len(sa), len(sb))
+    for i in range(ndim - 1, -1, -1):
+        x = sa[i - ndim + len(sa)] if i - ndim + len(sa) >= 0 else 1
+        y = sb[i - ndim + len(sb)] if i - ndim + len(sb) >= 0 else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                f"non-singleton dimension {i}")
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
 def _binary(name: str, a, b, kind: int):
-    out = binary(name, a, b, kind)
+    try:
+        out = binary(name, a, b, kind)
+    except ValueError as err:
+        if "broadcast" in str(err):
+            raise _shape_mismatch(a, b) from None
+        raise
     if out is NotImplemented:
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
     return out
@@ -516,8 +538,13 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
 clip = clamp
 
 
+_NUMBERS = (builtins.float, builtins.int, type(None))
+
+
 def _clamp_dtype(input, min, max):  # noqa: A002
     """The result dtype of ``clamp``; PyTorch has no bool clamp kernel except one-sided tensor bounds."""
+    if input._dtype.is_floating_point and min.__class__ in _NUMBERS and max.__class__ in _NUMBERS:
+        return input._dtype  # the common case: numbers never widen a float tensor
     dt = dtypes.result_type(input, *[b for b in (min, max) if b is not None])
     if dt is dtypes.bool:
         tensors = isinstance(min, TensorBase) or isinstance(max, TensorBase)
@@ -636,6 +663,164 @@ def lerp(input, end, weight, *, out=None):
     return _out(_core.call("lerp", (input, end, w)), out)
 
 
+# -- composites: PyTorch's other elementwise functions, built from the ops above --------
+
+_ADDCDIV_INTEGERS = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true "
+    "division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * "
+    "ember.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+    "tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * "
+    "tensor1 / tensor2), for all dtypes.")
+
+
+def _opmath(dt, *xs):
+    """Tensors among ``xs`` in the dtype to compute a ``dt`` result in: float16 works in float32,
+    so that a composite rounds once, as PyTorch's fused kernels do."""
+    work = dtypes.float32 if dt is dtypes.float16 else dt
+    return [x.to(work) if isinstance(x, TensorBase) and x._dtype is not work else x for x in xs]
+
+
+def _scaled_sum(input, term, value, dt):
+    if not (value.__class__ is builtins.int and value == 1):
+        term = binary("mul", term, value if dt.is_floating_point else builtins.int(value), SAME)
+    result = binary("add", input, term, SAME)
+    return result if result._dtype is dt else result.to(dt)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2``, broadcast together.
+
+    Example::
+
+        >>> ember.addcmul(ember.zeros(2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]), value=0.5)
+        tensor([1.5000, 4.0000])
+    """
+    _check_tensor("addcmul", input)
+    dt = dtypes.result_type(input, tensor1, tensor2)
+    if dt is dtypes.bool:
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
+    x, a, b = _opmath(dt, input, tensor1, tensor2)
+    return _out(_scaled_sum(x, _binary("mul", a, b, SAME), value, dt), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2``; ``tensor1`` or ``tensor2`` must be floating point."""
+    _check_tensor("addcdiv", input)
+    if not _is_float(tensor1) and not _is_float(tensor2):
+        raise RuntimeError(_ADDCDIV_INTEGERS)
+    dt = dtypes.result_type(input, tensor1, tensor2)
+    x, a, b = _opmath(dt, input, tensor1, tensor2)
+    return _out(_scaled_sum(x, _binary("div", a, b, FLOAT), value, dt), out)
+
+
+def frac(input, *, out=None):
+    """The fractional part ``input - trunc(input)``, with the sign of ``input``."""
+    _check_tensor("frac", input)
+    if not input._dtype.is_floating_point:
+        raise _not_implemented("frac", input._dtype, input)
+    return _out(binary("sub", input, unary("trunc", input, SAME), SAME), out)
+
+
+def _nan_ignoring(name: str, kernel: str, doc: str):
+    def op(input, other, *, out=None):
+        _check_tensors(name, input, other)
+        dt = dtypes.result_type(input, other)
+        a = input if input._dtype is dt else input.to(dt)
+        b = other if other._dtype is dt else other.to(dt)
+        result = _binary(kernel, a, b, SAME)
+        if dt.is_floating_point:  # where one side is NaN, take the other
+            result = where(isnan(b), a, where(isnan(a), b, result))
+        return _out(result, out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+fmax = _nan_ignoring("fmax", "maximum", "The elementwise maximum, ignoring NaN unless both elements are NaN.")
+fmin = _nan_ignoring("fmin", "minimum", "The elementwise minimum, ignoring NaN unless both elements are NaN.")
+
+
+def logaddexp(input, other, *, out=None):
+    """``log(exp(input) + exp(other))`` without overflow, for floating point tensors."""
+    _check_tensors("logaddexp", input, other)
+    dt = dtypes.result_type(input, other)
+    if not dt.is_floating_point:
+        raise _not_implemented("logaddexp", dt, input, other)
+    a = input if input._dtype is dt else input.to(dt)
+    b = other if other._dtype is dt else other.to(dt)
+    top = _binary("maximum", a, b, SAME)
+    gap = unary("neg", unary("abs", binary("sub", a, b, SAME), SAME), SAME)
+    result = binary("add", top, unary("log1p", unary("exp", gap, FLOAT), FLOAT), SAME)
+    same_infinity = binary("logical_and", unary("isinf", a, BOOL), binary("eq", a, b, BOOL), BOOL)
+    return _out(where(same_infinity, a, result), out)
+
+
+def _float_operands(name: str, input, other):
+    """``input``, ``other`` (tensors or, one of them, a number) as tensors of the FLOAT result dtype."""
+    if not isinstance(input, TensorBase) and not isinstance(other, TensorBase):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
+    dt = dtypes.result_type(input, other)
+    dt = dt if dt.is_floating_point else dtypes.get_default_dtype()
+    device = (input if isinstance(input, TensorBase) else other).device
+    return _operand(input, dt, device), _operand(other, dt, device)
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+    x, y = _float_operands("xlogy", input, other)
+    product = binary("mul", x, unary("log", y, FLOAT), SAME)
+    zero = binary("logical_and", binary("eq", x, 0, BOOL), unary("logical_not", unary("isnan", y, BOOL), BOOL), BOOL)
+    return _out(where(zero, 0.0, product), out)
+
+
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in float64 (``exponent`` may be negative for integers)."""
+    if not isinstance(input, TensorBase) and not isinstance(exponent, TensorBase):
+        raise TypeError(f"float_power() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(exponent).__name__})")
+    base = input.to(dtypes.float64) if isinstance(input, TensorBase) else builtins.float(input)
+    power = exponent.to(dtypes.float64) if isinstance(exponent, TensorBase) else builtins.float(exponent)
+    return _out(binary("pow", base, power, SAME), out)
+
+
+def _angle(name: str, factor: float, doc: str):
+    def op(input, *, out=None):
+        _check_tensor(name, input)
+        x = input if input._dtype.is_floating_point else input.to(dtypes.get_default_dtype())
+        return _out(binary("mul", x, factor, SAME), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+deg2rad = _angle("deg2rad", math.pi / 180, "Angles in degrees converted to radians.")
+rad2deg = _angle("rad2deg", 180 / math.pi, "Angles in radians converted to degrees.")
+
+
+def isposinf(input, *, out=None):
+    """True where an element is +inf."""
+    _check_tensor("isposinf", input)
+    return _out(binary("logical_and", unary("isinf", input, BOOL), binary("gt", input, 0, BOOL), BOOL), out)
+
+
+def isneginf(input, *, out=None):
+    """True where an element is -inf."""
+    _check_tensor("isneginf", input)
+    return _out(binary("logical_and", unary("isinf", input, BOOL), binary("lt", input, 0, BOOL), BOOL), out)
+
+
+def positive(input):
+    """``input`` itself (``+input``); refused for bool tensors."""
+    _check_tensor("positive", input)
+    if input._dtype is dtypes.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+sgn = sign
+
+
 # -- methods --------------------------------------------------------------------------
 
 class PointwiseMethods:
@@ -657,7 +842,7 @@ class PointwiseMethods:
         return inplace_binary("sub", self, _times_alpha(self, other, alpha), SAME)
 
     def mul(self, other):
-        return binary("mul", self, other, SAME)
+        return _binary("mul", self, other, SAME)
 
     def mul_(self, other):
         return inplace_binary("mul", self, other, SAME)
@@ -713,7 +898,31 @@ class PointwiseMethods:
         return abs(self)
 
     def __pos__(self):
-        return self
+        return positive(self)
+
+    def positive(self):
+        return positive(self)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return addcmul(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _write_inplace(self, addcmul(self, tensor1, tensor2, value=value))
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _write_inplace(self, addcdiv(self, tensor1, tensor2, value=value))
+
+    def float_power(self, exponent):
+        return float_power(self, exponent)
+
+    def float_power_(self, exponent):
+        if self._dtype is not dtypes.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {_type_name(self._dtype)} but the "
+                               f"operation's result requires dtype Double")
+        return _write_inplace(self, float_power(self, exponent))
 
     def __invert__(self):
         if self._dtype.is_floating_point:
@@ -892,8 +1101,8 @@ def _binary_methods(names, bool_results: bool):
 
 _binary_methods(["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
                  "logical_and", "logical_or", "logical_xor"], bool_results=True)
-_binary_methods(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"],
-                bool_results=False)
+_binary_methods(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+                 "fmax", "fmin", "logaddexp", "xlogy"], bool_results=False)
 
 
 def _unary_methods(names):
@@ -917,7 +1126,7 @@ _unary_methods([
     "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10", "log1p",
     "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
     "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "trunc", "fix",
-    "reciprocal", "erf", "logical_not",
+    "reciprocal", "erf", "logical_not", "frac", "deg2rad", "rad2deg", "sgn",
 ])
-for _name in ("isnan", "isinf", "isfinite"):
+for _name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):
     setattr(PointwiseMethods, _name, globals()[_name])

@@ -146,7 +146,7 @@ def _lerp(start, end, weight):
     # PyTorch's two-sided form: exact at weight 0 and 1
     if weight.ndim == 0:
         w = weight.item()
-        diff = np.subtract(end, start)
+        diff = np.asarray(np.subtract(end, start))  # 0-d operands give NumPy scalars
         if abs(w) < 0.5:
             return np.add(start, np.multiply(diff, w, out=diff), out=diff)
         return np.subtract(end, np.multiply(diff, 1 - w, out=diff), out=diff)
