@@ -6,6 +6,7 @@ The Cython kernels take float32 or float64; other float dtypes go through float3
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -72,6 +73,18 @@ def _slabs(count: int, shape: tuple, dtype) -> np.ndarray:
     return np.empty((count, size + pad), dtype=dtype)[:, :size].reshape((count,) + tuple(shape))
 
 
+_scratch = threading.local()
+
+
+def _workspace(name: str, count: int, shape: tuple, dtype) -> np.ndarray:
+    """Slabs as ``_slabs``, kept per thread and reused: large temporaries cost page faults every call."""
+    cache = _scratch.__dict__
+    arr = cache.get(name)
+    if arr is None or arr.shape != (count,) + tuple(shape) or arr.dtype != dtype:
+        arr = cache[name] = _slabs(count, shape, dtype)
+    return arr
+
+
 def _winograd_filter(w, dtype):
     """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
     c_out, c = w.shape[:2]
@@ -95,7 +108,7 @@ def _winograd_conv(x, w, b, pad: int):
     u = _winograd_filter(w, x.dtype)
     v = _slabs(16, (c, n * th * tw), x.dtype)
     _winograd.input_transform(x, v, pad, th, tw, _threads(v.size))
-    m = _slabs(16, (c_out, n * th * tw), x.dtype)
+    m = _workspace("winograd_m", 16, (c_out, n * th * tw), x.dtype)
     for k in range(16):      # one 2-D product per slab: each is contiguous, so BLAS takes it as is
         np.matmul(u[k], v[k], out=m[k])
     out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
@@ -111,7 +124,7 @@ def _winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
     n, c = x_shape[:2]
     c_out = w.shape[0]
     _, _, th, tw = _winograd_tiles(x_shape, pad)
-    gt = _slabs(16, (c_out, n * th * tw), g.dtype)
+    gt = _workspace("winograd_gt", 16, (c_out, n * th * tw), g.dtype)
     _winograd.grad_transform(g, gt, th, tw, _threads(gt.size))
     gx = gw = None
     if need_w:     # dU[k] = Gy[k] V[k]^T, then dL/dg = G^T dU G
@@ -121,7 +134,7 @@ def _winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
         gw = np.einsum("ai,aboc,bj->ocij", _WINOGRAD_G, du.reshape(4, 4, c_out, c), _WINOGRAD_G)
     if need_x:     # dV[k] = U[k]^T Gy[k], then the adjoint of the input transform
         u = _winograd_filter(w, g.dtype)
-        dv = _slabs(16, (c, n * th * tw), g.dtype)
+        dv = _workspace("winograd_dv", 16, (c, n * th * tw), g.dtype)
         for k in range(16):
             np.matmul(u[k].T, gt[k], out=dv[k])
         gx = np.zeros(x_shape, dtype=g.dtype)
