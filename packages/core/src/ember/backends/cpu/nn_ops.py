@@ -21,7 +21,7 @@ def _max_threads() -> int:
 
 
 _MAX_THREADS = _max_threads()
-_PARALLEL_WORK = 1 << 22   # elements; below this a thread team costs more than it saves
+_PARALLEL_WORK = 1 << 24   # elements; below this a thread team (beside BLAS's own threads) costs more than it saves
 
 
 def _threads(work: int) -> int:
