@@ -28,8 +28,10 @@ Kernels recorded for autograd (``binary``/``unary`` record params None):
     nan_to_num                               (x,)                  (nan, posinf, neginf)
     lerp                                     (start, end, weight)  ()     weight a tensor of start's dtype
 
-``clamp`` with tensor bounds is ``maximum``/``minimum``. In-place ops (``add_``, ``x += y``)
-record the out-of-place kernel, then ``rebase``.
+``clamp`` with tensor bounds is ``maximum``/``minimum``; ``addcmul``, ``addcdiv``, ``frac``,
+``fmax``, ``fmin``, ``logaddexp``, ``xlogy``, ``float_power``, ``deg2rad``, ``rad2deg``,
+``isposinf`` and ``isneginf`` are composites that record the kernels above. In-place ops
+(``add_``, ``x += y``) record the out-of-place kernel, then ``rebase``.
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def _lift_integers(a, b):
 
 def _shape_mismatch(a, b) -> RuntimeError:
     """PyTorch's message for operands that do not broadcast: the right-most clashing dim."""
-    sa, sb = tuple(np.shape(a._data if isinstance(a, TensorBase) else a)), \
-        tuple(np.shape(b._data if isinstance(b, TensorBase) else b))
+    sa = tuple(a.shape) if isinstance(a, TensorBase) else ()
+    sb = tuple(b.shape) if isinstance(b, TensorBase) else ()
     ndim = builtins.max(len(sa), len(sb))
     for i in range(ndim - 1, -1, -1):
         x = sa[i - ndim + len(sa)] if i - ndim + len(sa) >= 0 else 1
@@ -179,9 +181,8 @@ def _out(result, out):
 def _check_castable(self, dtype, cpp_names: bool = False) -> None:
     """An in-place op can write a result of ``dtype`` into ``self`` (checked before computing)."""
     if dtype._category > self._dtype._category:
-        name = _CPP_NAMES if cpp_names else {d: _type_name(getattr(dtypes, d)) for d in (dtype.name, self._dtype.name)}
-        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type "
-                           f"{name[self._dtype.name]}")
+        target = _CPP_NAMES[self._dtype.name] if cpp_names else _type_name(self._dtype)
+        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type {target}")
 
 
 def _write_inplace(self, result):
@@ -247,7 +248,7 @@ def _refuse_bool_subtraction(input, other) -> None:
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``; PyTorch refuses it for bool tensors."""
     _refuse_bool_subtraction(input, other)
-    return _out(_core.subtract(input, _times_alpha(input, other, alpha)), out)
+    return _out(_binary("sub", input, _times_alpha(input, other, alpha), SAME), out)
 
 
 def mul(input, other, *, out=None):
@@ -528,9 +529,9 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
     x = input if input._dtype is dt else input.to(dt)
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         if min is not None:
-            x = binary("maximum", x, min, SAME)
+            x = _binary("maximum", x, min, SAME)
         if max is not None:
-            x = binary("minimum", x, max, SAME)
+            x = _binary("minimum", x, max, SAME)
         return _out(x if x._dtype is dt else x.to(dt), out)
     return _out(_core.call("clamp", (x,), (min, max)), out)
 
