@@ -87,6 +87,8 @@ LAYERS = [
     ("conv2d-groups", lambda nn: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), groups=2, bias=False),
      [randn(2, 4, 7, 6)]),
     ("conv2d-same", lambda nn: nn.Conv2d(2, 3, 4, padding="same", dilation=2), [randn(1, 2, 9, 9)]),
+    ("conv2d-winograd", lambda nn: nn.Conv2d(16, 20, 3, padding=1), [randn(2, 16, 9, 7)]),
+    ("conv2d-winograd-nopad", lambda nn: nn.Conv2d(24, 16, 3, bias=False), [randn(1, 24, 6, 8)]),
     ("conv2d-reflect", lambda nn: nn.Conv2d(2, 3, 3, padding=2, padding_mode="reflect"), [randn(1, 2, 6, 6)]),
     ("conv2d-circular", lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), [randn(1, 2, 5, 5)]),
     ("conv-transpose2d", lambda nn: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2),
