@@ -15,6 +15,8 @@ NON_DIFFERENTIABLE = {
     "copy_",
     # optimizer updates: run on parameters' data under no_grad, never recorded
     "sgd_step", "adam_step", "adamax_step", "adagrad_step", "adadelta_step", "rmsprop_step",
+    # conv2d's fused backward: the conv2d rule calls it only with grad mode off (no create_graph)
+    "conv2d_backward",
 }
 
 

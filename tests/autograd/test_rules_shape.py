@@ -115,3 +115,13 @@ def test_copy_into_non_leaf_and_buffer():
     buf.copy_(w)     # broadcast copy: the gradient sums over the broadcast dim
     (buf * 3).sum().backward()
     assert w.grad.tolist() == [6.0, 6.0, 6.0]
+
+
+def test_tril_triu_repeat_interleave_gradcheck():
+    from ember.autograd import gradcheck
+    x = ember.randn(2, 3, 4, dtype=ember.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.tril(1), (x,))
+    assert gradcheck(lambda t: t.triu(-1), (x,))
+    assert gradcheck(lambda t: t.repeat_interleave(3, dim=1), (x,))
+    assert gradcheck(lambda t: t.repeat_interleave(ember.tensor([2, 0, 1]), dim=1), (x,))
+    assert gradcheck(lambda t: t.repeat_interleave(2), (x,))

@@ -197,7 +197,7 @@ def test_permute_matches_numpy_property(shape_perm):
     a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     out = ember.from_numpy(a).permute(*perm)
     check(out, np.transpose(a, perm))
-    if a.size:  # empty tensors: NumPy's strides are all zero, PyTorch's are contiguous (see test_basics)
+    if a.size:  # empty tensors: NumPy's strides can be all zero where PyTorch's are contiguous
         assert out.stride() == tuple(a.strides[p] // 4 for p in perm)
 
 
@@ -530,3 +530,24 @@ def test_keyword_forms_of_pytorch():
     check(ember.flatten(x, start_dim=0, end_dim=1), a.reshape(6))
     check(x.movedim(source=0, destination=1), a.T)
     check(ember.split(x, split_size_or_sections=1)[1], a[1:])
+
+
+# --------------------------------------------------------------------------- triangles, repeat_interleave
+
+@pytest.mark.parametrize("k", [-1, 0, 2])
+def test_tril_triu_match_numpy_on_batches(k):
+    a = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(ember.from_numpy(a).tril(k).numpy(), np.tril(a, k))
+    np.testing.assert_array_equal(ember.triu(ember.from_numpy(a), k).numpy(), np.triu(a, k))
+    with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2 dimensions"):
+        ember.tril(ember.ones(3))
+
+
+def test_repeat_interleave_forms():
+    x = ember.tensor([[1, 2], [3, 4]])
+    assert x.repeat_interleave(2).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert ember.repeat_interleave(x, ember.tensor([1, 2]), dim=0).tolist() == [[1, 2], [3, 4], [3, 4]]
+    assert ember.repeat_interleave(ember.tensor([2, 0, 1])).tolist() == [0, 0, 2]
+    with pytest.raises(RuntimeError, match=r"repeats must have the same size as input along dim, but got "
+                                           r"repeats.size\(0\) = 3 and input.size\(1\) = 2"):
+        x.repeat_interleave(ember.tensor([1, 1, 1]), dim=1)

@@ -341,3 +341,14 @@ def test_views_share_memory_and_version_like_pytorch():
         t += 1
         np.testing.assert_array_equal(ev.numpy(), tv.numpy())
         assert ev._version == tv._version == 1
+
+
+@pytest.mark.parametrize("k", [-2, 0, 1])
+def test_tril_triu_and_repeat_interleave_match_pytorch(k):
+    a = np.random.default_rng(k + 5).standard_normal((2, 4, 3)).astype(np.float32)
+    for name in ("tril", "triu"):
+        np.testing.assert_array_equal(getattr(ember, name)(ember.from_numpy(a), k).numpy(),
+                                      getattr(torch, name)(torch.from_numpy(a), k).numpy())
+    reps = [1, 0, 2, 3]
+    np.testing.assert_array_equal(ember.from_numpy(a).repeat_interleave(ember.tensor(reps), dim=1).numpy(),
+                                  torch.from_numpy(a).repeat_interleave(torch.tensor(reps), dim=1).numpy())

@@ -197,11 +197,7 @@ class ConversionMethods:
 
     def stride(self, dim: int | None = None):
         """Steps in elements between neighbours along each dimension."""
-        host = self._host()
-        if host.size == 0 and not any(host.strides):  # some NumPy results have all-zero strides when empty
-            strides = np.empty([max(n, 1) for n in host.shape], np.uint8).strides
-        else:
-            strides = tuple(s // self.dtype.itemsize for s in host.strides)
+        strides = tuple(s // self.dtype.itemsize for s in self._host().strides)
         if dim is None:
             return strides
         from ember.ops.shape import wrap_dim

@@ -20,6 +20,9 @@ go through ``_core.call_view`` (or share the base by ``_mark_views``); copies th
     repeat     (x,) -> (repeats,)          copy; len(repeats) >= x.ndim (np.tile)
     flip       (x,) -> (dims,)             copy
     roll       (x,) -> (shifts, dims)      copy; dims None rolls the flattened tensor
+    tril       (x,) -> (diagonal,)         copy; zero above ``diagonal`` of the last two dims
+    triu       (x,) -> (diagonal,)         copy; zero below ``diagonal`` of the last two dims
+    repeat_interleave (x,) -> (repeats, dim)  copy; repeats an int or a tuple (one per entry)
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ __all__ = [
     "wrap_dim", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "flatten", "unflatten",
     "squeeze", "unsqueeze", "narrow", "split", "chunk", "unbind", "movedim", "moveaxis", "flip", "fliplr",
     "flipud", "roll", "tile", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
-    "atleast_1d", "atleast_2d", "atleast_3d", "ShapeMethods",
+    "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu", "repeat_interleave", "ShapeMethods",
 ]
 
 
@@ -383,6 +386,53 @@ def flip(input, dims: int | Sequence[int]):
     return _core.call("flip", (input,), (dims if input.ndim else (),))
 
 
+def tril(input, diagonal: int = 0, *, out=None):
+    """The lower triangle of each matrix in ``input`` (last two dims): entries above the
+    ``diagonal``-th diagonal become zero."""
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    result = _core.call("tril", (input,), (operator.index(diagonal),))
+    return result if out is None else out.copy_(result)
+
+
+def triu(input, diagonal: int = 0, *, out=None):
+    """The upper triangle of each matrix in ``input`` (last two dims): entries below the
+    ``diagonal``-th diagonal become zero."""
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    result = _core.call("triu", (input,), (operator.index(diagonal),))
+    return result if out is None else out.copy_(result)
+
+
+def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_size: int | None = None):
+    """Repeat each entry of ``input`` ``repeats`` times along ``dim`` (the flattened tensor if None).
+
+    ``repeats`` is an int or a 1-D tensor with one count per entry; ``repeat_interleave(counts)``
+    alone repeats ``arange(len(counts))``.
+    """
+    if repeats is None:
+        from ember.ops.creation import arange
+        counts = input
+        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    dim = wrap_dim(dim, input.ndim)
+    if isinstance(repeats, _core.TensorBase):
+        if repeats.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        repeats = repeats.item() if repeats.numel() == 1 else tuple(repeats.tolist())
+    size = input.shape[dim] if input.ndim else 1
+    if isinstance(repeats, tuple):
+        if len(repeats) != size:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {len(repeats)} and input.size({dim}) = {size}")
+        if any(r < 0 for r in repeats):
+            raise RuntimeError("repeats can not be negative")
+    elif repeats < 0:
+        raise RuntimeError("repeats can not be negative")
+    return _core.call("repeat_interleave", (input,), (repeats, dim))
+
+
 def fliplr(input):
     """:func:`flip` along dim 1 (left/right) of a tensor with at least 2 dims."""
     if input.ndim < 2:
@@ -703,6 +753,21 @@ class ShapeMethods:
 
     def flipud(self):
         return flipud(self)
+
+    def tril(self, diagonal: int = 0):
+        return tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0):
+        return triu(self, diagonal)
+
+    def tril_(self, diagonal: int = 0):
+        return _core.assign(self, tril(self, diagonal))
+
+    def triu_(self, diagonal: int = 0):
+        return _core.assign(self, triu(self, diagonal))
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def roll(self, shifts, dims=None):
         return roll(self, shifts, dims)

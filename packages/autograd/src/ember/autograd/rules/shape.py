@@ -133,6 +133,29 @@ def _flip(grad, inputs, output, params):
     return grad.flip(dims)
 
 
+@rule("tril", "TrilBackward0", save_inputs=False)
+def _tril(grad, inputs, output, params):
+    return grad.tril(params[0])
+
+
+@rule("triu", "TriuBackward0", save_inputs=False)
+def _triu(grad, inputs, output, params):
+    return grad.triu(params[0])
+
+
+@rule("repeat_interleave", "RepeatInterleaveBackward0", save_inputs=False)
+def _repeat_interleave(grad, inputs, output, params):
+    repeats, dim = params
+    shape = inputs[0].shape
+    if not len(shape):
+        return grad.sum()
+    n = shape[dim]
+    if not isinstance(repeats, tuple):  # every entry repeated r times: fold the copies and sum them
+        return grad.unflatten(dim, (n, repeats)).sum(dim + 1)
+    owner = ember.repeat_interleave(ember.arange(n, device=grad.device), ember.tensor(repeats, device=grad.device))
+    return ember.zeros(shape, dtype=grad.dtype, device=grad.device).index_add(dim, owner, grad)
+
+
 @rule("roll", "RollBackward0", save_inputs=False)
 def _roll(grad, inputs, output, params):
     shifts, dims = params

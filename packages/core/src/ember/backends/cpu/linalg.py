@@ -17,6 +17,17 @@ def addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray, beta, alpha) ->
     return out
 
 
+def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for stacks of matrices. NumPy's batched loop only reaches BLAS for some strided
+    layouts (a transposed ``b`` can be 25x slower), so non-contiguous stacks are copied first:
+    O(n) to save O(n^1.5)."""
+    if a.ndim > 2 and not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    if b.ndim > 2 and not b.flags.c_contiguous:
+        b = np.ascontiguousarray(b)
+    return a @ b
+
+
 def einsum(*arrays_and_equation) -> np.ndarray:
     *arrays, equation = arrays_and_equation
     # NumPy's path search costs tens of microseconds; it pays off with BLAS-sized operands.
@@ -29,9 +40,9 @@ def einsum(*arrays_and_equation) -> np.ndarray:
 
 KERNELS = {
     "mm": matmul,       # the @ operator is NumPy's cheapest way into matmul (BLAS for floats)
-    "bmm": matmul,
+    "bmm": batched_matmul,
     "mv": matmul,
-    "matmul": matmul,
+    "matmul": batched_matmul,
     "dot": matmul,      # a NumPy scalar, which the dispatcher wraps as a 0-d tensor
     "outer": np.outer,
     "addmm": addmm,

@@ -219,5 +219,8 @@ KERNELS = {
     "stack": stack,
     "repeat": repeat,
     "flip": flip,
+    "tril": lambda x, k: np.tril(x, k),
+    "triu": lambda x, k: np.triu(x, k),
+    "repeat_interleave": lambda x, repeats, dim: np.repeat(x if x.ndim else x.reshape(1), repeats, axis=dim),
     "roll": roll,
 }
