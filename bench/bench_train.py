@@ -5,9 +5,9 @@ Targets from the nn issue: (a) and (b) no slower than PyTorch; (c) and (d) at mo
 
 import numpy as np
 import torch
+from run import Case
 
 import ember
-from run import Case
 
 
 def _mlp(lib, sizes):
