@@ -527,3 +527,18 @@ def test_integer_sums_and_cumsums_are_exact(arr, data):
     close(ember.sum(t, dim), np.sum(arr, axis=dim), "int64")
     close(ember.cumsum(t, dim), np.cumsum(arr, axis=dim), "int64")
     close(ember.prod(t, dim), np.prod(arr, axis=dim), "int64")
+
+
+def test_numpy_argument_names_are_accepted():
+    arr = sample("float32", (2, 3, 4))
+    t = ember.from_numpy(arr)
+    close(ember.sum(t, axis=1), arr.sum(axis=1), "float32")
+    close(t.mean(axis=(0, 2), keepdims=True), arr.mean(axis=(0, 2), keepdims=True), "float32")
+    close(t.amax(axis=-1), arr.max(axis=-1), "float32")
+    close(t.max(axis=0).values, arr.max(axis=0), "float32")
+    close(ember.argmax(t, axis=2, keepdims=True), np.argmax(arr, axis=2, keepdims=True), "int64")
+    close(t.std(axis=1, correction=0), arr.astype(np.float64).std(axis=1), "float32")
+    close(t.cumsum(axis=1), np.cumsum(arr, axis=1), "float32")
+    close(ember.all(t > -10, axis=0), np.ones((3, 4), bool), "bool")
+    close(ember.softmax(t, axis=0).sum(0), np.ones((3, 4)), "float32")
+    close(t.log_softmax(axis=-1).exp().sum(-1), np.ones((2, 3)), "float32")

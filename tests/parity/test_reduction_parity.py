@@ -335,3 +335,12 @@ def test_zero_dim_inputs(name):
 def test_bad_arguments(call, request):
     # Python's own message for a missing argument differs in wording from PyTorch's parser
     check(call, sample("float32", (2, 3)), message="no-dim" not in request.node.callspec.id)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.sum(x, axis=1), lambda m, x: x.mean(axis=(0, 2), keepdims=True), lambda m, x: x.max(axis=1),
+    lambda m, x: m.amin(x, axis=-1, keepdims=True), lambda m, x: x.argmax(axis=0), lambda m, x: x.var(axis=1),
+    lambda m, x: x.cumsum(axis=2), lambda m, x: m.softmax(x, axis=1), lambda m, x: m.norm(x, dim=1),
+], ids=["sum", "mean", "max", "amin", "argmax", "var", "cumsum", "softmax", "norm"])
+def test_numpy_argument_names(call):
+    check(call, sample("float32", seed=80))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ember import _core
 from ember._core import TensorBase
+from ember.ops.reduction import accepts_numpy_names
 from ember.ops.shape import wrap_dim
 
 __all__ = ["softmax", "log_softmax", "ActivationMethods"]
@@ -77,13 +78,13 @@ def log_softmax(input, dim: int, dtype=None):
     return shifted - pw.log(sum(pw.exp(shifted), d, keepdim=True))
 
 
+softmax = accepts_numpy_names(softmax)
+log_softmax = accepts_numpy_names(log_softmax)
+
+
 class ActivationMethods:
-    """``Tensor.softmax`` and ``Tensor.log_softmax``."""
+    """``Tensor.softmax`` and ``Tensor.log_softmax``: the functions, with ``self`` as ``input``."""
 
     __slots__ = ()
-
-    def softmax(self, dim: int, dtype=None):
-        return softmax(self, dim, dtype)
-
-    def log_softmax(self, dim: int, dtype=None):
-        return log_softmax(self, dim, dtype)
+    softmax = softmax
+    log_softmax = log_softmax

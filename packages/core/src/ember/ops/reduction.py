@@ -23,6 +23,7 @@ from ``abs``/``sum``/``amax``/``exp``/``log``, which autograd differentiates op 
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 
@@ -505,73 +506,25 @@ def any(input, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch's name
 
 # -- methods --------------------------------------------------------------------------
 
+def accepts_numpy_names(fn):
+    """``fn`` also taking NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``, as
+    PyTorch's reductions do."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+    return op
+
+
 class ReductionMethods:
-    """The reductions as ``Tensor`` methods."""
+    """The reductions as ``Tensor`` methods: the functions themselves (``input`` is ``self``),
+    and the in-place cumulative ops."""
 
     __slots__ = ()
-
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        return sum(self, dim, keepdim, dtype=dtype)
-
-    def nansum(self, dim=None, keepdim=False, *, dtype=None):
-        return nansum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
-        return mean(self, dim, keepdim, dtype=dtype)
-
-    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
-        return nanmean(self, dim, keepdim, dtype=dtype)
-
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return prod(self, dim, keepdim, dtype=dtype)
-
-    def count_nonzero(self, dim=None):
-        return count_nonzero(self, dim)
-
-    def max(self, dim=None, keepdim=False, *, other=None):
-        return max(self, dim, keepdim, other=other)
-
-    def min(self, dim=None, keepdim=False, *, other=None):
-        return min(self, dim, keepdim, other=other)
-
-    def amax(self, dim=(), keepdim=False):
-        return amax(self, dim, keepdim)
-
-    def amin(self, dim=(), keepdim=False):
-        return amin(self, dim, keepdim)
-
-    def aminmax(self, *, dim=None, keepdim=False):
-        return aminmax(self, dim=dim, keepdim=keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return argmin(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return std(self, dim, unbiased, keepdim, correction=correction)
-
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return norm(self, p, dim, keepdim, dtype)
-
-    def logsumexp(self, dim, keepdim=False):
-        return logsumexp(self, dim, keepdim)
-
-    def all(self, dim=None, keepdim=False):
-        return all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return any(self, dim, keepdim)
-
-    def cumsum(self, dim, *, dtype=None):
-        return cumsum(self, dim, dtype=dtype)
-
-    def cumprod(self, dim, *, dtype=None):
-        return cumprod(self, dim, dtype=dtype)
 
     def cumsum_(self, dim, *, dtype=None):
         from ember.ops.pointwise import _write_inplace
@@ -580,3 +533,11 @@ class ReductionMethods:
     def cumprod_(self, dim, *, dtype=None):
         from ember.ops.pointwise import _write_inplace
         return _write_inplace(self, cumprod(self, dim, dtype=dtype))
+
+
+for _name in ("sum", "nansum", "mean", "nanmean", "prod", "count_nonzero", "max", "min", "amax", "amin", "aminmax",
+              "argmax", "argmin", "var", "std", "var_mean", "std_mean", "norm", "logsumexp", "all", "any", "cumsum",
+              "cumprod"):
+    globals()[_name] = accepts_numpy_names(globals()[_name])
+    if _name not in ("var_mean", "std_mean"):
+        setattr(ReductionMethods, _name, globals()[_name])
