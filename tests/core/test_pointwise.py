@@ -159,6 +159,8 @@ def test_special_values():
     assert math.isnan(ember.sqrt(ember.tensor(-1.0)).item())
     np.testing.assert_array_equal(ember.reciprocal(ember.tensor([0, 2])).numpy(), [math.inf, 0.5])
     np.testing.assert_array_equal(ember.round(ember.tensor([0.5, 1.5, 2.5, -0.5])).numpy(), [0, 2, 2, -0])
+    assert np.signbit(ember.relu(ember.tensor([-0.0])).numpy()).all()  # PyTorch's relu keeps -0.0
+    np.testing.assert_array_equal(ember.relu(ember.tensor([-2.0, math.nan, 3.0])).numpy(), [0, math.nan, 3])
 
 
 def test_erf_matches_libm_on_float64_and_float16():

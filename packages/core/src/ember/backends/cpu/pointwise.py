@@ -12,6 +12,11 @@ import numpy as np
 from ember.backends.cpu._pointwise import nan_to_num as _nan_to_num_float
 from ember.backends.cpu._special import erf
 
+try:  # the ufunc behind np.clip: one vectorised pass, without np.clip's Python wrapper
+    from numpy._core.umath import clip as _clip
+except ImportError:  # NumPy 1.x
+    from numpy.core.umath import clip as _clip
+
 
 def silence_floating_point_warnings() -> None:
     """Ignore NumPy's RuntimeWarnings for inf/NaN results (``log(0)``, ``0/0``) raised in ember's
@@ -134,12 +139,19 @@ def _bound(x, value):
 
 
 def _clamp(x, lo, hi):
-    # maximum then minimum: NaN propagates and min > max gives max, as in PyTorch
+    # clip propagates NaN (of x and of the bounds) and gives max where min > max, as PyTorch does
     lo, hi = _bound(x, lo), _bound(x, hi)
+    if x.dtype.kind == "f":
+        return _clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
     if lo is None:
         return np.minimum(x, hi)
     out = np.asarray(np.maximum(x, lo))
     return out if hi is None else np.minimum(out, hi, out=out)
+
+
+def _relu(x):
+    # clip keeps -0.0 as PyTorch's relu does; NumPy's maximum with a scalar is not vectorised
+    return _clip(x, 0, np.inf) if x.dtype.kind == "f" else np.maximum(x, x.dtype.type(0))
 
 
 def _lerp(start, end, weight):
@@ -166,7 +178,7 @@ UNARY = {
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "rsqrt": lambda x: np.reciprocal(np.sqrt(x)),
     "sigmoid": _sigmoid,
-    "relu": lambda x: np.maximum(x, x.dtype.type(0)),
+    "relu": _relu,
     "erf": erf,
 }
 
