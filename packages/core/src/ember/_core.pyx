@@ -272,6 +272,7 @@ cdef class TensorBase:
         return inplace_binary("add", self, other, SAME)
 
     def __isub__(self, other):
+        _check_subtract(self, other)
         return inplace_binary("sub", self, other, SAME)
 
     def __imul__(self, other):
@@ -393,19 +394,32 @@ cdef object _promote(object a, object b):
     return result_type(a, b)
 
 
-cpdef subtract(object a, object b):
-    """``a - b``; PyTorch refuses it for bool tensors."""
-    if (isinstance(a, TensorBase) and (<TensorBase>a)._dtype is _bool_dtype) or \
-            (isinstance(b, TensorBase) and (<TensorBase>b)._dtype is _bool_dtype):
+cdef _check_subtract(object a, object b):
+    """PyTorch refuses ``-`` with bool operands (``^`` or ``~`` is what was meant)."""
+    cdef bint ab = isinstance(a, TensorBase) and (<TensorBase>a)._dtype is _bool_dtype
+    cdef bint bb = isinstance(b, TensorBase) and (<TensorBase>b)._dtype is _bool_dtype
+    if ab and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                           "`^` or `logical_xor()` operator instead.")
+    if ab or bb or isinstance(a, bool) or isinstance(b, bool):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
+
+
+cpdef subtract(object a, object b):
+    """``a - b``."""
+    _check_subtract(a, b)
     return binary("sub", a, b, SAME)
 
 
 cpdef binary(str name, object a, object b, int kind):
-    """Run the elementwise binary op ``name`` on tensors or Python scalars ``a``, ``b``."""
-    cdef TensorBase ta, tb, t, out
+    """Run the elementwise binary op ``name`` on tensors or Python scalars ``a``, ``b``.
+
+    Operands are cast once, straight to the result dtype (for FLOAT ops integers go directly
+    to the default float, never through a common integer type).
+    """
+    cdef TensorBase ta, tb, out
     cdef object x, y, dt
     cdef device dev
     if isinstance(a, TensorBase):
@@ -423,43 +437,55 @@ cpdef binary(str name, object a, object b, int kind):
                     x = dev._backend.from_numpy(x, dev.index)
                 else:
                     _device_mismatch(ta._device, tb._device)
-            if ta._dtype is tb._dtype:
-                dt = ta._dtype
-            else:
-                dt = _promote(ta, tb)
-                if ta._dtype is not dt:
-                    x = _cast(dev, x, dt)
-                if tb._dtype is not dt:
-                    y = _cast(dev, y, dt)
+            dt = ta._dtype if ta._dtype is tb._dtype else _promote(ta, tb)
+            if kind == FLOAT and not dt.is_floating_point:
+                dt = _default_dtype
+            if ta._dtype is not dt:
+                x = _cast(dev, x, dt)
+            if tb._dtype is not dt:
+                y = _cast(dev, y, dt)
         else:
             y = b
             dt = _scalar_result(ta, b)
+            if kind == FLOAT and not dt.is_floating_point:
+                dt = _default_dtype
             if ta._dtype is not dt:
                 x = _cast(dev, x, dt)
-        t = ta
     elif isinstance(b, TensorBase):
         tb = <TensorBase>b
         dev = tb._device
         x = a
         y = tb._data
         dt = _scalar_result(tb, a)
+        if kind == FLOAT and not dt.is_floating_point:
+            dt = _default_dtype
         if tb._dtype is not dt:
             y = _cast(dev, y, dt)
-        t = tb
     else:
         return NotImplemented
-    if kind == FLOAT and not dt.is_floating_point:
-        dt = _default_dtype
-        if not isinstance(x, (int, float, bool)):
-            x = _cast(dev, x, dt)
-        if not isinstance(y, (int, float, bool)):
-            y = _cast(dev, y, dt)
-    out = wrap(_kernel(dev, name)(x, y), dev)
+    try:
+        out = wrap(_kernel(dev, name)(x, y), dev)
+    except ValueError:
+        _raise_if_not_broadcastable(a, b)
+        raise
     if _recorder is not None and _grad_mode.enabled and (
             (isinstance(a, TensorBase) and (<TensorBase>a)._requires_grad)
             or (isinstance(b, TensorBase) and (<TensorBase>b)._requires_grad)):
         _recorder.record(name, (a, b), out, None)
     return out
+
+
+cdef _raise_if_not_broadcastable(object a, object b):
+    """PyTorch's message for operands whose shapes do not broadcast (right-most clashing dim)."""
+    cdef tuple sa = tuple(np.shape((<TensorBase>a)._data)) if isinstance(a, TensorBase) else ()
+    cdef tuple sb = tuple(np.shape((<TensorBase>b)._data)) if isinstance(b, TensorBase) else ()
+    cdef Py_ssize_t n = max(len(sa), len(sb)), i
+    for i in range(n - 1, -1, -1):
+        x = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
+        y = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
 
 
 cdef object _scalar_result(TensorBase t, object s):
@@ -520,6 +546,7 @@ cpdef inplace_binary(str name, TensorBase self, object other, int kind):
         _kernel(dev, name + "_")(self._data, y)
     except ValueError as e:
         if "broadcast" in str(e):
+            _raise_if_not_broadcastable(self, other)
             raise RuntimeError(
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                 f"{list(np.broadcast_shapes(self._data.shape, np.shape(y)))}") from None
