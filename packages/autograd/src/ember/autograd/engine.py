@@ -109,8 +109,10 @@ def _accumulate(t, g, create_graph: bool, given: set) -> None:
                 g = r
     old = t._grad
     if old is None:
-        if id(g) in given or g._base is not None:
-            g = g.clone()  # the same gradient object must not become two tensors' .grad
+        if id(g) in given or (g._base is not None and not g.is_contiguous()):
+            # the same gradient object must not become two tensors' .grad, and a strided view
+            # (an expanded sum gradient, a transpose) becomes a dense tensor, as PyTorch lays it out
+            g = g.clone()
         given.add(id(g))
         t._grad = g if create_graph or (g.grad_fn is None and not g._requires_grad) else g.detach()
     elif create_graph or old._requires_grad:

@@ -76,10 +76,21 @@ def _matmul(grad, inputs, output, params, needs):
 def _addmm(grad, inputs, output, params, needs):
     _, a, b = inputs
     beta, alpha = params
-    gi = grad * beta if needs[0] else None
-    ga = _core.call("mm", (grad, _mT(b))) * alpha if needs[1] else None
-    gb = _core.call("mm", (_mT(a), grad)) * alpha if needs[2] else None
+    gi = (grad if beta == 1 else grad * beta) if needs[0] else None
+    ga = _scaled(_core.call("mm", (grad, _mT(b))), alpha) if needs[1] else None
+    gb = None
+    if needs[2]:
+        if not b.is_contiguous() and b.t().is_contiguous():
+            # b is a transposed weight (nn.Linear's W.t()): produce the gradient in W's layout, so
+            # it reaches W.grad without a copy
+            gb = _scaled(_core.call("mm", (grad.t(), a)), alpha).t()
+        else:
+            gb = _scaled(_core.call("mm", (_mT(a), grad)), alpha)
     return gi, ga, gb
+
+
+def _scaled(t, alpha):
+    return t if alpha == 1 else t * alpha
 
 
 @rule("baddbmm", "BaddbmmBackward0", uses={1: (2,), 2: (1,)})
