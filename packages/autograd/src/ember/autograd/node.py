@@ -292,10 +292,10 @@ class OpNode(Node):
         if output is not None:
             if type(output) is tuple:
                 for o, v in zip(output, self._out_version):
-                    if version_of(o) != v:
+                    if o is not None and version_of(o) != v:
                         check_version(o, v)
                 if create_graph:
-                    output = tuple(attach_output(self, o, i) for i, o in enumerate(output))
+                    output = tuple(o if o is None else attach_output(self, o, i) for i, o in enumerate(output))
             else:
                 if version_of(output) != self._out_version:
                     check_version(output, self._out_version)

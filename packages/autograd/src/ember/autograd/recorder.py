@@ -116,9 +116,10 @@ class Recorder:
         node, rule = _make_node(name, inputs, params)
         node._n_outputs = len(outputs)
         if rule.save_output:
-            aliases = tuple(detached_alias(o) for o in outputs)
+            keep = rule.save_output if type(rule.save_output) is tuple else range(len(outputs))
+            aliases = tuple(detached_alias(o) if i in keep else None for i, o in enumerate(outputs))
             node._output = aliases
-            node._out_version = tuple(a._version_counter.value for a in aliases)
+            node._out_version = tuple(None if a is None else a._version_counter.value for a in aliases)
         else:
             node._output = None
         for i, o in enumerate(outputs):

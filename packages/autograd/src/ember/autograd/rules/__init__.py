@@ -41,7 +41,7 @@ class Rule:
 
     __slots__ = ("op", "fn", "node_name", "save_inputs", "save_output", "uses", "wants_needs", "_node_types")
 
-    def __init__(self, op: str, fn: Callable, node_name, save_inputs, save_output: bool, uses=None) -> None:
+    def __init__(self, op: str, fn: Callable, node_name, save_inputs, save_output, uses=None) -> None:
         self.op = op
         self.fn = fn
         self.node_name = node_name
@@ -67,7 +67,8 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save_inputs: bool | tuple = True,
-         save_output: bool = False, uses: dict[int, tuple[int, ...]] | None = None) -> Callable[[Callable], Callable]:
+         save_output: bool | tuple[int, ...] = False,
+         uses: dict[int, tuple[int, ...]] | None = None) -> Callable[[Callable], Callable]:
     """Register the derivative of kernel ``op``; its graph nodes are named ``node_name``.
 
     Args:
@@ -77,7 +78,8 @@ def rule(op: str, node_name: str | Callable[[tuple, tuple | None], str], *, save
         save_inputs: keep the input tensors for backward. Rules that only need shapes and
             dtypes say False and receive ``TensorMeta`` stand-ins; a tuple of input positions
             keeps only those inputs (``(1,)``: the index of ``gather``).
-        save_output: keep (a detached alias of) the output for backward.
+        save_output: keep (a detached alias of) the output for backward; for multi-output ops a
+            tuple of output indices keeps (and version-checks) only those, the rest arrive as None.
         uses: which saved inputs the gradient of each input reads, ``{0: (1,), 1: (0,)}`` for
             ``mul``. Only those are checked against in-place changes, so ``y.mul_(2)`` works
             although ``mul`` saved ``y``. Without it every saved input is checked.

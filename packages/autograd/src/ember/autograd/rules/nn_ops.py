@@ -24,7 +24,7 @@ def _col2im(grad, inputs, output, params):
     return nn_ops.im2col(grad, kernel, stride, padding, dilation)
 
 
-@rule("conv2d", "ConvolutionBackward0", save_output=True)
+@rule("conv2d", "ConvolutionBackward0", save_output=(1,))  # the saved columns, not y (ReLU(inplace))
 def _conv2d(grad, inputs, output, params, needs):
     g = grad[0]
     x, w = inputs[0], inputs[1]
@@ -60,12 +60,12 @@ def _conv2d_composite_grads(g, x, w, params, needs, has_bias):
     return gx, gw, gb
 
 
-@rule("max_pool2d", "MaxPool2DWithIndicesBackward0", save_inputs=False, save_output=True)
+@rule("max_pool2d", "MaxPool2DWithIndicesBackward0", save_inputs=False, save_output=(1,))
 def _max_pool2d(grad, inputs, output, params):
     return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))
 
 
-@rule("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", save_inputs=False, save_output=True)
+@rule("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", save_inputs=False, save_output=(1,))
 def _adaptive_max_pool2d(grad, inputs, output, params):
     return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))
 
@@ -116,7 +116,7 @@ def _embedding_backward(grad, inputs, output, params):
     return rows, None
 
 
-@rule("batch_norm", "NativeBatchNormBackward0", save_output=True)
+@rule("batch_norm", "NativeBatchNormBackward0", save_output=(1, 2))  # mean and var, not the output
 def _batch_norm(grad, inputs, output, params, needs):
     """out = (x - mean) * invstd * w + b with batch statistics: the usual three-term formula."""
     has_weight, has_bias, eps = params
