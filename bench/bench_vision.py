@@ -1,10 +1,10 @@
 """ember-vision: seconds per image (images/second printed too) for the ImageNet training pipeline
 ImageFolder + RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor + Normalize.
 
-torchvision cannot be installed beside torch 2.13 here, so the baseline column is NOT torchvision:
-it is a plain Pillow + NumPy reimplementation of the same pipeline (the same Pillow calls
-torchvision makes, without any of its Python layers), which is a lower bound on torchvision's
-time per image. In the DataLoader case the baseline runs in torch's DataLoader (2 workers,
+Against torchvision itself when it is importable (torch 2.14.1 + torchvision 0.29.1, e.g. the
+``vision-parity`` tox env's venv: ``.tox/vision-parity/bin/python bench/run.py vision``), and
+always against a plain Pillow + NumPy reimplementation of the same pipeline (the same Pillow
+calls torchvision makes, without any of its Python layers), a lower bound on torchvision's time. In the DataLoader case the baseline runs in torch's DataLoader (2 workers,
 batch 32), ember's in ember's DataLoader. The images are JPEGs made from scikit-learn's two
 bundled photos (640x427), written to a temporary ImageFolder tree.
 """
@@ -114,3 +114,22 @@ def cases():
     print(f"vision   2-worker DataLoader, batch 32: ember {1 / a:7.1f} images/s, Pillow+NumPy in torch's DataLoader "
           f"{1 / b:7.1f} images/s")
     yield Case("same, 2-worker DataLoader batch 32 (s/image)", a, b, target=1.0, against="pil+np")
+    yield from torchvision_cases(root, ours, ember_loader)
+
+
+def torchvision_cases(root: str, ours, ember_loader):
+    try:
+        import torchvision
+        import torchvision.transforms as TT
+    except Exception:  # not installable beside torch 2.13; see the module docstring
+        print("vision   torchvision not importable here: compared with Pillow+NumPy only")
+        return
+    theirs = torchvision.datasets.ImageFolder(root, transform=TT.Compose([
+        TT.RandomResizedCrop(224), TT.RandomHorizontalFlip(), TT.ToTensor(),
+        TT.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])]))
+    a = per_image(lambda: [ours[i] for i in range(len(ours))])
+    b = per_image(lambda: [theirs[i] for i in range(len(theirs))])
+    yield Case("same pipeline vs torchvision, 1 process (s/image)", a, b, target=1.0, against="tv")
+    loader = torch.utils.data.DataLoader(theirs, batch_size=32, shuffle=True, num_workers=2, persistent_workers=True)
+    a, b = per_image(lambda: list(ember_loader)), per_image(lambda: list(loader))
+    yield Case("same pipeline vs torchvision, 2-worker DataLoader b32 (s/image)", a, b, target=1.0, against="tv")
