@@ -4,8 +4,9 @@ ImageFolder + RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor + Normali
 Against torchvision itself when it is importable (torch 2.14.1 + torchvision 0.29.1, e.g. the
 ``vision-parity`` tox env's venv: ``.tox/vision-parity/bin/python bench/run.py vision``), and
 always against a plain Pillow + NumPy reimplementation of the same pipeline (the same Pillow
-calls torchvision makes, without any of its Python layers), a lower bound on torchvision's time. In the DataLoader case the baseline runs in torch's DataLoader (2 workers,
-batch 32), ember's in ember's DataLoader. The images are JPEGs made from scikit-learn's two
+calls torchvision makes, without any of its Python layers), a lower bound on torchvision's time.
+In the DataLoader case the baselines run in torch's DataLoader (2 workers, batch 32), ember's
+in ember's DataLoader. The images are JPEGs made from scikit-learn's two
 bundled photos (640x427), written to a temporary ImageFolder tree.
 """
 
