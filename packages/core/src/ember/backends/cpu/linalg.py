@@ -1,12 +1,25 @@
 """CPU kernels for matrix products: NumPy's matmul (BLAS for float32/float64), einsum."""
 
-from operator import matmul
-
 import numpy as np
+
+from ember.backends.cpu.blas_threads import blas_threads
+
+
+def _work(a: np.ndarray, b: np.ndarray) -> int:
+    """Multiply-adds of ``a @ b`` (batch dims of ``a`` included; 1-D operands count as vectors)."""
+    k = a.shape[-1] if a.ndim else 1
+    n = b.shape[-1] if b.ndim > 1 else 1
+    return (a.size // max(k, 1)) * k * n
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    blas_threads.fit(_work(a, b))
+    return a @ b
 
 
 def addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray, beta, alpha) -> np.ndarray:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` is ignored when ``beta`` is 0 (NaNs too)."""
+    blas_threads.fit(_work(mat1, mat2))
     out = np.matmul(mat1, mat2)
     if alpha != 1:
         np.multiply(out, alpha, out=out)
@@ -25,6 +38,7 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a = np.ascontiguousarray(a)
     if b.ndim > 2 and not b.flags.c_contiguous:
         b = np.ascontiguousarray(b)
+    blas_threads.fit(_work(a, b))
     return a @ b
 
 
