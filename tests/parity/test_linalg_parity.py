@@ -143,3 +143,13 @@ def test_einsum(equation, dims):
 ])
 def test_einsum_errors(equation, shapes):
     compare(lambda lib, *xs: lib.einsum(equation, *xs), [np.zeros(s, np.float32) for s in shapes])
+
+
+def test_linear_layer_product_matches():
+    """x @ W.T + b, the product every nn.Linear runs, on a transposed (non-contiguous) weight."""
+    import ember
+    rng = np.random.default_rng(7)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((64, 48), (32, 48), (32,)))
+    ours = ember.addmm(ember.from_numpy(b), ember.from_numpy(x), ember.from_numpy(w).t())
+    theirs = torch.addmm(torch.from_numpy(b), torch.from_numpy(x), torch.from_numpy(w).t())
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
