@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from outcomes import assert_same, outcome
 
 import ember
 
@@ -42,34 +43,6 @@ def pair(arr: np.ndarray, transposed: bool = False):
     return ember.from_numpy(arr.copy()), torch.from_numpy(arr.copy())
 
 
-def outcome(fn):
-    try:
-        return fn(), None
-    except Exception as err:  # noqa: BLE001 - the exception is what is compared
-        return None, err
-
-
-def assert_same(ours, theirs):
-    if isinstance(theirs, torch.Tensor):
-        assert isinstance(ours, ember.Tensor), f"expected a tensor, got {ours!r}"
-        dtype = str(theirs.dtype).replace("torch.", "")
-        assert ours.dtype.name == dtype, f"dtype {ours.dtype.name} != {dtype}"
-        assert tuple(ours.shape) == tuple(theirs.shape)
-        expected = theirs.detach().numpy()
-        if dtype in TOL:
-            np.testing.assert_allclose(ours.numpy().astype(np.float64), expected.astype(np.float64),
-                                       equal_nan=True, **TOL[dtype])
-        else:
-            np.testing.assert_array_equal(ours.numpy(), expected)
-    elif isinstance(theirs, tuple):
-        assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        assert type(ours).__name__ == type(theirs).__name__
-        for o, t in zip(ours, theirs):
-            assert_same(o, t)
-    else:
-        assert ours == theirs or (ours != ours and theirs != theirs)
-
-
 def same_error(ours, theirs, message=True):
     assert ours is not None, f"PyTorch raised {type(theirs).__name__}: {theirs}, ember did not"
     assert type(ours) is type(theirs), f"{type(ours).__name__}({ours}) vs {type(theirs).__name__}({theirs})"
@@ -86,7 +59,7 @@ def check(call, *arrays, transposed=False, message=True, **kw):
         same_error(our_err, their_err, message)
     else:
         assert our_err is None, f"ember raised {our_err!r}; PyTorch returned {theirs}"
-        assert_same(ours, theirs)
+        assert_same(ours, theirs, TOL)
     return ours
 
 

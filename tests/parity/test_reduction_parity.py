@@ -4,6 +4,7 @@ tuples and their repr, and the exception type and message for inputs PyTorch ref
 
 import numpy as np
 import pytest
+from outcomes import assert_same, outcome
 
 import ember
 
@@ -39,34 +40,6 @@ def pair(arr, permuted=False):
     return ember.from_numpy(arr.copy()), torch.from_numpy(arr.copy())
 
 
-def outcome(fn):
-    try:
-        return fn(), None
-    except Exception as err:  # noqa: BLE001 - the exception is what is compared
-        return None, err
-
-
-def assert_same(ours, theirs):
-    if isinstance(theirs, torch.Tensor):
-        assert isinstance(ours, ember.Tensor), f"expected a tensor, got {ours!r}"
-        dtype = str(theirs.dtype).replace("torch.", "")
-        assert ours.dtype.name == dtype, f"dtype {ours.dtype.name} != {dtype}"
-        assert tuple(ours.shape) == tuple(theirs.shape), f"shape {tuple(ours.shape)} != {tuple(theirs.shape)}"
-        expected = theirs.detach().numpy()
-        if dtype in TOL:
-            np.testing.assert_allclose(ours.numpy().astype(np.float64), expected.astype(np.float64),
-                                       equal_nan=True, **TOL[dtype])
-        else:
-            np.testing.assert_array_equal(ours.numpy(), expected)
-    elif isinstance(theirs, tuple):
-        assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        assert type(ours).__name__ == type(theirs).__name__
-        for o, t in zip(ours, theirs):
-            assert_same(o, t)
-    else:
-        assert ours == theirs
-
-
 def check(call, *arrays, permuted=False, message=True):
     """``call(module, *tensors)`` on ember and torch tensors holding ``arrays``; compare outcomes."""
     pairs = [pair(a, permuted) for a in arrays]
@@ -79,7 +52,7 @@ def check(call, *arrays, permuted=False, message=True):
             assert str(our_err) == str(their_err).split("\n")[0]
     else:
         assert our_err is None, f"ember raised {our_err!r}; PyTorch returned {theirs}"
-        assert_same(ours, theirs)
+        assert_same(ours, theirs, TOL)
     return ours
 
 
