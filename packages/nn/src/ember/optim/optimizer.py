@@ -164,11 +164,6 @@ def _match_param(key: str, value, param):
     return value.to(device=param.device, dtype=param.dtype if value.dtype.is_floating_point else value.dtype)
 
 
-def zeros_state(param):
-    """A zero buffer shaped like ``param`` (state such as ``exp_avg``)."""
-    return ember.zeros_like(param)
-
-
 def step_tensor():
     """The ``step`` counter kept as a 0-d float32 tensor, as PyTorch keeps it."""
     return ember.zeros(())
