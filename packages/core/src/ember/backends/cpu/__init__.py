@@ -15,6 +15,7 @@ from ember.backends.cpu import (
     indexing,
     linalg,
     nn_ops,
+    normalization,
     optim,
     pointwise,
     reduction,
@@ -23,7 +24,8 @@ from ember.backends.cpu import (
 )
 from ember.hookspecs import hookimpl
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, optim)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, normalization,
+            optim)
 
 
 class CPUBackend(Backend):

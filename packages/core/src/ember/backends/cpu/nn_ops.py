@@ -5,35 +5,12 @@ The Cython kernels take float32 or float64; other float dtypes go through float3
 
 from __future__ import annotations
 
-import os
-import threading
-
 import numpy as np
 
-from ember.backends.cpu import _im2col, _pooling, _winograd
-
-
-def _max_threads() -> int:
-    try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
-    except ValueError:
-        return max(1, os.cpu_count() or 1)
-
-
-_MAX_THREADS = _max_threads()
-_PARALLEL_WORK = 1 << 24   # elements; below this a thread team (beside BLAS's own threads) costs more than it saves
-
-
-def _threads(work: int) -> int:
-    """OpenMP threads for a kernel touching ``work`` elements: only large kernels fork a team."""
-    return _MAX_THREADS if work >= _PARALLEL_WORK else 1
-
-
-def _real(x: np.ndarray) -> np.ndarray:
-    """``x`` as a C-contiguous float32/float64 array (the dtypes the Cython kernels take)."""
-    if x.dtype != np.float32 and x.dtype != np.float64:
-        x = x.astype(np.float32)
-    return np.ascontiguousarray(x)
+from ember.backends.cpu import _im2col, _pooling
+from ember.backends.cpu.buffers import as_real as _real
+from ember.backends.cpu.buffers import threads_for as _threads
+from ember.backends.cpu.winograd import use_winograd, winograd_backward, winograd_conv
 
 
 def _conv_out(size, k, s, p, d):
@@ -60,95 +37,6 @@ def col2im(cols, size, kernel, stride, padding, dilation):
     return x.astype(dtype, copy=False)
 
 
-_WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-
-
-def _slabs(count: int, shape: tuple, dtype) -> np.ndarray:
-    """``count`` C-contiguous arrays of ``shape`` stacked with a cache line between them.
-
-    Slabs a power-of-two size apart would map their rows to the same cache sets.
-    """
-    size = int(np.prod(shape))
-    pad = 64 // np.dtype(dtype).itemsize
-    return np.empty((count, size + pad), dtype=dtype)[:, :size].reshape((count,) + tuple(shape))
-
-
-_scratch = threading.local()
-
-
-def _workspace(name: str, count: int, shape: tuple, dtype) -> np.ndarray:
-    """Slabs as ``_slabs``, kept per thread and reused: large temporaries cost page faults every call."""
-    cache = _scratch.__dict__
-    arr = cache.get(name)
-    if arr is None or arr.shape != (count,) + tuple(shape) or arr.dtype != dtype:
-        arr = cache[name] = _slabs(count, shape, dtype)
-    return arr
-
-
-def _winograd_filter(w, dtype):
-    """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
-    c_out, c = w.shape[:2]
-    return np.einsum("ai,ocij,bj->aboc", _WINOGRAD_G, w, _WINOGRAD_G).astype(dtype).reshape(16, c_out, c)
-
-
-def _winograd_tiles(x_shape, pad: int):
-    ho, wo = x_shape[2] + 2 * pad - 2, x_shape[3] + 2 * pad - 2
-    return ho, wo, (ho + 1) // 2, (wo + 1) // 2
-
-
-def _winograd_conv(x, w, b, pad: int):
-    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): 16 channel products instead of 9 on 4x the pixels.
-
-    Returns the output and V, the transformed input tiles (16, C, T) that the weight gradient needs.
-    """
-    x = _real(x)
-    n, c = x.shape[:2]
-    c_out = w.shape[0]
-    ho, wo, th, tw = _winograd_tiles(x.shape, pad)
-    u = _winograd_filter(w, x.dtype)
-    v = _slabs(16, (c, n * th * tw), x.dtype)
-    _winograd.input_transform(x, v, pad, th, tw, _threads(v.size))
-    m = _workspace("winograd_m", 16, (c_out, n * th * tw), x.dtype)
-    for k in range(16):      # one 2-D product per slab: each is contiguous, so BLAS takes it as is
-        np.matmul(u[k], v[k], out=m[k])
-    out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
-    _winograd.output_transform(m, out, th, tw, _threads(m.size))
-    if b is not None:
-        out += b.reshape(1, c_out, 1, 1)
-    return out, v
-
-
-def _winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
-    """The input and weight gradients of ``_winograd_conv``, by the transposed transforms."""
-    g = _real(g)
-    n, c = x_shape[:2]
-    c_out = w.shape[0]
-    _, _, th, tw = _winograd_tiles(x_shape, pad)
-    gt = _workspace("winograd_gt", 16, (c_out, n * th * tw), g.dtype)
-    _winograd.grad_transform(g, gt, th, tw, _threads(gt.size))
-    gx = gw = None
-    if need_w:     # dU[k] = Gy[k] V[k]^T, then dL/dg = G^T dU G
-        du = np.empty((16, c_out, c), dtype=g.dtype)
-        for k in range(16):
-            np.matmul(gt[k], v[k].T, out=du[k])
-        gw = np.einsum("ai,aboc,bj->ocij", _WINOGRAD_G, du.reshape(4, 4, c_out, c), _WINOGRAD_G)
-    if need_x:     # dV[k] = U[k]^T Gy[k], then the adjoint of the input transform
-        u = _winograd_filter(w, g.dtype)
-        dv = _workspace("winograd_dv", 16, (c, n * th * tw), g.dtype)
-        for k in range(16):
-            np.matmul(u[k].T, gt[k], out=dv[k])
-        gx = np.zeros(x_shape, dtype=g.dtype)
-        _winograd.input_transform_adjoint(dv, gx, pad, th, tw, _threads(dv.size))
-    return gx, gw
-
-
-def _use_winograd(x, w, stride, padding, dilation, groups) -> bool:
-    """Winograd pays for 3x3 stride-1 convolutions with enough channels for its 16 products."""
-    return (w.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
-            and padding[0] == padding[1] and w.shape[0] >= 16 and w.shape[1] >= 16
-            and x.shape[2] + 2 * padding[0] > 3 and x.shape[3] + 2 * padding[1] > 3)
-
-
 def conv2d(x, w, *rest):
     """Fused convolution: im2col, one BLAS product per group, bias; returns (out, cols).
 
@@ -156,8 +44,8 @@ def conv2d(x, w, *rest):
     input tiles in place of the columns; ``conv2d_backward`` knows both.
     """
     b, (stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 5 else (None, rest)
-    if _use_winograd(x, w, stride, padding, dilation, groups):
-        out, v = _winograd_conv(x, w, b, padding[0])
+    if use_winograd(x, w, stride, padding, dilation, groups):
+        out, v = winograd_conv(x, w, b, padding[0])
         return out.astype(x.dtype, copy=False), v
     n = x.shape[0]
     c_out, _, kh, kw = w.shape
@@ -178,8 +66,8 @@ def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
     """The gradients of ``conv2d`` (an empty array for one not in ``needs``) from what it saved."""
     empty = np.empty((0,), dtype=g.dtype)
     gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
-    if _use_winograd(x, w, stride, padding, dilation, groups):
-        gx, gw = _winograd_backward(g, x.shape, w, saved, padding[0], needs[0], needs[1])
+    if use_winograd(x, w, stride, padding, dilation, groups):
+        gx, gw = winograd_backward(g, x.shape, w, saved, padding[0], needs[0], needs[1])
     else:
         n, c_out, ho, wo = g.shape
         g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, n * ho * wo)
@@ -346,27 +234,6 @@ def nll_loss_backward(grad, target, total, *rest):
     return out
 
 
-def batch_norm(x, *rest):
-    """Training-mode batch norm over (N, C, *): returns (out, batch mean, biased batch variance)."""
-    has_weight, has_bias, eps = rest[-3:]
-    weight = rest[0] if has_weight else None
-    bias = rest[int(has_weight)] if has_bias else None
-    n, c = x.shape[:2]
-    acc = np.float64 if x.dtype == np.float64 else np.float32
-    x3 = x.reshape(n, c, -1)
-    count = x3.shape[0] * x3.shape[2]
-    mean = np.einsum("ncl->c", x3, dtype=acc) / count
-    centered = x3 - mean.reshape(1, c, 1).astype(x.dtype)
-    var = np.einsum("ncl,ncl->c", centered, centered, dtype=acc) / count
-    scale = 1.0 / np.sqrt(var + eps)
-    if weight is not None:
-        scale = scale * weight
-    out = centered * scale.reshape(1, c, 1).astype(x.dtype)
-    if bias is not None:
-        out += bias.reshape(1, c, 1)
-    return out.astype(x.dtype, copy=False).reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
-
-
 KERNELS = {
     "im2col": im2col,
     "col2im": col2im,
@@ -382,7 +249,6 @@ KERNELS = {
     "adaptive_max_pool2d": adaptive_max_pool2d,
     "embedding": embedding,
     "embedding_backward": embedding_backward,
-    "batch_norm": batch_norm,
     "nll_loss": nll_loss,
     "nll_loss_backward": nll_loss_backward,
 }

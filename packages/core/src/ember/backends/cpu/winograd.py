@@ -1,0 +1,74 @@
+"""Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers: transforms in Cython, the 16 products in BLAS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.backends.cpu import _winograd
+from ember.backends.cpu.buffers import as_real, slabs, threads_for, workspace
+
+_WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def _winograd_filter(w, dtype):
+    """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
+    c_out, c = w.shape[:2]
+    return np.einsum("ai,ocij,bj->aboc", _WINOGRAD_G, w, _WINOGRAD_G).astype(dtype).reshape(16, c_out, c)
+
+
+def _winograd_tiles(x_shape, pad: int):
+    ho, wo = x_shape[2] + 2 * pad - 2, x_shape[3] + 2 * pad - 2
+    return ho, wo, (ho + 1) // 2, (wo + 1) // 2
+
+
+def winograd_conv(x, w, b, pad: int):
+    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): 16 channel products instead of 9 on 4x the pixels.
+
+    Returns the output and V, the transformed input tiles (16, C, T) that the weight gradient needs.
+    """
+    x = as_real(x)
+    n, c = x.shape[:2]
+    c_out = w.shape[0]
+    ho, wo, th, tw = _winograd_tiles(x.shape, pad)
+    u = _winograd_filter(w, x.dtype)
+    v = slabs(16, (c, n * th * tw), x.dtype)
+    _winograd.input_transform(x, v, pad, th, tw, threads_for(v.size))
+    m = workspace("winograd_m", 16, (c_out, n * th * tw), x.dtype)
+    for k in range(16):      # one 2-D product per slab: each is contiguous, so BLAS takes it as is
+        np.matmul(u[k], v[k], out=m[k])
+    out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
+    _winograd.output_transform(m, out, th, tw, threads_for(m.size))
+    if b is not None:
+        out += b.reshape(1, c_out, 1, 1)
+    return out, v
+
+
+def winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
+    """The input and weight gradients of ``_winograd_conv``, by the transposed transforms."""
+    g = as_real(g)
+    n, c = x_shape[:2]
+    c_out = w.shape[0]
+    _, _, th, tw = _winograd_tiles(x_shape, pad)
+    gt = workspace("winograd_gt", 16, (c_out, n * th * tw), g.dtype)
+    _winograd.grad_transform(g, gt, th, tw, threads_for(gt.size))
+    gx = gw = None
+    if need_w:     # dU[k] = Gy[k] V[k]^T, then dL/dg = G^T dU G
+        du = np.empty((16, c_out, c), dtype=g.dtype)
+        for k in range(16):
+            np.matmul(gt[k], v[k].T, out=du[k])
+        gw = np.einsum("ai,aboc,bj->ocij", _WINOGRAD_G, du.reshape(4, 4, c_out, c), _WINOGRAD_G)
+    if need_x:     # dV[k] = U[k]^T Gy[k], then the adjoint of the input transform
+        u = _winograd_filter(w, g.dtype)
+        dv = workspace("winograd_dv", 16, (c, n * th * tw), g.dtype)
+        for k in range(16):
+            np.matmul(u[k].T, gt[k], out=dv[k])
+        gx = np.zeros(x_shape, dtype=g.dtype)
+        _winograd.input_transform_adjoint(dv, gx, pad, th, tw, threads_for(dv.size))
+    return gx, gw
+
+
+def use_winograd(x, w, stride, padding, dilation, groups) -> bool:
+    """Winograd pays for 3x3 stride-1 convolutions with enough channels for its 16 products."""
+    return (w.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+            and padding[0] == padding[1] and w.shape[0] >= 16 and w.shape[1] >= 16
+            and x.shape[2] + 2 * padding[0] > 3 and x.shape[3] + 2 * padding[1] > 3)
