@@ -17,6 +17,8 @@ NON_DIFFERENTIABLE = {
     "sgd_step", "adam_step", "adamax_step", "adagrad_step", "adadelta_step", "rmsprop_step",
     # conv2d's fused backward: the conv2d rule calls it only with grad mode off (no create_graph)
     "conv2d_backward",
+    # batch norm's fused backward: likewise called by the batch_norm rule only with grad mode off
+    "batch_norm_backward",
 }
 
 

@@ -8,7 +8,7 @@ import ember
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 
-FUSED = ("conv2d", "conv2d_backward", "batch_norm", "nll_loss")
+FUSED = ("conv2d", "conv2d_backward", "batch_norm", "batch_norm_backward", "nll_loss")
 
 
 @pytest.fixture

@@ -55,6 +55,53 @@ def test_batch_norm_gradcheck():
     assert gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b), (t64(3, 2, 2), t64(2), t64(2)))
 
 
+def bn_grads_ref(g, x, w, eps=1e-5):
+    """NumPy reference for batch norm's (input, weight, bias) gradients with batch statistics."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    invstd = 1 / np.sqrt(var + eps)
+    xhat = (x - mean) * invstd
+    count = x.size // x.shape[1]
+    gw, gb = (g * xhat).sum(axis=axes), g.sum(axis=axes)
+    gx = (g - gb.reshape(shape) / count - xhat * gw.reshape(shape) / count) * invstd * w.reshape(shape)
+    return gx, gw, gb
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 2e-4)])
+@pytest.mark.parametrize("shape", [(9, 4), (3, 4, 13), (2, 4, 5, 7), (16, 3, 9, 9)])
+@pytest.mark.parametrize("affine", [(True, True), (True, False), (False, True), (False, False)])
+def test_batch_norm_fused_backward_against_numpy(dtype, tol, shape, affine):
+    """The fused CPU kernel (used when not building a graph of the backward) against NumPy."""
+    r = np.random.default_rng(7)
+    x = (r.standard_normal(shape) * 3 + 2).astype(dtype)
+    g = r.standard_normal(shape).astype(dtype)
+    w = r.standard_normal(shape[1]).astype(dtype) if affine[0] else np.ones(shape[1], dtype)
+    b = r.standard_normal(shape[1]).astype(dtype)
+    xt = ember.tensor(x, requires_grad=True)
+    wt = ember.tensor(w, requires_grad=True) if affine[0] else None
+    bt = ember.tensor(b, requires_grad=True) if affine[1] else None
+    out = F.batch_norm(xt, None, None, wt, bt, training=True)
+    np.testing.assert_allclose(out.detach().numpy(), bn_ref(x.astype(np.float64), w, b if affine[1] else 0 * b),
+                               rtol=tol, atol=tol)
+    out.backward(ember.tensor(g))
+    gx, gw, gb = bn_grads_ref(g.astype(np.float64), x.astype(np.float64), w.astype(np.float64))
+    assert xt.grad.dtype == xt.dtype
+    np.testing.assert_allclose(xt.grad.numpy(), gx, rtol=tol, atol=tol)
+    if affine[0]:
+        np.testing.assert_allclose(wt.grad.numpy(), gw, rtol=tol, atol=tol * 10)
+    if affine[1]:
+        np.testing.assert_allclose(bt.grad.numpy(), gb, rtol=tol, atol=tol * 10)
+
+
+def test_batch_norm_fused_backward_only_what_is_needed():
+    """Parameters that need a gradient get one; an input that does not require grad gets none."""
+    x, w, b = t64(4, 3, 5, requires_grad=False), t64(3), t64(3, requires_grad=False)
+    F.batch_norm(x, None, None, w, b, training=True).sum().backward()
+    assert x.grad is None and b.grad is None
+    np.testing.assert_allclose(w.grad.numpy(), 0, atol=1e-12)   # sum of xhat over each channel is 0
+
+
 def test_batch_norm_module_momentum_none_counter_and_modes():
     bn = nn.BatchNorm2d(2, momentum=None).double()
     batches = [rng.standard_normal((4, 2, 3, 3)) for _ in range(3)]

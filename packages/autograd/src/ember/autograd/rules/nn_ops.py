@@ -124,6 +124,12 @@ def _batch_norm(grad, inputs, output, params, needs):
     weight = inputs[1] if has_weight else None
     g = grad[0]
     mean, var = output[1], output[2]
+    if not _core.is_grad_enabled() and "batch_norm_backward" in g._device._kernels:
+        want = (needs[0], has_weight and needs[1], has_bias and needs[-1])
+        extra = (weight,) if has_weight else ()
+        gx, gw, gb = _core.call("batch_norm_backward", (g, x, mean, var) + extra, (has_weight, eps, want))
+        return ((gx if want[0] else None,) + ((gw if want[1] else None,) if has_weight else ())
+                + ((gb if want[2] else None,) if has_bias else ()))
     c = x.shape[1]
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, c) + (1,) * (x.ndim - 2)
