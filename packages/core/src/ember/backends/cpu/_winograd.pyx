@@ -49,8 +49,8 @@ cdef inline void _tile_in(const real* plane, Py_ssize_t H, Py_ssize_t W, real* d
 
 
 cdef inline void _tile_out(const real* src, Py_ssize_t stride, real* plane, Py_ssize_t Ho, Py_ssize_t Wo,
-                           Py_ssize_t y0, Py_ssize_t x0) noexcept nogil:
-    """A^T M A of the 16 values src[k * stride], written to the 2x2 tile at (y0, x0) of one output plane."""
+                           Py_ssize_t y0, Py_ssize_t x0, real bias) noexcept nogil:
+    """A^T M A + bias of the 16 values src[k * stride], written to the 2x2 tile at (y0, x0) of one output plane."""
     cdef Py_ssize_t i
     cdef real a[16]
     cdef real r[2][4]
@@ -61,9 +61,9 @@ cdef inline void _tile_out(const real* src, Py_ssize_t stride, real* plane, Py_s
         r[1][i] = a[4 + i] - a[8 + i] - a[12 + i]
     for i in range(2):            # columns: (A^T M) A
         if y0 + i < Ho:
-            plane[(y0 + i) * Wo + x0] = r[i][0] + r[i][1] + r[i][2]
+            plane[(y0 + i) * Wo + x0] = r[i][0] + r[i][1] + r[i][2] + bias
             if x0 + 1 < Wo:
-                plane[(y0 + i) * Wo + x0 + 1] = r[i][1] - r[i][2] - r[i][3]
+                plane[(y0 + i) * Wo + x0 + 1] = r[i][1] - r[i][2] - r[i][3] + bias
 
 
 def input_transform(real[:, :, :, ::1] x, real[:, :, :] v, int pad, int tiles_h, int tiles_w, int threads=1):
@@ -83,10 +83,13 @@ def input_transform(real[:, :, :, ::1] x, real[:, :, :] v, int pad, int tiles_h,
                     _tile_in(&x[n, c, 0, 0], H, W, dst + ty * tiles_w + tx, stride, 2 * ty - pad, 2 * tx - pad)
 
 
-def output_transform(real[:, :, :] mt, real[:, :, :, ::1] out, int tiles_h, int tiles_w, int threads=1):
-    """Write Y = A^T M A for every tile of ``mt`` (16, C_out, T) into ``out`` (N, C_out, Ho, Wo)."""
+def output_transform(real[:, :, :] mt, real[:, :, :, ::1] out, const real[::1] bias, int tiles_h, int tiles_w,
+                     int threads=1):
+    """Write Y = A^T M A (+ ``bias`` per channel, unless it is empty) for every tile of ``mt`` (16, C_out, T)
+    into ``out`` (N, C_out, Ho, Wo)."""
     cdef Py_ssize_t N = out.shape[0], K = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
     cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = mt.strides[0] // sizeof(real), nk, n, k, ty, tx
+    cdef bint has_bias = bias.shape[0] > 0
     cdef real* src
     if N * K == 0:
         return
@@ -97,7 +100,8 @@ def output_transform(real[:, :, :] mt, real[:, :, :, ::1] out, int tiles_h, int 
             src = &mt[0, k, n * tiles]
             for ty in range(tiles_h):
                 for tx in range(tiles_w):
-                    _tile_out(src + ty * tiles_w + tx, stride, &out[n, k, 0, 0], Ho, Wo, 2 * ty, 2 * tx)
+                    _tile_out(src + ty * tiles_w + tx, stride, &out[n, k, 0, 0], Ho, Wo, 2 * ty, 2 * tx,
+                              bias[k] if has_bias else 0)
 
 
 cdef inline void _tile_grad(const real* plane, Py_ssize_t Ho, Py_ssize_t Wo, real* dst, Py_ssize_t stride,
@@ -183,3 +187,46 @@ def input_transform_adjoint(real[:, :, :] v, real[:, :, :, ::1] x, int pad, int 
                 for tx in range(tiles_w):
                     _tile_in_adjoint(src + ty * tiles_w + tx, stride, &x[n, c, 0, 0], H, W, 2 * ty - pad,
                                      2 * tx - pad)
+
+
+def filter_transform(const real[:, :, :, ::1] w, real[:, :, ::1] u):
+    """Fill ``u`` (16, C_out, C) with U = G g G^T for every 3x3 filter g of ``w`` (C_out, C, 3, 3)."""
+    cdef Py_ssize_t O = w.shape[0], C = w.shape[1], o, c, i, j
+    cdef real t[4][3]
+    cdef const real* g
+    with nogil:
+        for o in range(O):
+            for c in range(C):
+                g = &w[o, c, 0, 0]
+                for j in range(3):        # rows: G g
+                    t[0][j] = g[j]
+                    t[1][j] = (g[j] + g[3 + j] + g[6 + j]) / 2
+                    t[2][j] = (g[j] - g[3 + j] + g[6 + j]) / 2
+                    t[3][j] = g[6 + j]
+                for i in range(4):        # columns: (G g) G^T
+                    u[4 * i + 0, o, c] = t[i][0]
+                    u[4 * i + 1, o, c] = (t[i][0] + t[i][1] + t[i][2]) / 2
+                    u[4 * i + 2, o, c] = (t[i][0] - t[i][1] + t[i][2]) / 2
+                    u[4 * i + 3, o, c] = t[i][2]
+
+
+def filter_transform_adjoint(const real[:, :, ::1] du, real[:, :, :, ::1] gw):
+    """Write G^T dU G for every (out, in) pair of ``du`` (16, C_out, C) into ``gw`` (C_out, C, 3, 3)."""
+    cdef Py_ssize_t O = gw.shape[0], C = gw.shape[1], o, c, i, j
+    cdef real d[4][4]
+    cdef real t[3][4]
+    cdef real* g
+    with nogil:
+        for o in range(O):
+            for c in range(C):
+                for i in range(16):
+                    d[i // 4][i % 4] = du[i, o, c]
+                for j in range(4):        # rows: G^T dU
+                    t[0][j] = d[0][j] + (d[1][j] + d[2][j]) / 2
+                    t[1][j] = (d[1][j] - d[2][j]) / 2
+                    t[2][j] = (d[1][j] + d[2][j]) / 2 + d[3][j]
+                g = &gw[o, c, 0, 0]
+                for i in range(3):        # columns: (G^T dU) G
+                    g[3 * i + 0] = t[i][0] + (t[i][1] + t[i][2]) / 2
+                    g[3 * i + 1] = (t[i][1] - t[i][2]) / 2
+                    g[3 * i + 2] = (t[i][1] + t[i][2]) / 2 + t[i][3]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ember.backends.cpu import _winograd
+from ember.backends.cpu.blas_threads import blas_threads
 from ember.backends.cpu.buffers import as_real, slabs, threads_for, workspace
-
-_WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
 
 def _winograd_filter(w, dtype):
     """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
-    c_out, c = w.shape[:2]
-    return np.einsum("ai,ocij,bj->aboc", _WINOGRAD_G, w, _WINOGRAD_G).astype(dtype).reshape(16, c_out, c)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    u = np.empty((16,) + w.shape[:2], dtype=dtype)
+    _winograd.filter_transform(w, u)
+    return u
 
 
 def _winograd_tiles(x_shape, pad: int):
@@ -34,12 +35,12 @@ def winograd_conv(x, w, b, pad: int):
     v = slabs(16, (c, n * th * tw), x.dtype)
     _winograd.input_transform(x, v, pad, th, tw, threads_for(v.size))
     m = workspace("winograd_m", 16, (c_out, n * th * tw), x.dtype)
+    blas_threads.fit(c_out * c * n * th * tw)
     for k in range(16):      # one 2-D product per slab: each is contiguous, so BLAS takes it as is
         np.matmul(u[k], v[k], out=m[k])
     out = np.empty((n, c_out, ho, wo), dtype=x.dtype)
-    _winograd.output_transform(m, out, th, tw, threads_for(m.size))
-    if b is not None:
-        out += b.reshape(1, c_out, 1, 1)
+    bias = np.empty(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b, dtype=x.dtype)
+    _winograd.output_transform(m, out, bias, th, tw, threads_for(m.size))
     return out, v
 
 
@@ -52,11 +53,13 @@ def winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
     gt = workspace("winograd_gt", 16, (c_out, n * th * tw), g.dtype)
     _winograd.grad_transform(g, gt, th, tw, threads_for(gt.size))
     gx = gw = None
+    blas_threads.fit(c_out * c * n * th * tw)
     if need_w:     # dU[k] = Gy[k] V[k]^T, then dL/dg = G^T dU G
         du = np.empty((16, c_out, c), dtype=g.dtype)
         for k in range(16):
             np.matmul(gt[k], v[k].T, out=du[k])
-        gw = np.einsum("ai,aboc,bj->ocij", _WINOGRAD_G, du.reshape(4, 4, c_out, c), _WINOGRAD_G)
+        gw = np.empty(tuple(w.shape), dtype=g.dtype)
+        _winograd.filter_transform_adjoint(du, gw)
     if need_x:     # dV[k] = U[k]^T Gy[k], then the adjoint of the input transform
         u = _winograd_filter(w, g.dtype)
         dv = workspace("winograd_dv", 16, (c, n * th * tw), g.dtype)
