@@ -11,6 +11,7 @@ import numpy as np
 from ember.backends.base import Backend
 from ember.backends.cpu import (
     activation,
+    allocator,  # noqa: F401  (tunes malloc once, on import)
     creation,
     indexing,
     linalg,
