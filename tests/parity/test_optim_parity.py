@@ -24,12 +24,13 @@ CONFIGS = [
 ]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
-def test_ten_steps_match(name, kwargs):
+def test_ten_steps_match(name, kwargs, dtype):
     rng = np.random.default_rng(0)
-    shapes = [(4, 3), (3,), (2, 2, 2)]
-    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(10)]
+    shapes = [(4, 3), (3,), (2, 2, 2), (33, 31)]  # the last spans several SIMD vectors and kernel blocks
+    init = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(10)]
     ours = [ember.tensor(a) for a in init]
     theirs = [torch.tensor(a) for a in init]
     opt_e = getattr(eoptim, name)([{"params": ours[:2]}, {"params": ours[2:], "lr": kwargs["lr"] / 2}], **kwargs)
