@@ -120,6 +120,63 @@ def test_non_contiguous_and_half_params_update_in_place(dtype):
     np.testing.assert_allclose(base.float().numpy(), np.full((4, 3), 0.5))
 
 
+def _mixed_group():
+    """Parameters one group kernel takes (contiguous float32/float64) next to ones it leaves to the
+    per-parameter path (a transposed view, float16), and one whose gradient starts late."""
+    rng = np.random.default_rng(0)
+    base = ember.tensor(rng.standard_normal((4, 3)).astype(np.float32))
+    params = [ember.tensor(rng.standard_normal((3, 4)).astype(np.float32)), base.T,
+              ember.tensor(rng.standard_normal(5)), ember.tensor(rng.standard_normal((2, 2)).astype(np.float16)),
+              ember.tensor(rng.standard_normal(300).astype(np.float32))]
+    grads = [[rng.standard_normal(tuple(p.shape)) for p in params] for _ in range(3)]
+    return params, grads
+
+
+def test_sgd_group_update_matches_the_formula_on_mixed_layouts_and_dtypes():
+    params, grads = _mixed_group()
+    expected = [p.double().numpy().copy() for p in params]
+    bufs = [None] * len(params)
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    for step, gs in enumerate(grads):
+        for i, (p, g) in enumerate(zip(params, gs)):
+            if i == 4 and step == 0:
+                p.grad = None  # no gradient yet: not updated, no momentum buffer
+                continue
+            p.grad = ember.tensor(g).to(p.dtype)
+            g = p.grad.double().numpy()
+            bufs[i] = g if bufs[i] is None else 0.9 * bufs[i] + g
+            expected[i] = expected[i] - 0.1 * bufs[i]
+        opt.step()
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p.double().numpy(), e, rtol=1e-2 if p.dtype is ember.float16 else 1e-5, atol=1e-5)
+
+
+def test_adam_group_update_keeps_a_step_count_per_parameter():
+    params, grads = _mixed_group()
+    late = params[4].clone()
+    opt = optim.Adam(params, lr=0.01)
+    alone = optim.Adam([late], lr=0.01)
+    for step, gs in enumerate(grads):
+        for i, (p, g) in enumerate(zip(params, gs)):
+            p.grad = None if i == 4 and step == 0 else ember.tensor(g).to(p.dtype)
+        if step:
+            late.grad = ember.tensor(gs[4]).float()
+            alone.step()
+        opt.step()
+    assert [opt.state[p]["step"].item() for p in params] == [3.0, 3.0, 3.0, 3.0, 2.0]
+    np.testing.assert_allclose(params[4].numpy(), late.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps)])
+def test_step_counts_as_an_in_place_change_for_autograd(make):
+    w = ember.ones(3, requires_grad=True)
+    loss = (w * w).sum()  # mul saves w for backward
+    w.grad = ember.ones(3)
+    make([w]).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
 def test_param_groups_have_their_own_options():
     a, b = param([1.0], [1.0]), param([1.0], [1.0])
     opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)

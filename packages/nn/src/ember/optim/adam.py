@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, advance, run_update, step_tensor
+from ember.optim.optimizer import GroupUpdate, Optimizer, advance, check_grad, run_update, step_tensor
 
 
 class Adam(Optimizer):
@@ -37,18 +37,29 @@ class Adam(Optimizer):
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state, group) -> None:
-        if not state:
-            state["step"] = step_tensor()
-            state["exp_avg"] = ember.zeros_like(param)
-            state["exp_avg_sq"] = ember.zeros_like(param)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = ember.zeros_like(param)
-        step = advance(state)
+    def _step_group(self, group) -> None:
         beta1, beta2 = group["betas"]
-        tensors = [param, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq", param)]
-        run_update("adam_step", tensors, step, group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                   group["amsgrad"], group["maximize"], group["decoupled_weight_decay"])
+        args = (group["lr"], beta1, beta2, group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"],
+                group["decoupled_weight_decay"])
+        batch = GroupUpdate()
+        state = self.state
+        for p in group["params"]:
+            g = p._grad
+            if g is None:
+                continue
+            check_grad(p, g)
+            st = state[p]
+            if not st:
+                st["step"] = step_tensor()
+                st["exp_avg"] = ember.zeros_like(p)
+                st["exp_avg_sq"] = ember.zeros_like(p)
+                if group["amsgrad"]:
+                    st["max_exp_avg_sq"] = ember.zeros_like(p)
+            step = advance(st)
+            buffers = (st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq", p))
+            if not batch.add(p, g, buffers, step):
+                run_update("adam_step", [p, g, *buffers], step, *args)
+        batch.run("adam_group", *args, extras=True)
 
 
 class AdamW(Adam):

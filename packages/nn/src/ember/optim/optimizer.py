@@ -90,13 +90,18 @@ class Optimizer:
             with ember.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if p.grad.shape != p.shape:
-                        raise RuntimeError(f"gradient of shape {list(p.grad.shape)} does not match its "
-                                           f"parameter of shape {list(p.shape)}")
-                    self._update(p, p.grad, self.state[p], group)
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """Update the group's parameters that have a gradient, one ``_update`` each (optimizers
+        with a group kernel override this to update them all in one call)."""
+        state = self.state
+        for p in group["params"]:
+            g = p._grad
+            if g is not None:
+                check_grad(p, g)
+                self._update(p, g, state[p], group)
 
     def _update(self, param, grad, state: dict, group: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _update")
@@ -164,6 +169,12 @@ def _match_param(key: str, value, param):
     return value.to(device=param.device, dtype=param.dtype if value.dtype.is_floating_point else value.dtype)
 
 
+def check_grad(param, grad) -> None:
+    if grad._data.shape != param._data.shape:
+        raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match its parameter of shape "
+                           f"{list(param.shape)}")
+
+
 def step_tensor():
     """The ``step`` counter kept as a 0-d float32 tensor, as PyTorch keeps it."""
     return ember.zeros(())
@@ -172,8 +183,66 @@ def step_tensor():
 def advance(state: dict) -> int:
     """Increment ``state["step"]`` in place; returns the new step number."""
     step = state["step"]
+    data = step._data
+    if step._device.type == "cpu" and data.flags.writeable:  # the usual CPU counter: no dispatch
+        data += 1
+        step._bump_version()
+        return int(data)
     step.add_(1)
     return int(step.item())
+
+
+class GroupUpdate:
+    """The parameters of a group that one call of a CPU group kernel updates.
+
+    ``add`` takes a parameter when it and its state are C-contiguous float32/float64 CPU arrays
+    (the gradient is made so if it is not); the others are left to the caller's per-parameter
+    path. ``run`` calls ``<name>_group`` on them all and bumps the version of every tensor written.
+    """
+
+    __slots__ = ("rows", "extras", "written", "kernels")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+        self.extras: list = []     # a per-parameter argument (Adam's step number), if the kernel takes one
+        self.written: list = []
+        self.kernels = None
+
+    def add(self, param, grad, buffers: tuple, extra=None) -> bool:
+        if param._device.type != "cpu":
+            return False
+        pd = param._data
+        dt = pd.dtype
+        if dt.char not in _GROUP_DTYPES or not pd.flags.c_contiguous:
+            return False
+        arrays = [b._data for b in buffers]
+        for a in arrays:
+            if a.dtype != dt or not a.flags.c_contiguous:
+                return False
+        gd = grad._data
+        if gd.dtype != dt or not gd.flags.c_contiguous:
+            gd = np.ascontiguousarray(gd, dtype=dt)  # the gradient is only read
+        self.rows.append((pd, gd, *arrays))
+        self.extras.append(extra)
+        self.written.append(param)
+        for b in buffers:
+            if b is not param:
+                self.written.append(b)
+        self.kernels = param._device._kernels
+        return True
+
+    def run(self, kernel: str, *args, extras: bool = False) -> None:
+        if not self.rows:
+            return
+        if extras:
+            self.kernels[kernel](self.rows, self.extras, *args)
+        else:
+            self.kernels[kernel](self.rows, *args)
+        for t in self.written:
+            t._bump_version()
+
+
+_GROUP_DTYPES = ("f", "d")  # NumPy's type characters of float32 and float64
 
 
 def run_update(kernel: str, tensors: list, *args) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, required, run_update
+from ember.optim.optimizer import GroupUpdate, Optimizer, check_grad, required, run_update
 
 
 class SGD(Optimizer):
@@ -39,16 +39,28 @@ class SGD(Optimizer):
                         fused=fused)
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state, group) -> None:
+    def _step_group(self, group) -> None:
         momentum = group["momentum"]
-        first = False
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = ember.zeros_like(param)
-                first = True
-        else:
-            state.setdefault("momentum_buffer", None)
-            buf = param  # not touched when momentum == 0
-        run_update("sgd_step", [param, grad, buf], first, group["lr"], momentum, group["dampening"],
-                   group["weight_decay"], group["nesterov"], group["maximize"])
+        args = (group["lr"], momentum, group["dampening"], group["weight_decay"], group["nesterov"],
+                group["maximize"])
+        later, first = GroupUpdate(), GroupUpdate()  # first: the momentum buffer starts as the gradient
+        state = self.state
+        for p in group["params"]:
+            g = p._grad
+            if g is None:
+                continue
+            check_grad(p, g)
+            st = state[p]
+            new = False
+            if momentum != 0:
+                buf = st.get("momentum_buffer")
+                if buf is None:
+                    buf = st["momentum_buffer"] = ember.zeros_like(p)
+                    new = True
+            else:
+                st.setdefault("momentum_buffer", None)
+                buf = p  # not touched when momentum == 0
+            if not (first if new else later).add(p, g, (buf,)):
+                run_update("sgd_step", [p, g, buf], new, *args)
+        later.run("sgd_group", False, *args)
+        first.run("sgd_group", True, *args)

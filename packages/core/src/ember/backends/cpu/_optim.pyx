@@ -11,6 +11,7 @@ it with constant flags for the common combinations, so the compiler emits one br
 vectorisable loop per combination instead of testing every flag on every element.
 """
 
+from cpython.buffer cimport PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.math cimport fabs, fabsf, sqrt, sqrtf
 
 cdef extern from *:
@@ -66,6 +67,45 @@ cdef inline real _fabs(real x) noexcept nogil:
         return fabs(x)
 
 
+# -- group kernels: the arrays of many parameters in one call --------------------------------
+
+cdef enum:
+    MAX_ARRAYS = 5  # param, grad and up to three state buffers
+
+
+cdef void _close(Py_buffer* views, Py_ssize_t k) noexcept:
+    cdef Py_ssize_t j
+    for j in range(k):
+        PyBuffer_Release(&views[j])
+
+
+cdef char _open(tuple row, Py_ssize_t k, Py_buffer* views) except 0:
+    """Acquire the buffers of one parameter's ``k`` arrays (param, grad, state...): all C-contiguous
+    (NumPy refuses a plain buffer otherwise), of one floating dtype and one size, all but the
+    gradient writable. Returns the dtype's format character, ``b'f'`` or ``b'd'``."""
+    cdef Py_ssize_t j
+    cdef char fmt
+    if len(row) != k or k > MAX_ARRAYS:
+        raise ValueError(f"expected {k} arrays per parameter, got {len(row)}")
+    for j in range(k):
+        try:
+            PyObject_GetBuffer(row[j], &views[j], PyBUF_FORMAT if j == 1 else PyBUF_FORMAT | PyBUF_WRITABLE)
+        except BaseException:
+            _close(views, j)
+            raise
+    fmt = views[0].format[0]
+    for j in range(k):
+        if views[j].format[0] != fmt or views[j].format[1] != 0 or views[j].len != views[0].len:
+            _close(views, k)
+            raise ValueError("an optimizer group kernel needs the arrays of each parameter to share one size and "
+                             f"one dtype (float32 or float64), got formats {[row[i].dtype.str for i in range(k)]} "
+                             f"and sizes {[row[i].size for i in range(k)]}")
+    if fmt != b'f' and fmt != b'd':
+        _close(views, k)
+        raise ValueError(f"optimizer group kernels update float32 and float64 arrays, got {row[0].dtype}")
+    return fmt
+
+
 # -- SGD -------------------------------------------------------------------------------------
 
 cdef inline void _sgd(real* p, const real* g, real* buf, Py_ssize_t n, real lr, real momentum, real keep,
@@ -86,31 +126,51 @@ cdef inline void _sgd(real* p, const real* g, real* buf, Py_ssize_t n, real lr, 
         p[i] = p[i] - lr * d
 
 
+cdef inline void _sgd_run(real* pp, const real* gp, real* bp, Py_ssize_t n, bint first, double lr,
+                          double momentum, double dampening, double weight_decay, bint nesterov,
+                          bint maximize) noexcept nogil:
+    cdef real lr_ = <real>lr, m = <real>momentum, keep = <real>(1 - dampening), wd = <real>weight_decay
+    cdef bint decay = weight_decay != 0, use_buf = momentum != 0
+    if nesterov or maximize:
+        _sgd(pp, gp, bp, n, lr_, m, keep, wd, decay, use_buf, first, nesterov, maximize)
+    elif not use_buf:
+        if decay:
+            _sgd(pp, gp, bp, n, lr_, m, keep, wd, True, False, False, False, False)
+        else:
+            _sgd(pp, gp, bp, n, lr_, m, keep, wd, False, False, False, False, False)
+    elif first:
+        _sgd(pp, gp, bp, n, lr_, m, keep, wd, decay, True, True, False, False)
+    elif decay:
+        _sgd(pp, gp, bp, n, lr_, m, keep, wd, True, True, False, False, False)
+    else:
+        _sgd(pp, gp, bp, n, lr_, m, keep, wd, False, True, False, False, False)
+
+
 def sgd(real[::1] p, real[::1] g, real[::1] buf, bint first, double lr, double momentum,
         double dampening, double weight_decay, bint nesterov, bint maximize):
     """SGD with momentum, dampening, Nesterov and weight decay (``buf`` unused if momentum == 0)."""
-    cdef Py_ssize_t n = p.shape[0]
-    if n == 0:
-        return
-    cdef real* pp = &p[0]
-    cdef real* bp = &buf[0]
-    cdef const real* gp = &g[0]
-    cdef real lr_ = <real>lr, m = <real>momentum, keep = <real>(1 - dampening), wd = <real>weight_decay
-    cdef bint decay = weight_decay != 0, use_buf = momentum != 0
-    with nogil:
-        if nesterov or maximize:
-            _sgd(pp, gp, bp, n, lr_, m, keep, wd, decay, use_buf, first, nesterov, maximize)
-        elif not use_buf:
-            if decay:
-                _sgd(pp, gp, bp, n, lr_, m, keep, wd, True, False, False, False, False)
+    if p.shape[0]:
+        with nogil:
+            _sgd_run(&p[0], &g[0], &buf[0], p.shape[0], first, lr, momentum, dampening, weight_decay, nesterov,
+                     maximize)
+
+
+def sgd_group(list rows, bint first, double lr, double momentum, double dampening, double weight_decay,
+              bint nesterov, bint maximize):
+    """``sgd`` on many parameters: ``rows`` holds a ``(param, grad, buf)`` tuple of arrays (any
+    shape, C-contiguous) per parameter."""
+    cdef Py_buffer v[MAX_ARRAYS]
+    cdef char fmt
+    for row in rows:
+        fmt = _open(row, 3, v)
+        with nogil:
+            if fmt == b'f':
+                _sgd_run(<float*>v[0].buf, <const float*>v[1].buf, <float*>v[2].buf, v[0].len // <Py_ssize_t>sizeof(float),
+                         first, lr, momentum, dampening, weight_decay, nesterov, maximize)
             else:
-                _sgd(pp, gp, bp, n, lr_, m, keep, wd, False, False, False, False, False)
-        elif first:
-            _sgd(pp, gp, bp, n, lr_, m, keep, wd, decay, True, True, False, False)
-        elif decay:
-            _sgd(pp, gp, bp, n, lr_, m, keep, wd, True, True, False, False, False)
-        else:
-            _sgd(pp, gp, bp, n, lr_, m, keep, wd, False, True, False, False, False)
+                _sgd_run(<double*>v[0].buf, <const double*>v[1].buf, <double*>v[2].buf, v[0].len // <Py_ssize_t>sizeof(double),
+                         first, lr, momentum, dampening, weight_decay, nesterov, maximize)
+        _close(v, 3)
 
 
 # -- Adam / AdamW ----------------------------------------------------------------------------
@@ -156,35 +216,59 @@ cdef inline void _adam(real* p, const real* g, real* m, real* v, real* vmax, Py_
         start += k
 
 
-def adam(real[::1] p, real[::1] g, real[::1] m, real[::1] v, real[::1] vmax, long step, double lr,
-         double beta1, double beta2, double eps, double weight_decay, bint amsgrad, bint maximize,
-         bint decoupled):
-    """Adam (``decoupled=False``) and AdamW (``decoupled=True``), with AMSGrad."""
-    cdef Py_ssize_t n = p.shape[0]
-    if n == 0:
-        return
-    cdef real* pp = &p[0]
-    cdef const real* gp = &g[0]
-    cdef real* mp = &m[0]
-    cdef real* vp = &v[0]
-    cdef real* xp = &vmax[0]
+cdef inline void _adam_run(real* pp, const real* gp, real* mp, real* vp, real* xp, Py_ssize_t n, long step,
+                           double lr, double beta1, double beta2, double eps, double weight_decay, bint amsgrad,
+                           bint maximize, bint decoupled) noexcept nogil:
     cdef real step_size = <real>(-lr / (1 - beta1 ** step)), bias2_sqrt = <real>sqrt(1 - beta2 ** step)
     cdef real b1c = <real>(1 - beta1), b2 = <real>beta2, b2c = <real>(1 - beta2), eps_ = <real>eps
     cdef real wd = <real>weight_decay, shrink = <real>(1 - lr * weight_decay)
     cdef bint decay = weight_decay != 0
-    with nogil:
-        if maximize or amsgrad:
-            _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
-                  decay, decoupled, amsgrad, maximize)
-        elif decoupled:
-            _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
-                  False, True, False, False)
-        elif decay:
-            _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
-                  True, False, False, False)
-        else:
-            _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
-                  False, False, False, False)
+    if maximize or amsgrad:
+        _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
+              decay, decoupled, amsgrad, maximize)
+    elif decoupled:
+        _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
+              False, True, False, False)
+    elif decay:
+        _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
+              True, False, False, False)
+    else:
+        _adam(pp, gp, mp, vp, xp, n, step_size, b1c, b2, b2c, bias2_sqrt, eps_, wd, shrink,
+              False, False, False, False)
+
+
+def adam(real[::1] p, real[::1] g, real[::1] m, real[::1] v, real[::1] vmax, long step, double lr,
+         double beta1, double beta2, double eps, double weight_decay, bint amsgrad, bint maximize,
+         bint decoupled):
+    """Adam (``decoupled=False``) and AdamW (``decoupled=True``), with AMSGrad."""
+    if p.shape[0]:
+        with nogil:
+            _adam_run(&p[0], &g[0], &m[0], &v[0], &vmax[0], p.shape[0], step, lr, beta1, beta2, eps, weight_decay,
+                      amsgrad, maximize, decoupled)
+
+
+def adam_group(list rows, list steps, double lr, double beta1, double beta2, double eps, double weight_decay,
+               bint amsgrad, bint maximize, bint decoupled):
+    """``adam`` on many parameters: ``rows`` holds a ``(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)``
+    tuple of arrays (any shape, C-contiguous) per parameter, ``steps`` its step number."""
+    cdef Py_buffer v[MAX_ARRAYS]
+    cdef char fmt
+    cdef long step
+    if len(steps) != len(rows):
+        raise ValueError(f"adam_group: {len(rows)} parameters but {len(steps)} step numbers")
+    for row, s in zip(rows, steps):
+        step = s
+        fmt = _open(row, 5, v)
+        with nogil:
+            if fmt == b'f':
+                _adam_run(<float*>v[0].buf, <const float*>v[1].buf, <float*>v[2].buf, <float*>v[3].buf,
+                          <float*>v[4].buf, v[0].len // <Py_ssize_t>sizeof(float), step, lr, beta1, beta2, eps, weight_decay,
+                          amsgrad, maximize, decoupled)
+            else:
+                _adam_run(<double*>v[0].buf, <const double*>v[1].buf, <double*>v[2].buf, <double*>v[3].buf,
+                          <double*>v[4].buf, v[0].len // <Py_ssize_t>sizeof(double), step, lr, beta1, beta2, eps, weight_decay,
+                          amsgrad, maximize, decoupled)
+        _close(v, 5)
 
 
 # -- the others: one loop each; their flags are loop-invariant, which -O3 unswitches ----------
