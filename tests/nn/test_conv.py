@@ -56,6 +56,53 @@ def test_conv2d_gradcheck_every_input():
     assert gradcheck(lambda x, w: F.conv2d(x, w, padding="same"), (t64(1, 2, 3, 3), t64(2, 2, 2, 2)))
 
 
+def _conv2d_weight_grad(x, g, w_shape, stride, padding, dilation, groups):
+    """dL/dw[o, ci, i, j] = sum over n, y, x of g[n, o, y, x] * x_padded[n, group(o)*cg + ci, i*d + y*s, j*d + x*s]."""
+    co, cg, kh, kw = w_shape
+    ho, wo = g.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0], padding[0]), (padding[1], padding[1])))
+    gw = np.zeros(w_shape)
+    for o in range(co):
+        for ci in range(cg):
+            for i in range(kh):
+                for j in range(kw):
+                    patch = xp[:, o // (co // groups) * cg + ci,
+                               i * dilation[0]: i * dilation[0] + stride[0] * (ho - 1) + 1: stride[0],
+                               j * dilation[1]: j * dilation[1] + stride[1] * (wo - 1) + 1: stride[1]]
+                    gw[o, ci, i, j] = (g[:, o] * patch).sum()
+    return gw
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize(("shape", "w_shape", "stride", "padding", "dilation", "groups"), [
+    ((3, 1, 12, 11), (6, 1, 5, 5), (1, 1), (2, 2), (1, 1), 1),      # LeNet's first layer, odd width
+    ((2, 6, 9, 10), (4, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1),       # its second: no padding, short rows
+    ((2, 4, 7, 9), (6, 2, 3, 2), (2, 3), (1, 2), (2, 1), 2),        # strided, dilated, grouped
+    ((1, 3, 2, 3), (2, 3, 2, 2), (1, 1), (3, 2), (1, 1), 1),        # rows and columns wholly in the padding
+    ((2, 4, 8, 5), (4, 1, 1, 3), (3, 1), (0, 1), (1, 2), 4)])       # depthwise, 1-high kernel
+def test_conv2d_im2col_path_against_numpy(dtype, shape, w_shape, stride, padding, dilation, groups):
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    tx, tw, tb = (ember.tensor(a, dtype=dtype, requires_grad=True) for a in (x, w, b))
+    out = F.conv2d(tx, tw, tb, stride, padding, dilation, groups)
+    tol = 1e-4 if dtype is ember.float32 else 1e-10
+    assert out.dtype is dtype and out.is_contiguous()
+    np.testing.assert_allclose(out.detach().numpy(), ref.conv2d(x, w, b, stride, padding, dilation, groups),
+                               rtol=tol, atol=tol)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g, dtype=dtype))
+    assert tx.grad.dtype is dtype and tw.grad.dtype is dtype
+    extra = tuple(shape[2 + k] - ((out.shape[2 + k] - 1) * stride[k] - 2 * padding[k]
+                                  + dilation[k] * (w_shape[2 + k] - 1) + 1) for k in range(2))
+    expected_gx = ref.conv_transpose2d(g, w, stride=stride, padding=padding, output_padding=extra, groups=groups,
+                                       dilation=dilation)
+    np.testing.assert_allclose(tx.grad.numpy(), expected_gx, rtol=tol, atol=tol)
+    np.testing.assert_allclose(tw.grad.numpy(), _conv2d_weight_grad(x, g, w_shape, stride, padding, dilation, groups),
+                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(tb.grad.numpy(), g.sum(axis=(0, 2, 3)), rtol=tol, atol=tol)
+
+
 def test_conv2d_grad_fn_name_and_double_backward():
     x, w = t64(1, 1, 3, 3), t64(2, 1, 2, 2)
     assert type(F.conv2d(x, w).grad_fn).__name__ == "ConvolutionBackward0"

@@ -34,6 +34,45 @@ def test_max_pool2d_values_indices_and_grad(k, s, p, d, ceil):
     assert gradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil_mode=ceil), (t64(distinct(1, 2, 7, 6)),))
 
 
+def _scan_max_pool2x2(x):
+    """2x2 stride-2 max pool scanning each window as PyTorch does: a later value wins if greater, or if NaN."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h // 2, w // 2), dtype=x.dtype)
+    idx = np.empty(out.shape, dtype=np.int64)
+    for p in np.ndindex(out.shape):
+        best, at = -np.inf, -1
+        for i in range(2):
+            for j in range(2):
+                y, z = 2 * p[2] + i, 2 * p[3] + j
+                v = x[p[0], p[1], y, z]
+                if at < 0 or v > best or np.isnan(v):
+                    best, at = v, y * w + z
+        out[p], idx[p] = best, at
+    return out, idx
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("size", [(6, 8), (7, 9), (2, 3)])
+def test_max_pool2d_2x2_values_indices_nans_and_ties(dtype, size):
+    x = rng.integers(-3, 4, (2, 3) + size).astype(np.float64)    # many ties: the first maximum is kept
+    x[0, 0].flat[rng.choice(x[0, 0].size, 3, replace=False)] = np.nan    # NaNs win, the last one in the scan
+    x[1, 2, :2, :2] = np.nan
+    x[1, 1, 0, 1] = -np.inf
+    out, idx = F.max_pool2d(ember.tensor(x, dtype=dtype), 2, return_indices=True)
+    exp_out, exp_idx = _scan_max_pool2x2(x)
+    np.testing.assert_array_equal(out.numpy(), exp_out.astype(out.numpy().dtype))
+    np.testing.assert_array_equal(idx.numpy(), exp_idx)
+    assert out.dtype is dtype
+    xt = ember.tensor(distinct(2, 3, *size), dtype=dtype, requires_grad=True)
+    out = F.max_pool2d(xt, 2)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g, dtype=dtype))
+    _, idx = _scan_max_pool2x2(xt.detach().numpy().astype(np.float64))
+    expected = np.zeros((2, 3, size[0] * size[1]))
+    np.put_along_axis(expected, idx.reshape(2, 3, -1), g.reshape(2, 3, -1), axis=2)
+    np.testing.assert_allclose(xt.grad.numpy(), expected.reshape(xt.shape), rtol=1e-6)
+
+
 def test_max_pool_double_backward_and_grad_fn():
     x = t64(distinct(1, 2, 6, 6))
     out = F.max_pool2d(x, 2)

@@ -3,89 +3,132 @@
 
 ``cols`` has shape (C*kh*kw, N, Ho*Wo): row ``(c*kh + i)*kw + j`` holds input channel ``c``
 shifted by kernel offset ``(i, j)``, for every image and output position. A convolution is
-then one matrix product ``weight.view(Cout, -1) @ cols.view(C*kh*kw, N*Ho*Wo)``.
+then a matrix product ``weight.view(Cout, -1) @ cols``, one per image when ``cols`` is a view
+of an (N, C*kh*kw, Ho*Wo) array (only its last axis need be contiguous).
 """
 
 from cython.parallel cimport prange
-from libc.string cimport memset
+
+cdef extern from *:
+    """
+    #include <string.h>
+    /* Copy nb bytes (a multiple of 4): memcpy for long rows; for short ones (a 5x5 convolution's
+       10-float rows) 16-byte moves, the last overlapping the one before, instead of memcpy's call
+       or a vectorized loop's prologue. */
+    static inline void ember_copy_bytes(char* d, const char* s, Py_ssize_t nb) {
+        Py_ssize_t k;
+        if (nb >= 64) {
+            memcpy(d, s, nb);
+        } else if (nb >= 16) {
+            for (k = 0; k + 16 <= nb; k += 16) memcpy(d + k, s + k, 16);
+            if (k < nb) memcpy(d + nb - 16, s + nb - 16, 16);
+        } else {
+            for (k = 0; k < nb; k += 4) memcpy(d + k, s + k, 4);
+        }
+    }
+    """
+    void _copy_bytes "ember_copy_bytes"(char* d, const char* s, Py_ssize_t nb) noexcept nogil
 
 ctypedef fused real:
     float
     double
 
 
-cdef inline Py_ssize_t _first_valid(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
-    """The smallest o >= 0 with o*stride + offset >= 0."""
+cdef inline Py_ssize_t _first_valid(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t n_out) noexcept nogil:
+    """The smallest o >= 0 with o*stride + offset >= 0, at most n_out."""
+    cdef Py_ssize_t first
     if offset >= 0:
         return 0
-    return (-offset + stride - 1) // stride
+    first = -offset if stride == 1 else (-offset + stride - 1) // stride   # no division in the common case
+    return first if first < n_out else n_out
 
 
 cdef inline Py_ssize_t _end_valid(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t size,
                                   Py_ssize_t n_out) noexcept nogil:
-    """One past the largest o < n_out with o*stride + offset < size."""
+    """One past the largest o < n_out with o*stride + offset < size (at least 0)."""
     cdef Py_ssize_t last
     if size - 1 - offset < 0:
         return 0
-    last = (size - 1 - offset) // stride + 1
+    last = size - offset if stride == 1 else (size - 1 - offset) // stride + 1
     return last if last < n_out else n_out
 
 
-def im2col(real[:, :, :, ::1] x, real[:, :, ::1] cols, int kh, int kw, int sh, int sw,
-           int ph, int pw, int dh, int dw, int threads=1):
-    """Fill ``cols`` (C*kh*kw, N, Ho*Wo) with the patches of ``x`` (N, C, H, W); zero padding."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t ho = 0, wo = 0
-    cdef Py_ssize_t rows = C * kh * kw, rn, r, n, c, i, j, oh, ow, ih, off_w, lo, hi
+cdef int _check_rows(real[:, :, :] cols) except -1:
+    if cols.strides[2] != sizeof(real):
+        raise ValueError("im2col/col2im: the columns' last axis must be contiguous")
+    return 0
+
+
+cdef inline void _zero(real* dst, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(n):
+        dst[k] = 0
+
+
+cdef inline void _gather_plane(const real* plane, real* dst, Py_ssize_t H, Py_ssize_t W,
+                               Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t off_h, Py_ssize_t off_w,
+                               Py_ssize_t sh, Py_ssize_t sw) noexcept nogil:
+    """dst[oh, ow] = plane[oh*sh + off_h, ow*sw + off_w], zero where that falls outside the (H, W) plane."""
+    cdef Py_ssize_t oh, ow, top, bottom, lo, hi
+    cdef const real* src
+    cdef real* row
+    top = _first_valid(off_h, sh, ho)
+    bottom = _end_valid(off_h, sh, H, ho)
+    if bottom < top:
+        bottom = top
+    lo = _first_valid(off_w, sw, wo)
+    hi = _end_valid(off_w, sw, W, wo)
+    if hi < lo:
+        hi = lo
+    _zero(dst, top * wo)
+    for oh in range(top, bottom):
+        row = dst + oh * wo
+        src = plane + (oh * sh + off_h) * W + off_w
+        _zero(row, lo)
+        if sw == 1:
+            _copy_bytes(<char*>(row + lo), <const char*>(src + lo), (hi - lo) * sizeof(real))
+        else:
+            for ow in range(lo, hi):
+                row[ow] = src[ow * sw]
+        _zero(row + hi, wo - hi)
+    _zero(dst + bottom * wo, (ho - bottom) * wo)
+
+
+cdef inline void _scatter_plane(const real* src, real* plane, Py_ssize_t H, Py_ssize_t W,
+                                Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t off_h, Py_ssize_t off_w,
+                                Py_ssize_t sh, Py_ssize_t sw) noexcept nogil:
+    """The adjoint of ``_gather_plane``: plane[oh*sh + off_h, ow*sw + off_w] += src[oh, ow] where inside."""
+    cdef Py_ssize_t oh, ow, top, bottom, lo, hi
+    cdef const real* row
     cdef real* dst
-    cdef real* src
-    if cols.shape[2] == 0 or rows == 0 or N == 0:
-        return
-    wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    ho = cols.shape[2] // wo
-    with nogil:
-        for rn in prange(rows * N, schedule="static", num_threads=threads):
-            r = rn // N
-            n = rn - r * N
-            c = r // (kh * kw)
-            i = (r // kw) % kh
-            j = r % kw
-            off_w = j * dw - pw
-            lo = _first_valid(off_w, sw)
-            hi = _end_valid(off_w, sw, W, wo)
-            if hi < lo:
-                hi = lo
-            for oh in range(ho):
-                dst = &cols[r, n, oh * wo]
-                ih = oh * sh - ph + i * dh
-                if ih < 0 or ih >= H:
-                    memset(dst, 0, wo * sizeof(real))
-                    continue
-                src = &x[n, c, ih, 0]
-                if lo > 0:
-                    memset(dst, 0, lo * sizeof(real))
-                if sw == 1:
-                    for ow in range(lo, hi):
-                        dst[ow] = src[ow + off_w]
-                else:
-                    for ow in range(lo, hi):
-                        dst[ow] = src[ow * sw + off_w]
-                if hi < wo:
-                    memset(dst + hi, 0, (wo - hi) * sizeof(real))
+    top = _first_valid(off_h, sh, ho)
+    bottom = _end_valid(off_h, sh, H, ho)
+    lo = _first_valid(off_w, sw, wo)
+    hi = _end_valid(off_w, sw, W, wo)
+    for oh in range(top, bottom):
+        row = src + oh * wo
+        dst = plane + (oh * sh + off_h) * W + off_w
+        if sw == 1:
+            for ow in range(lo, hi):
+                dst[ow] += row[ow]
+        else:
+            for ow in range(lo, hi):
+                dst[ow * sw] += row[ow]
 
 
-def col2im(real[:, :, ::1] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, int sw,
+def im2col(real[:, :, :, ::1] x, real[:, :, :] cols, int kh, int kw, int sh, int sw,
            int ph, int pw, int dh, int dw, int threads=1):
-    """Add every entry of ``cols`` (C*kh*kw, N, Ho*Wo) into the pixel of ``x`` it came from.
+    """Fill ``cols`` (C*kh*kw, N, Ho*Wo) with the patches of ``x`` (N, C, H, W); zero padding.
 
-    ``x`` (N, C, H, W) must be zeroed by the caller. Overlapping patches accumulate.
+    Only the last axis of ``cols`` must be contiguous: a transposed view of an (N, C*kh*kw, Ho*Wo)
+    array works too, keeping each image's columns together.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t ho, wo, nc, n, c, i, j, r, oh, ow, ih, off_w, lo, hi
-    cdef real* dst
-    cdef real* src
-    if cols.shape[2] == 0 or N == 0 or C == 0:
+    cdef Py_ssize_t ho = 0, wo = 0
+    cdef Py_ssize_t nc, n, c, i, j, r
+    if cols.shape[2] == 0 or C * kh * kw == 0 or N == 0:
         return
+    _check_rows(cols)
     wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     ho = cols.shape[2] // wo
     with nogil:
@@ -95,18 +138,28 @@ def col2im(real[:, :, ::1] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, i
             for i in range(kh):
                 for j in range(kw):
                     r = (c * kh + i) * kw + j
-                    off_w = j * dw - pw
-                    lo = _first_valid(off_w, sw)
-                    hi = _end_valid(off_w, sw, W, wo)
-                    for oh in range(ho):
-                        ih = oh * sh - ph + i * dh
-                        if ih < 0 or ih >= H:
-                            continue
-                        src = &cols[r, n, oh * wo]
-                        dst = &x[n, c, ih, 0]
-                        if sw == 1:
-                            for ow in range(lo, hi):
-                                dst[ow + off_w] += src[ow]
-                        else:
-                            for ow in range(lo, hi):
-                                dst[ow * sw + off_w] += src[ow]
+                    _gather_plane(&x[n, c, 0, 0], &cols[r, n, 0], H, W, ho, wo, i * dh - ph, j * dw - pw, sh, sw)
+
+
+def col2im(real[:, :, :] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, int sw,
+           int ph, int pw, int dh, int dw, int threads=1):
+    """Add every entry of ``cols`` (C*kh*kw, N, Ho*Wo) into the pixel of ``x`` it came from.
+
+    ``x`` (N, C, H, W) must be zeroed by the caller. Overlapping patches accumulate. As in ``im2col``,
+    ``cols`` may be a transposed view of an (N, C*kh*kw, Ho*Wo) array.
+    """
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t ho, wo, nc, n, c, i, j, r
+    if cols.shape[2] == 0 or N == 0 or C == 0:
+        return
+    _check_rows(cols)
+    wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    ho = cols.shape[2] // wo
+    with nogil:
+        for nc in prange(N * C, schedule="static", num_threads=threads):
+            n = nc // C
+            c = nc - n * C
+            for i in range(kh):
+                for j in range(kw):
+                    r = (c * kh + i) * kw + j
+                    _scatter_plane(&cols[r, n, 0], &x[n, c, 0, 0], H, W, ho, wo, i * dh - ph, j * dw - pw, sh, sw)

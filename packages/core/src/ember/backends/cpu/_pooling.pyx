@@ -21,6 +21,39 @@ cdef inline Py_ssize_t _imax(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return a if a > b else b
 
 
+cdef inline void _max2x2(const real* row0, Py_ssize_t W, Py_ssize_t base, Py_ssize_t wo,
+                         real* out, long long* idx) noexcept nogil:
+    """One output row of a 2x2 stride-2 max pool over ``row0`` and the row below it.
+
+    Same result as the general kernel's scan (row by row, left to right; a later value wins if greater,
+    or NaN). Without NaNs the selections compile to max/cmov instructions instead of branches: on fresh
+    data every comparison is a coin flip the branch predictor would miss.
+    """
+    cdef const real* row1 = row0 + W
+    cdef Py_ssize_t ow, k, i
+    cdef real a, b, c, d, best
+    for ow in range(wo):
+        k = 2 * ow
+        a = row0[k]
+        b = row0[k + 1]
+        c = row1[k]
+        d = row1[k + 1]
+        if (a != a) | (b != b) | (c != c) | (d != d):
+            i = W + k + 1 if d != d else (W + k if c != c else (k + 1 if b != b else k))
+            best = row0[i] if i < W else row1[i - W]
+        else:
+            best = a
+            i = k
+            i = k + 1 if b > best else i
+            best = b if b > best else best
+            i = W + k if c > best else i
+            best = c if c > best else best
+            i = W + k + 1 if d > best else i
+            best = d if d > best else best
+        out[ow] = best
+        idx[ow] = base + i
+
+
 def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices,
                int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int threads=1):
     """Windowed max of every plane, scanning as PyTorch does: a NaN wins, the first maximum is kept."""
@@ -29,6 +62,15 @@ def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indi
     cdef Py_ssize_t p, oh, ow, ih, iw, h0, h1, w0, w1, best_idx
     cdef real best, v
     cdef real* plane
+    if P == 0 or ho == 0 or wo == 0:
+        return
+    if (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0 and dh == 1 and dw == 1
+            and 2 * ho <= H and 2 * wo <= W):  # the common 2x2 pool, every window inside the plane
+        with nogil:
+            for p in prange(P, schedule="static", num_threads=threads):
+                for oh in range(ho):
+                    _max2x2(&x[p, 2 * oh, 0], W, 2 * oh * W, wo, &out[p, oh, 0], &indices[p, oh, 0])
+        return
     with nogil:
         for p in prange(P, schedule="static", num_threads=threads):
             plane = &x[p, 0, 0]

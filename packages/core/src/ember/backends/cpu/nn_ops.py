@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember.backends.cpu import _im2col, _pooling
+from ember.backends.cpu.blas_threads import blas_threads
 from ember.backends.cpu.buffers import as_real as _real
 from ember.backends.cpu.buffers import threads_for as _threads
 from ember.backends.cpu.winograd import use_winograd, winograd_backward, winograd_conv
@@ -37,8 +38,23 @@ def col2im(cols, size, kernel, stride, padding, dilation):
     return x.astype(dtype, copy=False)
 
 
+def _image_columns(x, kernel, stride, padding, dilation):
+    """The patches of ``x`` (N, C, H, W) image by image: (N, C*kh*kw, Ho*Wo), float32/float64.
+
+    Each image's columns are one contiguous matrix, so a convolution is a batch of small products that
+    write (N, C_out, Ho*Wo), the NCHW output, directly.
+    """
+    x = _real(x)
+    n, c, h, w = x.shape
+    ho = _conv_out(h, kernel[0], stride[0], padding[0], dilation[0])
+    wo = _conv_out(w, kernel[1], stride[1], padding[1], dilation[1])
+    cols = np.empty((n, c * kernel[0] * kernel[1], ho * wo), dtype=x.dtype)
+    _im2col.im2col(x, cols.transpose(1, 0, 2), *kernel, *stride, *padding, *dilation, _threads(cols.size))
+    return cols
+
+
 def conv2d(x, w, *rest):
-    """Fused convolution: im2col, one BLAS product per group, bias; returns (out, cols).
+    """Fused convolution: im2col, one BLAS product per image and group, bias; returns (out, cols).
 
     3x3 stride-1 convolutions with 16+ channels use Winograd instead and return its transformed
     input tiles in place of the columns; ``conv2d_backward`` knows both.
@@ -48,18 +64,17 @@ def conv2d(x, w, *rest):
         out, v = winograd_conv(x, w, b, padding[0])
         return out.astype(x.dtype, copy=False), v
     n = x.shape[0]
-    c_out, _, kh, kw = w.shape
-    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    c_out, c_group, kh, kw = w.shape
+    cols = _image_columns(x, (kh, kw), stride, padding, dilation)
     ho = _conv_out(x.shape[2], kh, stride[0], padding[0], dilation[0])
     wo = _conv_out(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    if groups == 1:
-        out = w.reshape(c_out, -1) @ cols.reshape(cols.shape[0], -1)
-    else:
-        out = np.matmul(w.reshape(groups, c_out // groups, -1), cols.reshape(groups, -1, n * ho * wo))
-    out = out.reshape(c_out, n, ho * wo).transpose(1, 0, 2)
+    k = c_group * kh * kw
+    blas_threads.fit(c_out * k * ho * wo)
+    w2 = np.ascontiguousarray(w.reshape(groups, c_out // groups, k), dtype=cols.dtype)
+    out = np.matmul(w2, cols.reshape(n, groups, k, ho * wo))   # (N, groups, C_out/groups, Ho*Wo) = NCHW
     if b is not None:
-        out = out + b.reshape(1, c_out, 1)
-    return np.ascontiguousarray(out, dtype=x.dtype).reshape(n, c_out, ho, wo), cols
+        out += b.astype(cols.dtype, copy=False).reshape(groups, c_out // groups, 1)
+    return out.astype(x.dtype, copy=False).reshape(n, c_out, ho, wo), cols
 
 
 def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
@@ -70,18 +85,19 @@ def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
         gx, gw = winograd_backward(g, x.shape, w, saved, padding[0], needs[0], needs[1])
     else:
         n, c_out, ho, wo = g.shape
-        g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, c_out // groups, n * ho * wo)
+        c_group, kh, kw = w.shape[1:]
+        k = c_group * kh * kw
+        g4 = np.ascontiguousarray(g, dtype=saved.dtype).reshape(n, groups, c_out // groups, ho * wo)
+        blas_threads.fit(c_out * k * ho * wo)
         gx = gw = None
-        if needs[1]:
-            cols = saved.reshape(groups, -1, n * ho * wo)
-            gw = np.empty((groups, c_out // groups, cols.shape[1]), dtype=g.dtype)
-            for k in range(groups):
-                np.matmul(g2[k], cols[k].T, out=gw[k])
-            gw = gw.reshape(w.shape)
+        if needs[1]:   # per image (K, P) @ (P, C_out) products, summed over the batch: dW^T
+            gwt = np.matmul(saved.reshape(n, groups, k, ho * wo), g4.transpose(0, 1, 3, 2)).sum(axis=0)
+            gw = gwt.transpose(0, 2, 1).reshape(w.shape)
         if needs[0]:
-            w2 = w.reshape(groups, c_out // groups, -1)
-            gcols = np.concatenate([w2[k].T @ g2[k] for k in range(groups)]) if groups > 1 else w2[0].T @ g2[0]
-            gx = col2im(gcols.reshape(-1, n, ho * wo), x.shape[2:], w.shape[2:], stride, padding, dilation)
+            wt = np.ascontiguousarray(w.reshape(groups, c_out // groups, k).transpose(0, 2, 1), dtype=saved.dtype)
+            gcols = np.matmul(wt, g4).reshape(n, groups * k, ho * wo)
+            gx = np.zeros(x.shape, dtype=gcols.dtype)
+            _im2col.col2im(gcols.transpose(1, 0, 2), gx, kh, kw, *stride, *padding, *dilation, _threads(gcols.size))
     return (empty if gx is None else gx.astype(x.dtype, copy=False),
             empty if gw is None else gw.astype(w.dtype, copy=False), gb)
 
