@@ -214,7 +214,7 @@ def test_conv_transpose_module_output_size():
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
 @pytest.mark.parametrize("padding", [0, 1, 2])
 def test_winograd_path_for_3x3_convolutions(dtype, padding):
-    # 3x3, stride 1, 16+ channels: the CPU kernel takes the Winograd F(2x2, 3x3) path
+    # 3x3, stride 1, 16+ channels: the CPU kernel takes the Winograd F(4x4, 3x3) path
     x = rng.standard_normal((2, 16, 7, 6))
     w = rng.standard_normal((17, 16, 3, 3))
     b = rng.standard_normal(17)
@@ -228,7 +228,8 @@ def test_winograd_path_for_3x3_convolutions(dtype, padding):
         assert gradcheck(lambda a, b: F.conv2d(a, b, padding=1), (xs, ws), atol=1e-4)
 
 
-@pytest.mark.parametrize(("padding", "size"), [(0, (7, 6)), (1, (5, 8)), (2, (4, 4))])
+@pytest.mark.parametrize(("padding", "size"), [(0, (7, 6)), (1, (5, 8)), (2, (4, 4)), (1, (9, 13)), (0, (10, 3)),
+                                               (1, (1, 2)), (3, (6, 5))])
 def test_winograd_gradients_against_numpy(padding, size):
     x = rng.standard_normal((2, 16) + size)
     w = rng.standard_normal((18, 16, 3, 3))
@@ -241,3 +242,33 @@ def test_winograd_gradients_against_numpy(padding, size):
     np.testing.assert_allclose(tw.grad.numpy(), np.einsum("noyx,ncyxij->ocij", g, windows), atol=1e-9)
     expected_gx = ref.conv_transpose2d(g, w, padding=(padding, padding))
     np.testing.assert_allclose(tx.grad.numpy(), expected_gx, atol=1e-9)
+
+
+def test_winograd_float32_rounding_stays_small():
+    """F(4x4, 3x3) in float32 with 64 channels: within 1e-5 of the output's scale, for output and both gradients."""
+    r = np.random.default_rng(5)
+    x = r.standard_normal((2, 64, 12, 12))
+    w = r.uniform(-1, 1, (32, 64, 3, 3)) / np.sqrt(64 * 9)       # PyTorch's default initialisation range
+    g = r.standard_normal((2, 32, 12, 12))
+    results = {}
+    for dtype in (ember.float32, ember.float64):
+        tx = ember.tensor(x, dtype=dtype, requires_grad=True)
+        tw = ember.tensor(w, dtype=dtype, requires_grad=True)
+        out = F.conv2d(tx, tw, padding=1)
+        out.backward(ember.tensor(g, dtype=dtype))
+        results[dtype] = [out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()]
+    np.testing.assert_allclose(results[ember.float64][0], ref.conv2d(x, w, None, padding=(1, 1)), atol=1e-12)
+    for single, exact in zip(results[ember.float32], results[ember.float64]):
+        assert np.abs(single - exact).max() <= 1e-5 * np.abs(exact).max()
+
+
+@pytest.mark.parametrize(("cin", "k", "stride", "padding", "size"), [(8, 1, 2, 0, 2), (4, 3, 1, 1, 1), (8, 3, 2, 1, 2)])
+def test_convolution_with_a_single_output_pixel(cin, k, stride, padding, size):
+    """Columns with one output position (ResNet's last stage on small images): values and gradients."""
+    x, w = t64(2, cin, size, size), t64(5, cin, k, k)
+    out = F.conv2d(x, w, stride=stride, padding=padding)
+    assert out.shape[2:] == (1, 1)
+    expected = ref.conv2d(x.detach().numpy(), w.detach().numpy(), None, stride=(stride, stride),
+                          padding=(padding, padding))
+    np.testing.assert_allclose(out.detach().numpy(), expected, atol=1e-12)
+    assert gradcheck(lambda a, b: F.conv2d(a, b, stride=stride, padding=padding), (x, w))

@@ -23,8 +23,12 @@ def e(t):
     return ember.tensor(t.detach().numpy(), requires_grad=t.requires_grad)
 
 
-def close(ours, theirs, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=atol)
+def close(ours, theirs, rtol=RTOL, atol=ATOL, scale_atol=0.0):
+    """Equal within rtol and atol; ``scale_atol`` adds that fraction of the largest expected magnitude to atol."""
+    expected = theirs.detach().numpy()
+    if scale_atol and expected.size:
+        atol = max(atol, scale_atol * float(np.abs(expected).max()))
+    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=rtol, atol=atol)
 
 
 def copy_weights(ember_module, torch_module):
@@ -37,7 +41,7 @@ def same_repr(ember_module, torch_module):
     assert repr(ember_module) == repr(torch_module).replace("torch", "ember")
 
 
-def run_pair(make, inputs, *, train=True, rtol=RTOL, atol=ATOL, seedless=True, out_index=None):
+def run_pair(make, inputs, *, train=True, rtol=RTOL, atol=ATOL, seedless=True, out_index=None, scale_atol=0.0):
     """Build both modules, copy weights, compare outputs and every gradient (inputs and parameters)."""
     tm, em = make(tnn), make(enn)
     same_repr(em, tm)
@@ -52,20 +56,20 @@ def run_pair(make, inputs, *, train=True, rtol=RTOL, atol=ATOL, seedless=True, o
         tout, eout = tout[out_index], eout[out_index]
     if isinstance(tout, tuple):
         tout, eout = tout[0], eout[0]
-    close(eout, tout, rtol, atol)
+    close(eout, tout, rtol, atol, scale_atol)
     assert tuple(eout.shape) == tuple(tout.shape) and eout.dtype.name == str(tout.dtype).replace("torch.", "")
     upstream = np.random.default_rng(0).standard_normal(tuple(tout.shape)).astype(np.float32)
     tout.backward(torch.tensor(upstream))
     eout.backward(ember.tensor(upstream))
     for ti, ei in zip(tin, ein):
         if isinstance(ti, torch.Tensor) and ti.requires_grad:
-            close(ei.grad, ti.grad, rtol, atol)
+            close(ei.grad, ti.grad, rtol, atol, scale_atol)
     for (name, tp), (ename, ep) in zip(tm.named_parameters(), em.named_parameters()):
         assert name == ename
         if tp.grad is None:
             assert ep.grad is None or float(ep.grad.abs().sum()) == 0, name
         else:
-            close(ep.grad, tp.grad, rtol, atol)
+            close(ep.grad, tp.grad, rtol, atol, scale_atol)
     for (name, tb), (_, eb) in zip(tm.named_buffers(), em.named_buffers()):
         np.testing.assert_allclose(eb.numpy(), tb.numpy(), rtol=rtol, atol=atol, err_msg=name)
     return tm, em
@@ -87,8 +91,6 @@ LAYERS = [
     ("conv2d-groups", lambda nn: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), groups=2, bias=False),
      [randn(2, 4, 7, 6)]),
     ("conv2d-same", lambda nn: nn.Conv2d(2, 3, 4, padding="same", dilation=2), [randn(1, 2, 9, 9)]),
-    ("conv2d-winograd", lambda nn: nn.Conv2d(16, 20, 3, padding=1), [randn(2, 16, 9, 7)]),
-    ("conv2d-winograd-nopad", lambda nn: nn.Conv2d(24, 16, 3, bias=False), [randn(1, 24, 6, 8)]),
     ("conv2d-reflect", lambda nn: nn.Conv2d(2, 3, 3, padding=2, padding_mode="reflect"), [randn(1, 2, 6, 6)]),
     ("conv2d-circular", lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), [randn(1, 2, 5, 5)]),
     ("conv-transpose2d", lambda nn: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2),
@@ -149,6 +151,20 @@ LAYERS = [
 @pytest.mark.parametrize(("name", "make", "inputs"), LAYERS, ids=[c[0] for c in LAYERS])
 def test_layer_matches_pytorch(name, make, inputs):
     run_pair(make, inputs)
+
+
+WINOGRAD_LAYERS = [  # 3x3 stride-1 convolutions with 16+ channels take the Winograd F(4x4, 3x3) path
+    ("conv2d-winograd", lambda nn: nn.Conv2d(16, 20, 3, padding=1), [randn(2, 16, 9, 7)]),
+    ("conv2d-winograd-nopad", lambda nn: nn.Conv2d(24, 16, 3, bias=False), [randn(1, 24, 6, 8)]),
+    ("conv2d-winograd-64", lambda nn: nn.Conv2d(64, 64, 3, padding=1), [randn(2, 64, 16, 16)]),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "inputs"), WINOGRAD_LAYERS, ids=[c[0] for c in WINOGRAD_LAYERS])
+def test_winograd_layer_matches_pytorch(name, make, inputs):
+    """Winograd's float32 rounding is about 3e-6 of a tensor's scale (a direct convolution's: 3e-7), so small
+    entries of a large-scale tensor (the weight gradient sums every tile) get that much absolute slack."""
+    run_pair(make, inputs, scale_atol=1e-5)
 
 
 def test_batchnorm_eval_after_training_steps():

@@ -1,232 +1,329 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Winograd F(2x2, 3x3): a 3x3 stride-1 convolution with 2.25x fewer multiplications.
+"""Winograd F(4x4, 3x3): a 3x3 stride-1 convolution with 4x fewer multiplications.
 
-Each 2x2 output tile comes from a 4x4 input tile: V = B^T d B per input channel, then for
-each of the 16 positions one matrix product over channels (M = U V, done by BLAS), then
-Y = A^T M A. The input transform writes V as (16, C, T) with T = N * tiles_h * tiles_w, so the
-16 products are matmuls with the filter transform U (16, C_out, C). The 16 slabs of V and M
-must not lie a multiple of 4 KiB apart: the 16 streams would then share cache sets (the caller
-pads them).
+Each 4x4 output tile comes from a 6x6 input tile: V = B^T d B per input channel, then for each
+of the 36 positions one matrix product over channels (M = U V, done by BLAS), then
+Y = A^T M A, with U = G g G^T the transformed filters (Lavin and Gray, 2015, points 0, +-1,
++-2). The input transform writes V as (36, C, T) with T = N * tiles_h * tiles_w, so the 36
+products are matmuls with U (36, C_out, C). The 36 slabs of V and M must not lie a multiple
+of 4 KiB apart: their streams would then share cache sets (the caller pads them).
+
+Every 2-D transform is a 1-D one applied down the columns, then along the rows. The backward
+pass uses the adjoints: A (of A^T) for the output gradient, B (of B^T) for the input gradient,
+G^T (of G) for the filter gradient.
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
+from libc.stdlib cimport free, malloc
 
 ctypedef fused real:
     float
     double
 
+cdef enum:
+    ALPHA = 6     # input tile size
+    M = 4         # output tile size
+    CHUNK = 64    # tiles transformed together (vectorised across them)
 
-cdef inline void _tile_in(const real* plane, Py_ssize_t H, Py_ssize_t W, real* dst, Py_ssize_t stride,
-                          Py_ssize_t y0, Py_ssize_t x0) noexcept nogil:
-    """B^T d B of the 4x4 tile at (y0, x0) of one zero-padded plane; output k goes to dst[k * stride]."""
-    cdef Py_ssize_t i, j, yy, xx
-    cdef real d[4][4]
-    cdef real m[4][4]
+
+cdef inline void _bt(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
+    """o = B^T z for n 6-vectors side by side: vector l has elements z[l + i*zs], results o[l + k*os]."""
+    cdef Py_ssize_t l
+    cdef real z0, z1, z2, z3, z4, z5, a, b, c, d
+    for l in range(n):
+        z0 = z[l]
+        z1 = z[zs + l]
+        z2 = z[2 * zs + l]
+        z3 = z[3 * zs + l]
+        z4 = z[4 * zs + l]
+        z5 = z[5 * zs + l]
+        a = z4 - 4 * z2
+        b = z3 - 4 * z1
+        c = z4 - z2
+        d = 2 * (z3 - z1)
+        o[l] = 4 * z0 - 5 * z2 + z4
+        o[os + l] = a + b
+        o[2 * os + l] = a - b
+        o[3 * os + l] = c + d
+        o[4 * os + l] = c - d
+        o[5 * os + l] = 4 * z1 - 5 * z3 + z5
+
+
+cdef inline void _b(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
+    """o = B z (the adjoint of ``_bt``) for n 6-vectors side by side."""
+    cdef Py_ssize_t l
+    cdef real z0, z1, z2, z3, z4, z5
+    for l in range(n):
+        z0 = z[l]
+        z1 = z[zs + l]
+        z2 = z[2 * zs + l]
+        z3 = z[3 * zs + l]
+        z4 = z[4 * zs + l]
+        z5 = z[5 * zs + l]
+        o[l] = 4 * z0
+        o[os + l] = -4 * z1 + 4 * z2 - 2 * z3 + 2 * z4 + 4 * z5
+        o[2 * os + l] = -5 * z0 - 4 * z1 - 4 * z2 - z3 - z4
+        o[3 * os + l] = z1 - z2 + 2 * z3 - 2 * z4 - 5 * z5
+        o[4 * os + l] = z0 + z1 + z2 + z3 + z4
+        o[5 * os + l] = z5
+
+
+cdef inline void _at(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
+    """o = A^T z for n 6-vectors side by side (4 results each)."""
+    cdef Py_ssize_t l
+    cdef real p, q, r, s
+    for l in range(n):
+        p = z[zs + l] + z[2 * zs + l]
+        q = z[zs + l] - z[2 * zs + l]
+        r = z[3 * zs + l] + z[4 * zs + l]
+        s = z[3 * zs + l] - z[4 * zs + l]
+        o[l] = z[l] + p + r
+        o[os + l] = q + 2 * s
+        o[2 * os + l] = p + 4 * r
+        o[3 * os + l] = q + 8 * s + z[5 * zs + l]
+
+
+cdef inline void _a(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
+    """o = A z (the adjoint of ``_at``) for n 4-vectors side by side (6 results each)."""
+    cdef Py_ssize_t l
+    cdef real z0, z1, z2, z3, even, odd, even4, odd8
+    for l in range(n):
+        z0 = z[l]
+        z1 = z[zs + l]
+        z2 = z[2 * zs + l]
+        z3 = z[3 * zs + l]
+        even = z0 + z2
+        odd = z1 + z3
+        even4 = z0 + 4 * z2
+        odd8 = 2 * z1 + 8 * z3
+        o[l] = z0
+        o[os + l] = even + odd
+        o[2 * os + l] = even - odd
+        o[3 * os + l] = even4 + odd8
+        o[4 * os + l] = even4 - odd8
+        o[5 * os + l] = z3
+
+
+cdef inline void _g(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os) noexcept nogil:
+    """o = G z: a 3-vector (filter row or column) to a 6-vector."""
+    cdef real z0 = z[0], z1 = z[zs], z2 = z[2 * zs]
+    cdef real even = (z0 + z2) / 6, quarter = z0 / 24 + z2 / 6
+    o[0] = z0 / 4
+    o[os] = -even - z1 / 6
+    o[2 * os] = -even + z1 / 6
+    o[3 * os] = quarter + z1 / 12
+    o[4 * os] = quarter - z1 / 12
+    o[5 * os] = z2
+
+
+cdef inline void _gt(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os) noexcept nogil:
+    """o = G^T z (the adjoint of ``_g``): a 6-vector to a 3-vector."""
+    cdef real z0 = z[0], z1 = z[zs], z2 = z[2 * zs], z3 = z[3 * zs], z4 = z[4 * zs], z5 = z[5 * zs]
+    o[0] = z0 / 4 - (z1 + z2) / 6 + (z3 + z4) / 24
+    o[os] = (z2 - z1) / 6 + (z3 - z4) / 12
+    o[2 * os] = (z3 + z4 - z1 - z2) / 6 + z5
+
+
+cdef inline void _gather(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t size, Py_ssize_t step,
+                         Py_ssize_t offset, Py_ssize_t tiles_w, Py_ssize_t t0, Py_ssize_t nt, real* d) noexcept nogil:
+    """d[(size*i + j)*CHUNK + l] = plane[y0 + i, x0 + j] (0 outside) for tile t0 + l at (y0, x0) = step*(ty, tx) + offset.
+
+    Called with constant ``size`` and ``step``, so the compiler unrolls the copies of inner tiles.
+    """
+    cdef Py_ssize_t l, i, j, yy, xx
+    cdef Py_ssize_t ty = t0 // tiles_w, tx = t0 - (t0 // tiles_w) * tiles_w
+    cdef Py_ssize_t y0 = step * ty + offset, x0
     cdef const real* row
-    if y0 >= 0 and x0 >= 0 and y0 + 4 <= H and x0 + 4 <= W:
-        for i in range(4):
-            row = plane + (y0 + i) * W + x0
-            d[i][0] = row[0]
-            d[i][1] = row[1]
-            d[i][2] = row[2]
-            d[i][3] = row[3]
-    else:
-        for i in range(4):
-            yy = y0 + i
-            for j in range(4):
-                xx = x0 + j
-                d[i][j] = plane[yy * W + xx] if 0 <= yy < H and 0 <= xx < W else 0
-    for j in range(4):            # rows: B^T d
-        m[0][j] = d[0][j] - d[2][j]
-        m[1][j] = d[1][j] + d[2][j]
-        m[2][j] = d[2][j] - d[1][j]
-        m[3][j] = d[1][j] - d[3][j]
-    for i in range(4):            # columns: (B^T d) B
-        dst[(4 * i + 0) * stride] = m[i][0] - m[i][2]
-        dst[(4 * i + 1) * stride] = m[i][1] + m[i][2]
-        dst[(4 * i + 2) * stride] = m[i][2] - m[i][1]
-        dst[(4 * i + 3) * stride] = m[i][1] - m[i][3]
+    for l in range(nt):
+        x0 = step * tx + offset
+        if y0 >= 0 and x0 >= 0 and y0 + size <= H and x0 + size <= W:
+            row = plane + y0 * W + x0
+            for i in range(size):
+                for j in range(size):
+                    d[(size * i + j) * CHUNK + l] = row[i * W + j]
+        else:
+            for i in range(size):
+                yy = y0 + i
+                for j in range(size):
+                    xx = x0 + j
+                    d[(size * i + j) * CHUNK + l] = plane[yy * W + xx] if 0 <= yy < H and 0 <= xx < W else 0
+        tx = tx + 1
+        if tx == tiles_w:
+            tx = 0
+            y0 = y0 + step
 
 
-cdef inline void _tile_out(const real* src, Py_ssize_t stride, real* plane, Py_ssize_t Ho, Py_ssize_t Wo,
-                           Py_ssize_t y0, Py_ssize_t x0, real bias) noexcept nogil:
-    """A^T M A + bias of the 16 values src[k * stride], written to the 2x2 tile at (y0, x0) of one output plane."""
-    cdef Py_ssize_t i
-    cdef real a[16]
-    cdef real r[2][4]
-    for i in range(16):
-        a[i] = src[i * stride]
-    for i in range(4):            # rows: A^T M
-        r[0][i] = a[i] + a[4 + i] + a[8 + i]
-        r[1][i] = a[4 + i] - a[8 + i] - a[12 + i]
-    for i in range(2):            # columns: (A^T M) A
-        if y0 + i < Ho:
-            plane[(y0 + i) * Wo + x0] = r[i][0] + r[i][1] + r[i][2] + bias
-            if x0 + 1 < Wo:
-                plane[(y0 + i) * Wo + x0 + 1] = r[i][1] - r[i][2] - r[i][3] + bias
+def input_transform(const real[:, :, :, ::1] x, real[:, :, :] v, int pad, int tiles_h, int tiles_w, int threads=1):
+    """Fill ``v`` (36, C, N*tiles_h*tiles_w) with B^T d B for every 6x6 tile d of the zero-padded input.
 
-
-def input_transform(real[:, :, :, ::1] x, real[:, :, :] v, int pad, int tiles_h, int tiles_w, int threads=1):
-    """Fill ``v`` (16, C, N*tiles_h*tiles_w) with B^T d B for every 4x4 tile d of the zero-padded input."""
+    CHUNK tiles of a plane at a time: gathered into 36 rows, then transformed row-wise (vectorised).
+    """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, ty, tx
+    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, t0, nt, j
+    cdef real* d
+    cdef real* t
     cdef real* dst
-    if N * C == 0:
+    if N * C == 0 or tiles == 0:
         return
-    with nogil:
-        for nc in prange(N * C, schedule="static", num_threads=threads):
+    with nogil, parallel(num_threads=threads):
+        d = <real*>malloc(2 * ALPHA * ALPHA * CHUNK * sizeof(real))
+        t = d + ALPHA * ALPHA * CHUNK
+        for nc in prange(N * C, schedule="static"):
             n = nc // C
             c = nc - n * C
             dst = &v[0, c, n * tiles]
-            for ty in range(tiles_h):
-                for tx in range(tiles_w):
-                    _tile_in(&x[n, c, 0, 0], H, W, dst + ty * tiles_w + tx, stride, 2 * ty - pad, 2 * tx - pad)
+            for t0 in range(0, tiles, 64):     # CHUNK (Cython needs a literal step)
+                nt = min(CHUNK, tiles - t0)
+                _gather(&x[n, c, 0, 0], H, W, ALPHA, M, -pad, tiles_w, t0, nt, d)
+                for j in range(ALPHA):    # columns: B^T d
+                    _bt(d + j * CHUNK, ALPHA * CHUNK, t + j * CHUNK, ALPHA * CHUNK, nt)
+                for j in range(ALPHA):    # rows: (B^T d) B, into slabs ALPHA*j ... ALPHA*j + 5
+                    _bt(t + ALPHA * j * CHUNK, CHUNK, dst + ALPHA * j * stride + t0, stride, nt)
+        free(d)
 
 
-def output_transform(real[:, :, :] mt, real[:, :, :, ::1] out, const real[::1] bias, int tiles_h, int tiles_w,
-                     int threads=1):
-    """Write Y = A^T M A (+ ``bias`` per channel, unless it is empty) for every tile of ``mt`` (16, C_out, T)
+def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[::1] bias, int tiles_h,
+                     int tiles_w, int threads=1):
+    """Write Y = A^T M A (+ ``bias`` per channel, unless it is empty) for every tile of ``mt`` (36, C_out, T)
     into ``out`` (N, C_out, Ho, Wo)."""
     cdef Py_ssize_t N = out.shape[0], K = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
-    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = mt.strides[0] // sizeof(real), nk, n, k, ty, tx
+    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = mt.strides[0] // sizeof(real), nk, n, k, t0, nt, j
+    cdef Py_ssize_t l, i, tt, y0, x0
     cdef bint has_bias = bias.shape[0] > 0
-    cdef real* src
-    if N * K == 0:
+    cdef real b
+    cdef real* t
+    cdef real* y
+    cdef real* plane
+    cdef const real* src
+    if N * K == 0 or tiles == 0:
         return
-    with nogil:
-        for nk in prange(N * K, schedule="static", num_threads=threads):
+    with nogil, parallel(num_threads=threads):
+        t = <real*>malloc((M * ALPHA + M * M) * CHUNK * sizeof(real))
+        y = t + M * ALPHA * CHUNK
+        for nk in prange(N * K, schedule="static"):
             n = nk // K
             k = nk - n * K
+            b = bias[k] if has_bias else 0
             src = &mt[0, k, n * tiles]
-            for ty in range(tiles_h):
-                for tx in range(tiles_w):
-                    _tile_out(src + ty * tiles_w + tx, stride, &out[n, k, 0, 0], Ho, Wo, 2 * ty, 2 * tx,
-                              bias[k] if has_bias else 0)
+            plane = &out[n, k, 0, 0]
+            for t0 in range(0, tiles, 64):     # CHUNK (Cython needs a literal step)
+                nt = min(CHUNK, tiles - t0)
+                for j in range(ALPHA):    # columns: A^T M
+                    _at(src + j * stride + t0, ALPHA * stride, t + j * CHUNK, ALPHA * CHUNK, nt)
+                for i in range(M):        # rows: (A^T M) A
+                    _at(t + ALPHA * i * CHUNK, CHUNK, y + M * i * CHUNK, CHUNK, nt)
+                for l in range(nt):       # scatter the 4x4 tiles, adding the bias
+                    tt = t0 + l
+                    y0 = M * (tt // tiles_w)
+                    x0 = M * (tt % tiles_w)
+                    for i in range(M):
+                        if y0 + i >= Ho:
+                            break
+                        for j in range(M):
+                            if x0 + j < Wo:
+                                plane[(y0 + i) * Wo + x0 + j] = y[(M * i + j) * CHUNK + l] + b
+        free(t)
 
 
-cdef inline void _tile_grad(const real* plane, Py_ssize_t Ho, Py_ssize_t Wo, real* dst, Py_ssize_t stride,
-                            Py_ssize_t y0, Py_ssize_t x0) noexcept nogil:
-    """A gy A^T of the 2x2 gradient tile at (y0, x0) (the adjoint of ``_tile_out``); k goes to dst[k * stride]."""
-    cdef Py_ssize_t i
-    cdef real g[2][2]
-    cdef real t[4][2]
-    for i in range(2):
-        g[i][0] = plane[(y0 + i) * Wo + x0] if y0 + i < Ho else 0
-        g[i][1] = plane[(y0 + i) * Wo + x0 + 1] if y0 + i < Ho and x0 + 1 < Wo else 0
-    for i in range(2):            # rows: A gy
-        t[0][i] = g[0][i]
-        t[1][i] = g[0][i] + g[1][i]
-        t[2][i] = g[0][i] - g[1][i]
-        t[3][i] = -g[1][i]
-    for i in range(4):            # columns: (A gy) A^T
-        dst[(4 * i + 0) * stride] = t[i][0]
-        dst[(4 * i + 1) * stride] = t[i][0] + t[i][1]
-        dst[(4 * i + 2) * stride] = t[i][0] - t[i][1]
-        dst[(4 * i + 3) * stride] = -t[i][1]
-
-
-cdef inline void _tile_in_adjoint(const real* src, Py_ssize_t stride, real* plane, Py_ssize_t H, Py_ssize_t W,
-                                  Py_ssize_t y0, Py_ssize_t x0) noexcept nogil:
-    """Add B V B^T (the adjoint of ``_tile_in``) of the 16 values src[k * stride] into the 4x4 tile at (y0, x0)."""
-    cdef Py_ssize_t i, j, yy, xx
-    cdef real v[4][4]
-    cdef real r[4][4]
-    cdef real d[4]
-    for i in range(16):
-        v[i // 4][i % 4] = src[i * stride]
-    for j in range(4):            # rows: B V
-        r[0][j] = v[0][j]
-        r[1][j] = v[1][j] - v[2][j] + v[3][j]
-        r[2][j] = -v[0][j] + v[1][j] + v[2][j]
-        r[3][j] = -v[3][j]
-    for i in range(4):            # columns: (B V) B^T, added where the tile lies inside the image
-        yy = y0 + i
-        if yy < 0 or yy >= H:
-            continue
-        d[0] = r[i][0]
-        d[1] = r[i][1] - r[i][2] + r[i][3]
-        d[2] = -r[i][0] + r[i][1] + r[i][2]
-        d[3] = -r[i][3]
-        for j in range(4):
-            xx = x0 + j
-            if 0 <= xx < W:
-                plane[yy * W + xx] += d[j]
-
-
-def grad_transform(real[:, :, :, ::1] grad, real[:, :, :] gt, int tiles_h, int tiles_w, int threads=1):
-    """Fill ``gt`` (16, C_out, T) with A gy A^T for every 2x2 tile of ``grad`` (N, C_out, Ho, Wo)."""
+def grad_transform(const real[:, :, :, ::1] grad, real[:, :, :] gt, int tiles_h, int tiles_w, int threads=1):
+    """Fill ``gt`` (36, C_out, T) with A gy A^T for every 4x4 tile of ``grad`` (N, C_out, Ho, Wo): the
+    adjoint of ``output_transform``."""
     cdef Py_ssize_t N = grad.shape[0], K = grad.shape[1], Ho = grad.shape[2], Wo = grad.shape[3]
-    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = gt.strides[0] // sizeof(real), nk, n, k, ty, tx
+    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = gt.strides[0] // sizeof(real), nk, n, k, t0, nt, j
+    cdef real* d
+    cdef real* t
     cdef real* dst
-    if N * K == 0:
+    if N * K == 0 or tiles == 0:
         return
-    with nogil:
-        for nk in prange(N * K, schedule="static", num_threads=threads):
+    with nogil, parallel(num_threads=threads):
+        d = <real*>malloc((M * M + ALPHA * M) * CHUNK * sizeof(real))
+        t = d + M * M * CHUNK
+        for nk in prange(N * K, schedule="static"):
             n = nk // K
             k = nk - n * K
             dst = &gt[0, k, n * tiles]
-            for ty in range(tiles_h):
-                for tx in range(tiles_w):
-                    _tile_grad(&grad[n, k, 0, 0], Ho, Wo, dst + ty * tiles_w + tx, stride, 2 * ty, 2 * tx)
+            for t0 in range(0, tiles, 64):     # CHUNK (Cython needs a literal step)
+                nt = min(CHUNK, tiles - t0)
+                _gather(&grad[n, k, 0, 0], Ho, Wo, M, M, 0, tiles_w, t0, nt, d)
+                for j in range(M):        # columns: A gy
+                    _a(d + j * CHUNK, M * CHUNK, t + j * CHUNK, M * CHUNK, nt)
+                for j in range(ALPHA):    # rows: (A gy) A^T, into slabs ALPHA*j ... ALPHA*j + 5
+                    _a(t + M * j * CHUNK, CHUNK, dst + ALPHA * j * stride + t0, stride, nt)
+        free(d)
 
 
-def input_transform_adjoint(real[:, :, :] v, real[:, :, :, ::1] x, int pad, int tiles_h, int tiles_w,
+def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad, int tiles_h, int tiles_w,
                             int threads=1):
-    """Add B V B^T of every tile of ``v`` (16, C, T) into the zeroed ``x`` (N, C, H, W): the input gradient."""
+    """Add B V B^T of every tile of ``v`` (36, C, T) into the zeroed ``x`` (N, C, H, W): the input gradient."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, ty, tx
+    cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, t0, nt, j
+    cdef Py_ssize_t l, i, tt, y0, x0, yy, xx
+    cdef real* t
+    cdef real* d
+    cdef real* plane
     cdef const real* src
-    if N * C == 0:
+    if N * C == 0 or tiles == 0:
         return
-    with nogil:
-        for nc in prange(N * C, schedule="static", num_threads=threads):
+    with nogil, parallel(num_threads=threads):
+        t = <real*>malloc(2 * ALPHA * ALPHA * CHUNK * sizeof(real))
+        d = t + ALPHA * ALPHA * CHUNK
+        for nc in prange(N * C, schedule="static"):
             n = nc // C
             c = nc - n * C
             src = &v[0, c, n * tiles]
-            for ty in range(tiles_h):
-                for tx in range(tiles_w):
-                    _tile_in_adjoint(src + ty * tiles_w + tx, stride, &x[n, c, 0, 0], H, W, 2 * ty - pad,
-                                     2 * tx - pad)
+            plane = &x[n, c, 0, 0]
+            for t0 in range(0, tiles, 64):     # CHUNK (Cython needs a literal step)
+                nt = min(CHUNK, tiles - t0)
+                for j in range(ALPHA):    # columns: B V
+                    _b(src + j * stride + t0, ALPHA * stride, t + j * CHUNK, ALPHA * CHUNK, nt)
+                for i in range(ALPHA):    # rows: (B V) B^T
+                    _b(t + ALPHA * i * CHUNK, CHUNK, d + ALPHA * i * CHUNK, CHUNK, nt)
+                for l in range(nt):       # add each 6x6 tile where it lies inside the image
+                    tt = t0 + l
+                    y0 = M * (tt // tiles_w) - pad
+                    x0 = M * (tt % tiles_w) - pad
+                    for i in range(ALPHA):
+                        yy = y0 + i
+                        if yy < 0 or yy >= H:
+                            continue
+                        for j in range(ALPHA):
+                            xx = x0 + j
+                            if 0 <= xx < W:
+                                plane[yy * W + xx] += d[(ALPHA * i + j) * CHUNK + l]
+        free(t)
 
 
 def filter_transform(const real[:, :, :, ::1] w, real[:, :, ::1] u):
-    """Fill ``u`` (16, C_out, C) with U = G g G^T for every 3x3 filter g of ``w`` (C_out, C, 3, 3)."""
+    """Fill ``u`` (36, C_out, C) with U = G g G^T for every 3x3 filter g of ``w`` (C_out, C, 3, 3)."""
     cdef Py_ssize_t O = w.shape[0], C = w.shape[1], o, c, i, j
-    cdef real t[4][3]
+    cdef real t[ALPHA][3]
+    cdef real r[ALPHA]
     cdef const real* g
     with nogil:
         for o in range(O):
             for c in range(C):
                 g = &w[o, c, 0, 0]
-                for j in range(3):        # rows: G g
-                    t[0][j] = g[j]
-                    t[1][j] = (g[j] + g[3 + j] + g[6 + j]) / 2
-                    t[2][j] = (g[j] - g[3 + j] + g[6 + j]) / 2
-                    t[3][j] = g[6 + j]
-                for i in range(4):        # columns: (G g) G^T
-                    u[4 * i + 0, o, c] = t[i][0]
-                    u[4 * i + 1, o, c] = (t[i][0] + t[i][1] + t[i][2]) / 2
-                    u[4 * i + 2, o, c] = (t[i][0] - t[i][1] + t[i][2]) / 2
-                    u[4 * i + 3, o, c] = t[i][2]
+                for j in range(3):        # columns: G g
+                    _g(g + j, 3, &t[0][j], 3)
+                for i in range(ALPHA):    # rows: (G g) G^T
+                    _g(&t[i][0], 1, r, 1)
+                    for j in range(ALPHA):
+                        u[ALPHA * i + j, o, c] = r[j]
 
 
-def filter_transform_adjoint(const real[:, :, ::1] du, real[:, :, :, ::1] gw):
-    """Write G^T dU G for every (out, in) pair of ``du`` (16, C_out, C) into ``gw`` (C_out, C, 3, 3)."""
+def filter_transform_adjoint(const real[:, :, :] du, real[:, :, :, ::1] gw):
+    """Write G^T dU G for every (out, in) pair of ``du`` (36, C_out, C) into ``gw`` (C_out, C, 3, 3)."""
     cdef Py_ssize_t O = gw.shape[0], C = gw.shape[1], o, c, i, j
-    cdef real d[4][4]
-    cdef real t[3][4]
+    cdef real d[ALPHA][ALPHA]
+    cdef real t[3][ALPHA]
     cdef real* g
     with nogil:
         for o in range(O):
             for c in range(C):
-                for i in range(16):
-                    d[i // 4][i % 4] = du[i, o, c]
-                for j in range(4):        # rows: G^T dU
-                    t[0][j] = d[0][j] + (d[1][j] + d[2][j]) / 2
-                    t[1][j] = (d[1][j] - d[2][j]) / 2
-                    t[2][j] = (d[1][j] + d[2][j]) / 2 + d[3][j]
+                for i in range(ALPHA * ALPHA):
+                    d[i // ALPHA][i % ALPHA] = du[i, o, c]
+                for j in range(ALPHA):    # columns: G^T dU
+                    _gt(&d[0][j], ALPHA, &t[0][j], ALPHA)
                 g = &gw[o, c, 0, 0]
-                for i in range(3):        # columns: (G^T dU) G
-                    g[3 * i + 0] = t[i][0] + (t[i][1] + t[i][2]) / 2
-                    g[3 * i + 1] = (t[i][1] - t[i][2]) / 2
-                    g[3 * i + 2] = (t[i][1] + t[i][2]) / 2 + t[i][3]
+                for i in range(3):        # rows: (G^T dU) G
+                    _gt(&t[i][0], 1, g + 3 * i, 1)
