@@ -103,6 +103,25 @@ def test_conv2d_im2col_path_against_numpy(dtype, shape, w_shape, stride, padding
     np.testing.assert_allclose(tb.grad.numpy(), g.sum(axis=(0, 2, 3)), rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize(("x_grad", "w_grad", "b_grad"), [(False, False, True), (True, False, True),
+                                                          (False, True, False), (True, True, False)])
+def test_conv2d_gradients_of_any_subset_of_inputs(x_grad, w_grad, b_grad):
+    # the CPU kernel gets the bias gradient from the weight gradient's product when both are wanted
+    x, w, b = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    tx, tw, tb = (ember.tensor(a, requires_grad=r) for a, r in ((x, x_grad), (w, w_grad), (b, b_grad)))
+    out = F.conv2d(tx, tw, tb, padding=(1, 0))
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g))
+    assert (tx.grad is not None, tw.grad is not None, tb.grad is not None) == (x_grad, w_grad, b_grad)
+    if b_grad:
+        np.testing.assert_allclose(tb.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-10)
+    if w_grad:
+        np.testing.assert_allclose(tw.grad.numpy(), _conv2d_weight_grad(x, g, w.shape, (1, 1), (1, 0), (1, 1), 1),
+                                   atol=1e-10)
+    if x_grad:
+        np.testing.assert_allclose(tx.grad.numpy(), ref.conv_transpose2d(g, w, padding=(1, 0)), atol=1e-10)
+
+
 def test_conv2d_grad_fn_name_and_double_backward():
     x, w = t64(1, 1, 3, 3), t64(2, 1, 2, 2)
     assert type(F.conv2d(x, w).grad_fn).__name__ == "ConvolutionBackward0"
