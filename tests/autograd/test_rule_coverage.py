@@ -14,7 +14,7 @@ NON_DIFFERENTIABLE = {
     # the in-place write behind copy_ and in-place ops (recorded as expand_copy / the out-of-place op)
     "copy_",
     # optimizer updates: run on parameters' data under no_grad, never recorded
-    "sgd_step", "adam_step", "adamax_step", "adagrad_step", "adadelta_step", "rmsprop_step",
+    "sgd_step", "adam_step", "adamax_step", "adagrad_step", "adadelta_step", "rmsprop_step", "sgd_group", "adam_group",
     # conv2d's fused backward: the conv2d rule calls it only with grad mode off (no create_graph)
     "conv2d_backward",
     # batch norm's fused backward: likewise called by the batch_norm rule only with grad mode off

@@ -1,6 +1,7 @@
 """Linear, Bilinear, Identity, Flatten, Unflatten, and the activation layers and functions."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -30,6 +31,20 @@ def test_linear_values_grad_fn_and_shapes():
     assert gradcheck(F.linear, (t64(4, 3), t64(2, 3), t64(2)))
     assert gradcheck(F.linear, (t64(2, 4, 3), t64(2, 3)))
     assert repr(lin) == "Linear(in_features=3, out_features=2, bias=True)"
+
+
+def test_linear_module_gradients_and_errors():
+    lin = nn.Linear(3, 2, dtype=ember.float64)
+    x = t64(4, 3)
+    lin(x).sum().backward()
+    w = lin.weight.detach().numpy()
+    np.testing.assert_allclose(lin.weight.grad.numpy(), np.ones((2, 4)) @ x.detach().numpy())
+    np.testing.assert_allclose(lin.bias.grad.numpy(), [4.0, 4.0])
+    np.testing.assert_allclose(x.grad.numpy(), np.ones((4, 2)) @ w)
+    with pytest.raises(RuntimeError, match=re.escape("mat1 and mat2 shapes cannot be multiplied (4x5 and 3x2)")):
+        lin(ember.randn(4, 5, dtype=ember.float64))
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype, but got Float and Double"):
+        lin(ember.randn(4, 3))
 
 
 def test_bilinear():

@@ -31,16 +31,23 @@ def sum_to(g, shape):
     lead = len(gshape) - len(shape)
     if lead < 0:
         return None
-    dims = list(range(lead))
+    kept = []  # size-1 dims of ``shape`` that ``g`` broadcast
     for i, s in enumerate(shape):
         if s == 1 and gshape[lead + i] != 1:
-            dims.append(lead + i)
+            kept.append(lead + i)
         elif s != gshape[lead + i]:
             return None
-    if dims:
-        g = g.sum(tuple(dims), keepdim=True)
-    if lead or g._data.shape != tuple(shape):
-        g = g.reshape(tuple(shape))
+    # the "sum" kernel directly (dims already valid and distinct; gradients are floating, so no
+    # dtype): the leading dims go away, the kept ones stay as size 1
+    if not g._dtype.is_floating_point:
+        g = g.sum(tuple(range(lead)) + tuple(kept), keepdim=True).reshape(tuple(shape))
+    elif not kept:
+        if lead:
+            g = _core.call("sum", (g,), (tuple(range(lead)), False, None))
+    else:
+        g = _core.call("sum", (g,), (tuple(range(lead)) + tuple(kept), True, None))
+        if lead:
+            g = g.reshape(tuple(shape))
     return g
 
 

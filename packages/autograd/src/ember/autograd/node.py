@@ -280,12 +280,14 @@ class OpNode(Node):
         inputs = self._inputs
         versions = self._versions
         if versions is not None:
-            uses = rule.uses
-            for i, t in enumerate(inputs):
-                if versions[i] is not None and version_of(t) != versions[i]:
-                    needs = self.needs_of(needs)
-                    if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
-                        check_version(t, versions[i])
+            for i, v in enumerate(versions):
+                if v is not None:
+                    vc = inputs[i]._version_counter
+                    if (0 if vc is None else vc.value) != v:
+                        needs = self.needs_of(needs)
+                        uses = rule.uses
+                        if uses is None or any(needs[j] and i in uses.get(j, ()) for j in range(len(needs))):
+                            check_version(inputs[i], v)
         if rule.save_inputs is not True:
             inputs = Metas(inputs)
         output = self._output
@@ -297,7 +299,8 @@ class OpNode(Node):
                 if create_graph:
                     output = tuple(o if o is None else attach_output(self, o, i) for i, o in enumerate(output))
             else:
-                if version_of(output) != self._out_version:
+                vc = output._version_counter
+                if (0 if vc is None else vc.value) != self._out_version:
                     check_version(output, self._out_version)
                 if create_graph:
                     output = attach_output(self, output, 0)

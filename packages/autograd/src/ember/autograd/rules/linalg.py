@@ -80,10 +80,10 @@ def _addmm(grad, inputs, output, params, needs):
     ga = _scaled(_core.call("mm", (grad, _mT(b))), alpha) if needs[1] else None
     gb = None
     if needs[2]:
-        if not b.is_contiguous() and b.t().is_contiguous():
+        if _transposed(b):
             # b is a transposed weight (nn.Linear's W.t()): produce the gradient in W's layout, so
             # it reaches W.grad without a copy
-            gb = _scaled(_core.call("mm", (grad.t(), a)), alpha).t()
+            gb = _mT(_scaled(_core.call("mm", (_mT(grad), a)), alpha))
         else:
             gb = _scaled(_core.call("mm", (_mT(a), grad)), alpha)
     return gi, ga, gb
@@ -91,6 +91,14 @@ def _addmm(grad, inputs, output, params, needs):
 
 def _scaled(t, alpha):
     return t if alpha == 1 else t * alpha
+
+
+def _transposed(m) -> bool:
+    """Whether matrix ``m`` is not contiguous but its transpose is."""
+    if m._device.type == "cpu":  # the flags of the NumPy array, without a view or a host copy
+        flags = m._data.flags
+        return flags.f_contiguous and not flags.c_contiguous
+    return not m.is_contiguous() and m.t().is_contiguous()
 
 
 @rule("baddbmm", "BaddbmmBackward0", uses={1: (2,), 2: (1,)})

@@ -7,6 +7,9 @@ from ember.backends.cpu.blas_threads import blas_threads
 
 def _work(a: np.ndarray, b: np.ndarray) -> int:
     """Multiply-adds of ``a @ b`` (batch dims of ``a`` included; 1-D operands count as vectors)."""
+    sa, sb = a.shape, b.shape
+    if len(sa) == 2 and len(sb) == 2:  # the matrix product, on every step of every nn.Linear
+        return sa[0] * sa[1] * sb[1]
     k = a.shape[-1] if a.ndim else 1
     n = b.shape[-1] if b.ndim > 1 else 1
     return (a.size // max(k, 1)) * k * n
@@ -20,13 +23,13 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def addmm(input: np.ndarray, mat1: np.ndarray, mat2: np.ndarray, beta, alpha) -> np.ndarray:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` is ignored when ``beta`` is 0 (NaNs too)."""
     blas_threads.fit(_work(mat1, mat2))
-    out = np.matmul(mat1, mat2)
+    out = mat1 @ mat2
     if alpha != 1:
-        np.multiply(out, alpha, out=out)
+        out *= alpha
     if beta == 1:
-        np.add(out, input, out=out)
+        out += input
     elif beta != 0:
-        np.add(out, np.multiply(input, beta), out=out)
+        out += np.multiply(input, beta)
     return out
 
 

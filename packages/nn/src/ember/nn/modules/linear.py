@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import ember
+from ember import _core
 from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
@@ -62,7 +63,17 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        weight, bias = self.weight, self.bias
+        if bias is not None and isinstance(input, _core.TensorBase):
+            # the common case (a batch of rows, one floating dtype, the layer's own shapes) goes
+            # straight to addmm(bias, input, weight.t()), which is what F.linear does after its checks
+            ws = weight._data.shape
+            xs = input._data.shape
+            dt = weight._dtype
+            if (len(xs) == 2 and len(ws) == 2 and xs[1] == ws[1] and input._dtype is dt and bias._dtype is dt
+                    and dt.is_floating_point and bias._data.shape == ws[:1]):
+                return _core.call("addmm", (bias, input, _core.call_view("t", weight, ())), (1, 1))
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
