@@ -79,7 +79,8 @@ def _conv2d_weight_grad(x, g, w_shape, stride, padding, dilation, groups):
     ((2, 6, 9, 10), (4, 6, 5, 5), (1, 1), (0, 0), (1, 1), 1),       # its second: no padding, short rows
     ((2, 4, 7, 9), (6, 2, 3, 2), (2, 3), (1, 2), (2, 1), 2),        # strided, dilated, grouped
     ((1, 3, 2, 3), (2, 3, 2, 2), (1, 1), (3, 2), (1, 1), 1),        # rows and columns wholly in the padding
-    ((2, 4, 8, 5), (4, 1, 1, 3), (3, 1), (0, 1), (1, 2), 4)])       # depthwise, 1-high kernel
+    ((2, 4, 8, 5), (4, 1, 1, 3), (3, 1), (0, 1), (1, 2), 4),        # depthwise, 1-high kernel
+    ((1, 2, 4, 23), (3, 2, 3, 3), (1, 1), (1, 1), (1, 1), 1)])      # rows longer than the unrolled widths
 def test_conv2d_im2col_path_against_numpy(dtype, shape, w_shape, stride, padding, dilation, groups):
     x = rng.standard_normal(shape)
     w = rng.standard_normal(w_shape)
