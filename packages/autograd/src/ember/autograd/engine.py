@@ -116,7 +116,7 @@ def _accumulate(t, g, create_graph: bool, given: set) -> None:
                 g = r
     old = t._grad
     if old is None:
-        if id(g) in given or (g._base is not None and not g.is_contiguous()):
+        if id(g) in given or (g._base is not None and not _contiguous(g)):
             # the same gradient object must not become two tensors' .grad, and a strided view
             # (an expanded sum gradient, a transpose) becomes a dense tensor, as PyTorch lays it out
             g = g.clone()
@@ -129,6 +129,12 @@ def _accumulate(t, g, create_graph: bool, given: set) -> None:
     if m is not None and m.post_accumulate:
         for h in list(m.post_accumulate.values()):
             h(t)
+
+
+def _contiguous(t) -> bool:
+    if t._device.type == "cpu":
+        return t._data.flags.c_contiguous  # without the host round trip of is_contiguous()
+    return t.is_contiguous()
 
 
 def _graph(root_fns, with_parents: bool):

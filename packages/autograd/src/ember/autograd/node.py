@@ -309,10 +309,11 @@ class OpNode(Node):
         return rule.fn(grads, inputs, output, self._params)
 
     def _release(self) -> None:
-        if self._rule.save_inputs or self._output is not None:
+        saves = self._rule.save_inputs
+        if saves or self._output is not None:
             self._released = True
-            if self._rule.save_inputs:
-                self._inputs = tuple(None if isinstance(x, _TensorBase) else x for x in self._inputs)
+            if saves:
+                self._inputs = tuple([None if isinstance(x, _TensorBase) else x for x in self._inputs])
                 self._versions = None
             self._output = None
 
