@@ -14,8 +14,8 @@ cdef extern from *:
     #include <string.h>
     /* Rows of a few floats dominate small convolutions (a 5x5 kernel on a 14-pixel image: 10-float
        rows), and a loop with a run-time length spends more on its prologue and tail than on the
-       copy. Copy nb bytes (a multiple of 4) in at most four fixed-size moves, overlapping when nb is
-       not a multiple of the move; memcpy for long rows. */
+       copy. Copy nb bytes (a multiple of 4, at most 128) in two fixed-size moves, overlapping when nb
+       is not twice the move; memcpy for longer rows. */
     static inline void ember_copy_bytes(char* d, const char* s, Py_ssize_t nb) {
         if (nb <= 16) {
             if (nb >= 8) { memcpy(d, s, 8); memcpy(d + nb - 8, s + nb - 8, 8); }
@@ -24,6 +24,8 @@ cdef extern from *:
             memcpy(d, s, 16); memcpy(d + nb - 16, s + nb - 16, 16);
         } else if (nb <= 64) {
             memcpy(d, s, 32); memcpy(d + nb - 32, s + nb - 32, 32);
+        } else if (nb <= 128) {
+            memcpy(d, s, 64); memcpy(d + nb - 64, s + nb - 64, 64);
         } else {
             memcpy(d, s, nb);
         }
