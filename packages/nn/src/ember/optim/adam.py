@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import GroupUpdate, Optimizer, advance, check_grad, run_update, step_tensor
+from ember.optim._group import GroupUpdate
+from ember.optim.optimizer import Optimizer, advance, check_grad, run_update, step_tensor
 
 
 class Adam(Optimizer):

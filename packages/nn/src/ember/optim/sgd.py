@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import GroupUpdate, Optimizer, check_grad, required, run_update
+from ember.optim._group import GroupUpdate
+from ember.optim.optimizer import Optimizer, check_grad, required, run_update
 
 
 class SGD(Optimizer):
