@@ -1,8 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Fused optimizer updates: one pass over each parameter's memory, no temporaries.
 
-Each kernel updates ``param`` and its state buffers in place. All arrays are flat,
-C-contiguous and of one floating dtype; ``ember.optim`` ensures that before calling.
+Each kernel updates ``param`` and its state buffers in place. ``<name>`` takes one parameter's
+flat, C-contiguous arrays of one floating dtype (``ember.optim`` ensures that before calling);
+``<name>_group`` takes a list of such tuples of arrays (any shape), one per parameter, and checks
+their layout, dtype and sizes itself.
 The arithmetic follows PyTorch's reference (single-tensor) implementations step by step, in
 the parameter's own precision as PyTorch computes it (float32 parameters in float32).
 
