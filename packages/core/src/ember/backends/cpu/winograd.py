@@ -3,7 +3,7 @@
 Against an im2col product it does 4x fewer multiplications, and its transformed tiles take 2.25
 values per output pixel (F(2x2, 3x3): 4), which is what memory traffic follows. The price is
 float32 rounding: with 64 input channels its results lie about 3e-6 of the output's scale from
-the exact ones, a direct float32 convolution's 3e-7 (tests/nn/test_conv.py holds it to 1e-5).
+the exact ones (a direct float32 convolution: 3e-7; tests/nn/test_conv.py holds it to 1e-5).
 float64 results are exact to about 1e-14.
 """
 
@@ -55,7 +55,7 @@ def winograd_conv(x, w, b, pad: int):
 
 
 def winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
-    """The input and weight gradients of ``_winograd_conv``, by the transposed transforms."""
+    """The input and weight gradients of ``winograd_conv``, by the adjoint transforms."""
     g = as_real(g)
     n, c = x_shape[:2]
     c_out = w.shape[0]
