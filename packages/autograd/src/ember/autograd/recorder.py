@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ember import _core
 from ember.autograd.anomaly_mode import remember_forward
-from ember.autograd.node import OpNode, detached_alias, meta_of, version_of
+from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of, version_of
 from ember.autograd.rules import RULES, Rule
 
 _TensorBase = _core.TensorBase
@@ -28,9 +28,7 @@ def _not_implemented(name: str) -> Rule:
 
 
 def _make_node(name: str, inputs: tuple, params):
-    """A node of op ``name`` with its edges and saved inputs (its output is saved by the caller).
-
-    Runs for every recorded op, so the edge of each input (``edge_of``) is written out inline."""
+    """A node of op ``name`` with its edges and saved inputs (its output is saved by the caller)."""
     rule = RULES.get(name)
     if rule is None:
         rule = _not_implemented(name)
@@ -41,53 +39,44 @@ def _make_node(name: str, inputs: tuple, params):
     node = cls()
     edges = []
     keep = rule.save_inputs
-    if keep is False:
+    if keep is True:
+        versions = []
+        for t in inputs:
+            if isinstance(t, _TensorBase):
+                vc = t._version_counter
+                versions.append(0 if vc is None else vc.value)
+                edges.append(edge_of(t))
+            else:
+                versions.append(None)
+                edges.append(None)
+        node._inputs = inputs
+        node._versions = versions
+    elif keep is False:
         saved = []
         for t in inputs:
             if isinstance(t, _TensorBase):
-                req = t._requires_grad
-                saved.append((t._data.shape, t._dtype, t._device, req))
-                if req:
-                    fn = t.grad_fn
-                    if fn is None:
-                        edges.append((t, 0))
-                    else:
-                        m = t._autograd_meta
-                        edges.append((fn, 0 if m is None else m.output_nr))
-                else:
-                    edges.append(None)
+                saved.append((t._data.shape, t._dtype, t._device, t._requires_grad))
+                edges.append(edge_of(t))
             else:
                 saved.append(t)
                 edges.append(None)
         node._inputs = saved
         node._versions = None
     else:
-        all_saved = keep is True
-        saved = inputs if all_saved else []
-        versions = []
+        saved, versions = [], []
         for i, t in enumerate(inputs):
             if isinstance(t, _TensorBase):
-                if all_saved or i in keep:
+                if i in keep:
                     vc = t._version_counter
                     versions.append(0 if vc is None else vc.value)
-                    if not all_saved:
-                        saved.append(t)
+                    saved.append(t)
                 else:
                     versions.append(None)
                     saved.append((t._data.shape, t._dtype, t._device, t._requires_grad))
-                if t._requires_grad:
-                    fn = t.grad_fn
-                    if fn is None:
-                        edges.append((t, 0))
-                    else:
-                        m = t._autograd_meta
-                        edges.append((fn, 0 if m is None else m.output_nr))
-                else:
-                    edges.append(None)
+                edges.append(edge_of(t))
             else:
                 versions.append(None)
-                if not all_saved:
-                    saved.append(t)
+                saved.append(t)
                 edges.append(None)
         node._inputs = saved
         node._versions = versions
