@@ -528,3 +528,14 @@ def test_init_functions_follow_pytorch_distributions():
     for name in ("linear", "relu", "tanh", "sigmoid", "selu", "conv_transpose2d"):
         assert enn.init.calculate_gain(name) == pytest.approx(tnn.init.calculate_gain(name))
     assert enn.init.calculate_gain("leaky_relu", 0.3) == pytest.approx(tnn.init.calculate_gain("leaky_relu", 0.3))
+
+
+def test_relu_gradient_at_nan_zero_and_infinite_grad():
+    """ReLU's backward is a select (threshold_backward), so NaN inputs pass the gradient and an infinite
+    gradient where the input is <= 0 gives 0, as in PyTorch."""
+    x = np.array([np.nan, -1.0, 2.0, 0.0, -0.0, 3.0], dtype=np.float32)
+    g = np.array([1.0, np.inf, 3.0, 5.0, -np.inf, np.nan], dtype=np.float32)
+    tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    torch.relu(tx).backward(torch.tensor(g))
+    ember.relu(ex).backward(ember.tensor(g))
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())

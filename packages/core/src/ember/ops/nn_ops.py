@@ -468,6 +468,19 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
     return input * mask.mul_(1.0 / (1 - p))
 
 
+def threshold_backward(grad, input, threshold: float):
+    """``grad`` where ``input > threshold`` (or is NaN), else 0: the gradient of relu and threshold.
+
+    A select, not a product, so an infinite ``grad`` where ``input <= threshold`` gives 0, as in
+    PyTorch. Backends without a ``threshold_backward`` kernel get it from ``where``.
+    """
+    if _has_kernel(grad, "threshold_backward"):
+        return _core.call("threshold_backward", (grad, input), (float(threshold),))
+    from ember.ops.creation import zeros
+    from ember.ops.pointwise import where
+    return where(input <= threshold, zeros((), dtype=grad.dtype, device=grad.device), grad)
+
+
 def nll_loss_2d(input, target, weight, ignore_index: int, reduction: str):
     """The fused negative log-likelihood of (N, C) log-probabilities at int64 (N,) targets.
 

@@ -8,6 +8,7 @@ import math
 import ember
 from ember._core import TensorBase
 from ember.autograd.rules import rule
+from ember.ops import nn_ops
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -274,7 +275,12 @@ def _sigmoid(grad, inputs, output, params):
 
 @rule("relu", "ReluBackward0", save_inputs=False, save_output=True)
 def _relu(grad, inputs, output, params):
-    return grad * (output > 0)
+    return nn_ops.threshold_backward(grad, output, 0.0)
+
+
+@rule("threshold_backward", "ThresholdBackwardBackward0", save_inputs=(1,))
+def _threshold_backward(grad, inputs, output, params):
+    return nn_ops.threshold_backward(grad, inputs[1], params[0]), None
 
 
 @rule("erf", "ErfBackward0")

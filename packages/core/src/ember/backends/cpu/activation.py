@@ -1,10 +1,12 @@
-"""CPU kernels for ``softmax`` and ``log_softmax`` along one dim.
+"""CPU kernels for ``softmax`` and ``log_softmax`` along one dim, and ReLU's gradient.
 
-NumPy's vectorised ``exp`` beats a scalar libm loop, so these are NumPy passes over one
+NumPy's vectorised ``exp`` beats a scalar libm loop, so the softmaxes are NumPy passes over one
 temporary; float16 works in float32.
 """
 
 import numpy as np
+
+from ember.backends.cpu import _pointwise
 
 
 def _shifted(x, dim):
@@ -34,4 +36,14 @@ def log_softmax(x, dim):
     return y.astype(x.dtype, copy=False)
 
 
-KERNELS = {"softmax": softmax, "log_softmax": log_softmax}
+def threshold_backward(grad, x, threshold):
+    """``grad`` where ``x > threshold`` (or x is NaN), else 0: the gradient of ReLU and threshold."""
+    if grad.shape == x.shape and grad.dtype == x.dtype and grad.dtype in (np.float32, np.float64):
+        out = np.empty(grad.shape, dtype=grad.dtype)
+        _pointwise.threshold_backward(np.ascontiguousarray(grad).reshape(-1), np.ascontiguousarray(x).reshape(-1),
+                                      out.reshape(-1), threshold)
+        return out
+    return np.where(x <= threshold, grad.dtype.type(0), grad)
+
+
+KERNELS = {"softmax": softmax, "log_softmax": log_softmax, "threshold_backward": threshold_backward}

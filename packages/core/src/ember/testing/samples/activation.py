@@ -1,7 +1,11 @@
-"""Samples for the fused kernels of softmax and log_softmax (composites a backend may fuse)."""
+"""Samples for the fused kernels of softmax and log_softmax (composites a backend may fuse), and
+``threshold_backward`` (ReLU's gradient, called with the parameters ember-autograd's rule passes)."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ember.ops import nn_ops
 from ember.testing.samples._base import FLOATS, Case, Sample, api, values
 
 
@@ -13,7 +17,20 @@ def _over_dims(dtype, rng):
             Case("non-contiguous", (values((3, 4), dtype, rng, order="F"), 1))]
 
 
+def _grad_and_input(dtype, rng):
+    x = values((7,), dtype, rng)
+    x[:4] = [np.nan, 0.0, -np.inf, np.inf]
+    g = values((7,), dtype, rng)
+    g[2] = np.inf                          # at x <= threshold: 0, not inf * 0
+    return [Case("special values", (g, x, 0.0)),
+            Case("threshold 0.5", (values((3, 4), dtype, rng), values((3, 4), dtype, rng), 0.5)),
+            Case("non-contiguous", (values((3, 4), dtype, rng, order="F"), values((3, 4), dtype, rng), 0.0)),
+            Case("empty", (values((0, 2), dtype, rng), values((0, 2), dtype, rng), 0.0))]
+
+
 SAMPLES = [
     Sample("softmax", lambda x, dim: api.softmax(x, dim), _over_dims, FLOATS, optional=True),
     Sample("log_softmax", lambda x, dim: api.log_softmax(x, dim), _over_dims, FLOATS, optional=True),
+    Sample("threshold_backward", nn_ops.threshold_backward, _grad_and_input,
+           FLOATS, optional=True, grad=False),
 ]

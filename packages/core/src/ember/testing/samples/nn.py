@@ -56,6 +56,23 @@ def _optimizer(name: str, **hyper):
     return op
 
 
+def _gradients_of(forward):
+    """The gradients of ``sum(forward(...)**2)`` with respect to the float inputs: checks a fused backward
+    kernel (``conv2d_backward``, ``batch_norm_backward``) that the forward's rule calls."""
+
+    def op(*args):
+        import pytest
+
+        autograd = pytest.importorskip("ember.autograd", reason="backward kernels are called by ember-autograd")
+        leaves = [a.detach().requires_grad_() if isinstance(a, ember.Tensor) and a.is_floating_point() else a
+                  for a in args]
+        out = forward(*leaves)
+        return autograd.grad((out * out).sum(), [t for t in leaves if isinstance(t, ember.Tensor)
+                                                 and t.requires_grad])
+
+    return op
+
+
 def _param_and_grad(dtype, rng):
     return [Case("2-d", (values((3, 4), dtype, rng), values((3, 4), dtype, rng))),
             Case("1-d", (values((5,), dtype, rng), values((5,), dtype, rng)))]
@@ -74,6 +91,10 @@ SAMPLES = [
         ("stride 2, no bias", (1, 2, 6, 6), (3, 2, 2, 2), None, 2, 0, 1, 1),
         ("groups, dilation", (1, 4, 7, 7), (6, 2, 3, 3), (6,), 1, 2, 2, 2),
         ("non-contiguous", (1, 2, 5, 5), (2, 2, 3, 3), (2,), 1, 0, 1, 1), arrays=3), FLOATS, optional=True),
+    Sample("conv2d_backward", _gradients_of(lambda x, w, b, s, p, d, g: ember.conv2d(x, w, b, s, p, d, g)), images(
+        ("3x3, padding 1", (2, 3, 5, 5), (4, 3, 3, 3), (4,), 1, 1, 1, 1),
+        ("groups, stride 2, no bias", (1, 4, 7, 7), (6, 2, 3, 3), None, 2, 0, 1, 2), arrays=3), FLOATS,
+        optional=True, grad=False),
     Sample("max_pool2d", lambda x, k, s, p: nn_ops.max_pool2d_with_indices(x, k, s, p), images(
         ("2x2", (2, 3, 4, 4), 2, None, 0), ("3x3, stride 2, padding 1", (1, 2, 7, 6), 3, 2, 1),
         ("unbatched", (2, 5, 5), 2, 1, 0), ("non-contiguous", (1, 1, 4, 4), 2, None, 0)), FLOATS),
@@ -111,12 +132,19 @@ SAMPLES = [
                                     values((3,), d, r, "positive"))),
         Case("non-contiguous", (values((4, 3), d, r, order="F"), values((3,), d, r), None, None, None))],
         FLOATS, optional=True),
+    Sample("batch_norm_backward", _gradients_of(lambda x, w, b: ember.batch_norm(x, w, b, None, None, True, 0.1, 1e-5)),
+           lambda d, r: [Case("4-d", (values((3, 2, 4, 4), d, r), values((2,), d, r), values((2,), d, r))),
+                         Case("2-d without affine", (values((5, 3), d, r), None, None))],
+           FLOATS, optional=True, grad=False),
     Sample("sgd_step", _optimizer("SGD", lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True), _param_and_grad,
            FLOATS, optional=True, grad=False),
     Sample("adam_step", _optimizer("Adam", lr=0.01, weight_decay=0.01, amsgrad=True), _param_and_grad, FLOATS,
            optional=True, grad=False),
     Sample("adam_step", _optimizer("AdamW", lr=0.01), _param_and_grad, FLOATS, optional=True, grad=False,
            name="adamw_step"),
+    Sample("sgd_group", _optimizer("SGD", lr=0.1, momentum=0.9, dampening=0.1), _param_and_grad, FLOATS, optional=True,
+           grad=False),
+    Sample("adam_group", _optimizer("Adam", lr=0.01), _param_and_grad, FLOATS, optional=True, grad=False),
     Sample("rmsprop_step", _optimizer("RMSprop", lr=0.01, momentum=0.5, centered=True), _param_and_grad, FLOATS,
            optional=True, grad=False),
     Sample("adagrad_step", _optimizer("Adagrad", lr=0.1), _param_and_grad, FLOATS, optional=True, grad=False),
