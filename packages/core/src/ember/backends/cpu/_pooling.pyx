@@ -56,13 +56,112 @@ cdef inline void _max2x2(const real* row0, Py_ssize_t W, Py_ssize_t base, Py_ssi
         idx[ow] = base + i
 
 
+cdef inline void _fold3(const real* src, Py_ssize_t step, Py_ssize_t d, Py_ssize_t n, real* best, int* tap,
+                        int t) noexcept nogil:
+    """Fold three kernel taps into ``n`` running maxima: output i meets ``src[i*step]``, ``+d`` and ``+2d``,
+    whose window offsets are t, t+d and t+2d.
+
+    PyTorch's rule, in scan order: a greater value or a NaN takes over, so ties keep the earlier tap and the
+    last NaN wins. Outputs are independent side by side, so the selects vectorize instead of branching (on
+    random data every comparison would be a mispredicted branch).
+    """
+    cdef Py_ssize_t i
+    cdef real v0, v1, v2, b
+    cdef int s, t1 = t + d, t2 = t + 2 * d    # no arithmetic under the selects: they stay selects
+    cdef bint take
+    for i in range(n):
+        v0 = src[i * step]
+        v1 = src[i * step + d]
+        v2 = src[i * step + 2 * d]
+        b = best[i]
+        s = tap[i]     # loaded whether or not it is kept: no branch in the loop
+        take = (v0 > b) | (v0 != v0)
+        s = t if take else s
+        b = v0 if take else b
+        take = (v1 > b) | (v1 != v1)
+        s = t1 if take else s
+        b = v1 if take else b
+        take = (v2 > b) | (v2 != v2)
+        s = t2 if take else s
+        b = v2 if take else b
+        best[i] = b
+        tap[i] = s
+
+
+cdef inline void _fold2(const real* src, Py_ssize_t step, Py_ssize_t d, Py_ssize_t n, real* best, int* tap,
+                        int t) noexcept nogil:
+    """``_fold3`` for two taps."""
+    cdef Py_ssize_t i
+    cdef real v0, v1, b
+    cdef int s, t1 = t + d
+    cdef bint take
+    for i in range(n):
+        v0 = src[i * step]
+        v1 = src[i * step + d]
+        b = best[i]
+        s = tap[i]
+        take = (v0 > b) | (v0 != v0)
+        s = t if take else s
+        b = v0 if take else b
+        take = (v1 > b) | (v1 != v1)
+        s = t1 if take else s
+        b = v1 if take else b
+        best[i] = b
+        tap[i] = s
+
+
+cdef inline void _fold1(const real* src, Py_ssize_t step, Py_ssize_t n, real* best, int* tap, int t) noexcept nogil:
+    """``_fold3`` for one tap."""
+    cdef Py_ssize_t i
+    cdef real v0, b
+    cdef int s
+    cdef bint take
+    for i in range(n):
+        v0 = src[i * step]
+        b = best[i]
+        s = tap[i]
+        take = (v0 > b) | (v0 != v0)
+        tap[i] = t if take else s
+        best[i] = v0 if take else b
+
+
+cdef inline void _fold_taps(const real* src, Py_ssize_t step, Py_ssize_t d, Py_ssize_t count, Py_ssize_t n,
+                            real* best, int* tap, int t) noexcept nogil:
+    if count == 3:
+        _fold3(src, step, d, n, best, tap, t)
+    elif count == 2:
+        _fold2(src, step, d, n, best, tap, t)
+    else:
+        _fold1(src, step, n, best, tap, t)
+
+
+cdef inline void _fold_row(const real* src, Py_ssize_t step, Py_ssize_t d, Py_ssize_t kw, Py_ssize_t n, real* best,
+                           int* tap, int t) noexcept nogil:
+    """Fold one kernel row (``kw`` taps ``d`` apart, the first at window offset ``t``), three taps a pass.
+
+    With contiguous inputs (``step`` 1) outputs go four at a time, the last four again when ``n`` is not a
+    multiple of four: folding the same taps twice changes nothing, and it spares the compiler's
+    one-at-a-time tail, whose selects become branches. (Strided loads keep such a tail anyway: the vector
+    loop stops short of the row's end so as not to read past it.)
+    """
+    cdef Py_ssize_t kj = 0, count, part, first, size
+    cdef Py_ssize_t parts = 2 if step == 1 and n > 4 and n % 4 else 1
+    while kj < kw:
+        count = _imin(3, kw - kj)
+        for part in range(parts):    # one call site, so both parts run the same vector loop
+            first = 0 if part == 0 else n - 4
+            size = n if parts == 1 else (n - n % 4 if part == 0 else 4)
+            _fold_taps(src + kj * d + first * step, step, d, count, size, best + first, tap + first, t + kj * d)
+        kj = kj + count
+
+
 cdef inline void _window_max(const real* plane, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
                              Py_ssize_t w1, Py_ssize_t dh, Py_ssize_t dw, real* out, long long* idx) noexcept nogil:
-    """PyTorch's scan of the window rows h0, h0+dh, ... < h1 by columns w0, w0+dw, ... < w1 (all inside the plane).
+    """PyTorch's scan of one window: rows h0, h0+dh, ... < h1 by columns w0, w0+dw, ... < w1, all inside the plane.
 
-    Starting from -inf at the first position, a later value wins if greater or NaN: the first maximum is
-    kept, the last NaN wins, and a window of -inf (or an empty one) reports its first position. Written
-    with selects rather than branches, which random data would mispredict.
+    From -inf at the first position, a later value takes over if greater or NaN, so the first maximum is
+    kept, the last NaN wins, and a window of -inf (or an empty one) reports its first position. Selects,
+    not branches.
     """
     cdef Py_ssize_t ih, iw, k, at = h0 * W + w0
     cdef real best = -INFINITY, v
@@ -82,87 +181,109 @@ cdef inline void _window_max(const real* plane, Py_ssize_t W, Py_ssize_t h0, Py_
     idx[0] = at
 
 
-cdef inline void _tap_first(const real* src, Py_ssize_t step, Py_ssize_t n, real* best, int* tap,
-                            int t) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        best[i] = src[i * step]
-        tap[i] = t
-
-
-cdef inline void _tap_next(const real* src, Py_ssize_t step, Py_ssize_t n, real* best, int* tap,
-                           int t) noexcept nogil:
-    """Fold kernel tap ``t`` (input ``src[i*step]`` for output i) into ``n`` running maxima: greater or NaN wins."""
-    cdef Py_ssize_t i
-    cdef real v, b
-    cdef int s
-    cdef bint take
-    for i in range(n):
-        v = src[i * step]
-        b = best[i]
-        s = tap[i]     # loaded whether or not it is kept: the loop then has no branch and vectorizes
-        take = (v > b) | (v != v)
-        best[i] = v if take else b
-        tap[i] = t if take else s
-
-
-cdef void _max_row(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t oh, Py_ssize_t wo, Py_ssize_t lo,
+cdef void _max_row(const real* rows, Py_ssize_t pitch, Py_ssize_t H, Py_ssize_t W, Py_ssize_t oh, Py_ssize_t lo,
                    Py_ssize_t hi, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-                   const Py_ssize_t* offsets, real* out, long long* idx, int* tap) noexcept nogil:
-    """Output row ``oh``: columns [lo, hi) have every kernel column inside the plane and go tap by tap over
-    the whole row (independent outputs side by side, so the selects vectorize); the rest go window by window.
+                   const int* first_col, real* out, long long* idx, int* tap) noexcept nogil:
+    """Outputs [lo, hi) of output row ``oh``, every window scanned as PyTorch scans it.
 
-    Taps are folded in PyTorch's scan order (kernel row by row, left to right), so the result is the scan's.
-    ``tap`` receives the winning tap number ``ki*kw + kj``; ``offsets[t]`` is its flat offset in the window.
+    ``rows`` points at input column 0 of row 0, rows ``pitch`` apart; every column these windows reach
+    is readable there (padding columns hold -inf, so they never take over). Kernel rows outside the plane
+    are skipped. ``tap`` receives the winning offset ``ki*dh*W + kj*dw`` in the window; it starts at the
+    window's first tap inside the plane (``first_col[ow]`` is its kernel column), where PyTorch's scan
+    starts, so a window of -inf, or with no tap inside the plane at all, reports that position too.
     """
-    cdef Py_ssize_t h0 = oh * sh - ph, h1 = _imin(h0 + (kh - 1) * dh + 1, H)
-    cdef Py_ssize_t ki0 = 0, ki1 = kh, ki, kj, ow, w0, w1, i, n
+    cdef Py_ssize_t h0 = oh * sh - ph, ki0 = 0, ki1 = kh, ki, ow, at, n = hi - lo
     cdef const real* src
-    cdef bint first = True
+    cdef real* best = out + lo
+    cdef int t0
     while h0 + ki0 * dh < 0:
         ki0 = ki0 + 1
     while ki1 > ki0 and h0 + (ki1 - 1) * dh >= H:
         ki1 = ki1 - 1
-    if ki0 == ki1:     # no kernel row inside the plane: every window is empty
-        hi = lo
-    n = hi - lo
-    ow = 0
-    while ow < wo:
-        if ow == lo and n > 0:
-            ow = hi
-            continue
-        w0 = ow * sw - pw
-        w1 = _imin(w0 + (kw - 1) * dw + 1, W)
-        while w0 < 0:
-            w0 = w0 + dw
-        _window_max(plane, W, h0 + ki0 * dh, h1, w0, w1, dh, dw, out + ow, idx + ow)
-        ow = ow + 1
-    if n <= 0:
-        return
+    t0 = ki0 * dh * W
+    for ow in range(n):
+        best[ow] = -INFINITY
+        tap[ow] = t0 + first_col[lo + ow] * dw
     for ki in range(ki0, ki1):
-        for kj in range(kw):
-            src = plane + (h0 + ki * dh) * W + lo * sw - pw + kj * dw
-            if first:
-                _tap_first(src, sw, n, out + lo, tap, ki * kw + kj)
-                first = False
-            elif sw == 1:
-                _tap_next(src, 1, n, out + lo, tap, ki * kw + kj)
-            elif sw == 2:
-                _tap_next(src, 2, n, out + lo, tap, ki * kw + kj)
-            else:
-                _tap_next(src, sw, n, out + lo, tap, ki * kw + kj)
-    for i in range(n):
-        idx[lo + i] = h0 * W + (lo + i) * sw - pw + offsets[tap[i]]
+        src = rows + (h0 + ki * dh) * pitch + lo * sw - pw
+        if sw == 1:
+            _fold_row(src, 1, dw, kw, n, best, tap, ki * dh * W)
+        elif sw == 2:
+            _fold_row(src, 2, dw, kw, n, best, tap, ki * dh * W)
+        else:
+            _fold_row(src, sw, dw, kw, n, best, tap, ki * dh * W)
+    at = h0 * W + lo * sw - pw    # flat position of output lo's window origin
+    for ow in range(n):
+        idx[lo + ow] = at + tap[ow]
+        at = at + sw
+
+
+cdef inline void _pad_row(const real* src, Py_ssize_t W, Py_ssize_t left, Py_ssize_t right, real* row) noexcept nogil:
+    """Copy an input row into ``row`` between ``left`` and ``right`` columns of -inf."""
+    cdef Py_ssize_t w
+    for w in range(left):
+        row[w] = -INFINITY
+    for w in range(W):
+        row[left + w] = src[w]
+    for w in range(left + W, left + W + right):
+        row[w] = -INFINITY
+
+
+cdef void _max_plane(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t lo,
+                     Py_ssize_t hi, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                     const int* first_col, real* out, long long* idx, int* tap) noexcept nogil:
+    """One plane read in place: columns [lo, hi) by ``_max_row``, the windows over the padding one by one."""
+    cdef Py_ssize_t oh, ow, h0, h1, w0, w1
+    for oh in range(ho):
+        _max_row(plane, W, H, W, oh, lo, hi, kh, kw, sh, sw, ph, pw, dh, dw, first_col, out + oh * wo,
+                 idx + oh * wo, tap)
+        h0 = oh * sh - ph
+        h1 = _imin(h0 + (kh - 1) * dh + 1, H)
+        while h0 < 0:
+            h0 = h0 + dh
+        ow = 0
+        while ow < wo:
+            if ow == lo and lo < hi:
+                ow = hi
+                continue
+            w0 = ow * sw - pw
+            w1 = _imin(w0 + (kw - 1) * dw + 1, W)
+            while w0 < 0:
+                w0 = w0 + dw
+            _window_max(plane, W, h0, h1, w0, w1, dh, dw, out + oh * wo + ow, idx + oh * wo + ow)
+            ow = ow + 1
+
+
+cdef void _max_plane_padded(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssize_t wo,
+                            Py_ssize_t right, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                            const int* first_col, real* out, long long* idx, int* tap, real* padded) noexcept nogil:
+    """One plane copied row by row into ``padded`` between -inf columns (as the output rows reach them, so
+    the copies overlap the work), then every output column by ``_max_row``."""
+    cdef Py_ssize_t oh, copied = 0, pitch = pw + W + right
+    for oh in range(ho):
+        while copied < _imin(H, oh * sh - ph + (kh - 1) * dh + 1):
+            _pad_row(plane + copied * W, W, pw, right, padded + copied * pitch)
+            copied = copied + 1
+        _max_row(padded + pw, pitch, H, W, oh, 0, wo, kh, kw, sh, sw, ph, pw, dh, dw, first_col, out + oh * wo,
+                 idx + oh * wo, tap)
 
 
 def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices,
                int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int threads=1):
-    """Windowed max of every plane, as PyTorch's scan finds it: a NaN wins, the first maximum is kept."""
+    """Windowed max of every plane, as PyTorch's scan finds it: a NaN wins, the first maximum is kept.
+
+    Output columns whose windows lie inside the plane fold tap by tap, a whole output row at a time
+    (``_max_row``). Windows over the left or right padding either go one by one (``_window_max``) or,
+    when that would cost more than copying the plane, the plane's rows are copied between -inf columns
+    and every column folds the same way.
+    """
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
-    cdef Py_ssize_t p, oh, lo, hi, ki, kj
+    cdef Py_ssize_t p, oh, ow, lo, hi, right, pitch
+    cdef bint pad
     cdef int[:, ::1] taps
-    cdef Py_ssize_t[::1] offsets
+    cdef int[::1] first_col
+    cdef real[:, ::1] padded
     if P == 0 or ho == 0 or wo == 0:
         return
     if (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0 and dh == 1 and dw == 1
@@ -172,22 +293,31 @@ def max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indi
                 for oh in range(ho):
                     _max2x2(&x[p, 2 * oh, 0], W, 2 * oh * W, wo, &out[p, oh, 0], &indices[p, oh, 0])
         return
-    lo = 0     # output columns [lo, hi) have all kernel columns inside the plane
+    if (kh - 1) * dh * W + (kw - 1) * dw >= 2 ** 31:
+        raise ValueError(f"max_pool2d: windows spanning {(kh - 1) * dh + 1} rows of {W} columns are not supported")
+    lo = 0     # output columns [lo, hi) have every kernel column inside the plane
     while lo < wo and lo * sw - pw < 0:
         lo = lo + 1
     hi = wo
     while hi > lo and (hi - 1) * sw - pw + (kw - 1) * dw >= W:
         hi = hi - 1
+    right = max(0, (wo - 1) * sw - pw + (kw - 1) * dw + 1 - W)    # columns the windows reach past the plane
+    pitch = pw + W + right
+    pad = (lo + wo - hi) * ho * kh * kw * 4 > H * pitch    # a window tap one by one ~ 4 copied elements
+    first_col = np.zeros(wo, dtype=np.intc)
+    for ow in range(wo):    # the first kernel column inside the plane: where PyTorch's scan starts
+        while ow * sw - pw + first_col[ow] * dw < 0:
+            first_col[ow] += 1
     taps = np.empty((max(threads, 1), wo), dtype=np.intc)
-    offsets = np.empty(kh * kw, dtype=np.intp)
-    for ki in range(kh):
-        for kj in range(kw):
-            offsets[ki * kw + kj] = ki * dh * W + kj * dw
+    padded = np.empty((max(threads, 1), H * pitch if pad else 1), dtype=np.float32 if real is float else np.float64)
     with nogil:
         for p in prange(P, schedule="static", num_threads=threads):
-            for oh in range(ho):
-                _max_row(&x[p, 0, 0], H, W, oh, wo, lo, hi, kh, kw, sh, sw, ph, pw, dh, dw, &offsets[0],
-                         &out[p, oh, 0], &indices[p, oh, 0], &taps[threadid(), 0])
+            if pad:
+                _max_plane_padded(&x[p, 0, 0], H, W, ho, wo, right, kh, kw, sh, sw, ph, pw, dh, dw, &first_col[0],
+                                  &out[p, 0, 0], &indices[p, 0, 0], &taps[threadid(), 0], &padded[threadid(), 0])
+            else:
+                _max_plane(&x[p, 0, 0], H, W, ho, wo, lo, hi, kh, kw, sh, sw, ph, pw, dh, dw, &first_col[0],
+                           &out[p, 0, 0], &indices[p, 0, 0], &taps[threadid(), 0])
 
 
 def max_pool2d_backward(real[:, :, ::1] grad, long long[:, :, ::1] indices, real[:, ::1] grad_input, int threads=1):
