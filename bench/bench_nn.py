@@ -3,7 +3,8 @@
 (a) MLP 64-128-128-10, batch 64 and (b) MLP 784-512-512-10, batch 256, with cross-entropy:
 no slower than PyTorch. (c) LeNet-5 on 1x28x28, batch 64, with cross-entropy and (d) conv3x3
 64->64 + BatchNorm + ReLU on 16x64x32x32: at most 1.5x. Full training steps with an
-optimizer are in bench_train.py.
+optimizer are in bench_train.py. Max pooling: the 2x2 LeNet pool, ResNet's 3x3 stride-2 pool
+(fwd+bwd, and forward with indices) and a 3x3 stride-1 pool: no slower than PyTorch.
 """
 
 import numpy as np
@@ -74,3 +75,14 @@ def cases():
     x = rng.standard_normal((64, 16, 28, 28)).astype(np.float32)
     ours, theirs = _pair(lambda nn: nn.MaxPool2d(2), x, input_grad=True)
     yield Case("max_pool2d 2x2 64x16x28x28 fwd+bwd", ours, theirs)
+    x = rng.standard_normal((16, 64, 112, 112)).astype(np.float32)
+    ours, theirs = _pair(lambda nn: nn.MaxPool2d(3, 2, 1), x, input_grad=True)
+    yield Case("max_pool2d 3x3 s2 p1 (ResNet) 16x64x112x112 fwd+bwd", ours, theirs, target=1.0)
+    ex, tx = ember.from_numpy(x), torch.from_numpy(x)
+    yield Case("max_pool2d 3x3 s2 p1 16x64x112x112 fwd, indices", lambda: ember.nn.functional.max_pool2d(
+        ex, 3, 2, 1, return_indices=True), lambda: torch.nn.functional.max_pool2d(tx, 3, 2, 1, return_indices=True),
+        target=1.0)
+    x = rng.standard_normal((32, 64, 56, 56)).astype(np.float32)
+    ex, tx = ember.from_numpy(x), torch.from_numpy(x)
+    yield Case("max_pool2d 3x3 s1 p1 32x64x56x56 fwd", lambda: ember.nn.functional.max_pool2d(ex, 3, 1, 1),
+               lambda: torch.nn.functional.max_pool2d(tx, 3, 1, 1), target=1.0)

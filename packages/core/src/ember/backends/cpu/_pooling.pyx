@@ -160,23 +160,35 @@ cdef inline void _window_max(const real* plane, Py_ssize_t W, Py_ssize_t h0, Py_
     """PyTorch's scan of one window: rows h0, h0+dh, ... < h1 by columns w0, w0+dw, ... < w1, all inside the plane.
 
     From -inf at the first position, a later value takes over if greater or NaN, so the first maximum is
-    kept, the last NaN wins, and a window of -inf (or an empty one) reports its first position. Selects,
-    not branches.
+    kept, the last NaN wins, and a window of -inf (or an empty one) reports its first position. The scan
+    compares without looking at NaNs (max and conditional moves, no branch on the data) and notes whether
+    it met one; only then does it scan again for the last NaN.
     """
     cdef Py_ssize_t ih, iw, k, at = h0 * W + w0
     cdef real best = -INFINITY, v
-    cdef bint take
+    cdef bint nan = False
     ih = h0
     while ih < h1:
         iw = w0
         while iw < w1:
             k = ih * W + iw
             v = plane[k]
-            take = (v > best) | (v != v)
-            best = v if take else best
-            at = k if take else at
+            at = k if v > best else at
+            best = v if v > best else best
+            nan = nan | (v != v)
             iw = iw + dw
         ih = ih + dh
+    if nan:
+        ih = h0
+        while ih < h1:
+            iw = w0
+            while iw < w1:
+                k = ih * W + iw
+                if plane[k] != plane[k]:
+                    at = k
+                iw = iw + dw
+            ih = ih + dh
+        best = plane[at]
     out[0] = best
     idx[0] = at
 
@@ -455,12 +467,28 @@ def adaptive_avg_pool2d_backward(real[:, :, ::1] grad, real[:, :, ::1] grad_inpu
                             grad_input[p, ih, iw] += g
 
 
+cdef inline void _window_max_long(const real* plane, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                                  Py_ssize_t w1, real* out, long long* idx) noexcept nogil:
+    """``_window_max`` for large windows (dilation 1): a branch on each comparison, which the predictor gets
+    right once a window is long (a new maximum grows rare), where the selects would chain every element."""
+    cdef Py_ssize_t ih, iw, k, at = h0 * W + w0
+    cdef real best = -INFINITY, v
+    for ih in range(h0, h1):
+        for iw in range(w0, w1):
+            k = ih * W + iw
+            v = plane[k]
+            if v > best or v != v:
+                best = v
+                at = k
+    out[0] = best
+    idx[0] = at
+
+
 def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1] indices, int threads=1):
     """Max over the adaptive windows, with flat indices as ``max_pool2d``; NaN propagates."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t ho = out.shape[1], wo = out.shape[2]
-    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1, ih, iw, best_idx
-    cdef real best, v
+    cdef Py_ssize_t p, oh, ow, h0, h1, w0, w1
     with nogil:
         for p in prange(P, schedule="static", num_threads=threads):
             for oh in range(ho):
@@ -469,13 +497,7 @@ def adaptive_max_pool2d(real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, 
                 for ow in range(wo):
                     w0 = _start(ow, W, wo)
                     w1 = _end(ow, W, wo)
-                    best_idx = h0 * W + w0
-                    best = -INFINITY
-                    for ih in range(h0, h1):
-                        for iw in range(w0, w1):
-                            v = x[p, ih, iw]
-                            if v > best or v != v:
-                                best = v
-                                best_idx = ih * W + iw
-                    out[p, oh, ow] = best
-                    indices[p, oh, ow] = best_idx
+                    if (h1 - h0) * (w1 - w0) >= 512:
+                        _window_max_long(&x[p, 0, 0], W, h0, h1, w0, w1, &out[p, oh, ow], &indices[p, oh, ow])
+                    else:
+                        _window_max(&x[p, 0, 0], W, h0, h1, w0, w1, 1, 1, &out[p, oh, ow], &indices[p, oh, ow])
