@@ -61,6 +61,12 @@ def test_max_pool2d_refuses_disagreeing_buffers(out, idx, params, message):
         _pooling.max_pool2d(z(2, 4, 4), z(*out), z(*idx, dtype=np.int64), *params)
 
 
+def test_max_pool2d_needs_a_thread_count():
+    """Its per-thread buffers have one row per thread: 0 would let OpenMP choose a larger team."""
+    with pytest.raises(ValueError, match="threads must be at least 1, got 0"):
+        _pooling.max_pool2d(z(2, 4, 4), z(2, 2, 2), z(2, 2, 2, dtype=np.int64), 3, 3, 1, 1, 0, 0, 1, 1, 0)
+
+
 def test_max_pool_backward_and_its_adjoint_skip_indices_outside_the_plane():
     grad = np.ones((1, 2, 2), dtype=f32)
     idx = np.array([[[0, -1], [16, 2 ** 40]]], dtype=np.int64)

@@ -202,6 +202,14 @@ def test_convolutions_with_an_empty_batch_keep_their_shapes():
     assert F.conv1d(t(0, 2, 7), t(4, 2, 3)).shape == (0, 4, 5)
 
 
+def test_convolutions_refuse_windows_past_32_bits():
+    """The kernels take 32-bit ints: a dilation of 2**32 with a padding to match would have raised OverflowError."""
+    with pytest.raises(RuntimeError, match=r"padding=\[2147483648, 0\] does not fit a 32-bit integer"):
+        F.conv2d(t(1, 1, 4, 4), t(1, 1, 2, 1), padding=(2 ** 31, 0), dilation=(2 ** 32, 1))
+    with pytest.raises(RuntimeError, match=r"dilation=\[4294967296, 1\] does not fit a 32-bit integer"):
+        F.unfold(t(1, 1, 4, 4), (2, 1), padding=(2 ** 30, 0), dilation=(2 ** 32, 1))
+
+
 def test_conv2d_with_a_stride_past_the_last_window():
     x, w = rng.standard_normal((1, 2, 4, 4)), rng.standard_normal((3, 2, 2, 2))
     out = F.conv2d(ember.tensor(x), ember.tensor(w), stride=2 ** 40)
@@ -220,7 +228,7 @@ def test_conv2d_with_a_stride_past_the_last_window():
     ((3, 1, 2), "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and dilation=1"),
     ((2, 1, 2, 3), "pad should be smaller than or equal to half of kernel size, but got padW = 2, padH = 2, kW = 2, "
                    "kH = 2"),
-    ((2, 2 ** 40), r"max_pool2d: stride=\[1099511627776, 1099511627776\] does not fit a 32-bit integer"),
+    ((2, 2 ** 40), r"stride=\[1099511627776, 1099511627776\] does not fit a 32-bit integer"),
 ])
 def test_max_pool2d_refuses_bad_windows(args, message):
     """Padding is held to half the kernel, not half the dilated kernel: a dilated window may not reach further."""

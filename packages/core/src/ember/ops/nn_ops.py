@@ -90,6 +90,14 @@ def check_sliding_window(kernel, stride, padding, dilation) -> None:
     if any(p < 0 for p in padding):
         raise RuntimeError(f"padding should be non-negative, but got pad_height: {padding[0]} "
                            f"pad_width: {padding[1]}")
+    _check_int32(kernel=kernel, padding=padding, dilation=dilation)
+
+
+def _check_int32(**values) -> None:
+    """The kernels take window numbers as 32-bit ints (a stride past the last window is fitted instead)."""
+    for name, v in values.items():
+        if any(x >= 2 ** 31 for x in v):
+            raise RuntimeError(f"{name}={list(v)} does not fit a 32-bit integer")
 
 
 def sliding_blocks(size, kernel, stride, padding, dilation) -> tuple[int, int]:
@@ -172,6 +180,7 @@ def _check_conv_window(kernel, stride, padding, dilation) -> None:
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
                            f"kernel_width: {kernel[1]}")
+    _check_int32(padding=padding, dilation=dilation)
 
 
 def _same_padding(kernel, dilation, stride, fn: str):
@@ -414,9 +423,7 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, dims: int = 2)
     if any(p > k // 2 for p, k in zip(padding, kernel)):    # a dilated window may not reach further into it
         raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = "
                            f"{padding[-1]}, padH = {padding[0]}, kW = {kernel[-1]}, kH = {kernel[0]}")
-    for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if any(v >= 2 ** 31 for v in values):     # the kernels take 32-bit ints
-            raise RuntimeError(f"{fn}: {name}={list(values)} does not fit a 32-bit integer")
+    _check_int32(kernel_size=kernel, stride=stride, dilation=dilation)
     return kernel, stride, padding, dilation
 
 

@@ -340,6 +340,8 @@ def max_pool2d(const real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1
     _check_planes("max_pool2d", P, out.shape[0])
     _check_shape("max_pool2d", "indices", indices.shape[0], indices.shape[1], indices.shape[2], P, ho, wo)
     _check_window("max_pool2d", kh, kw, sh, sw, ph, pw, dh, dw)
+    if threads < 1:     # 0 would let OpenMP pick a team larger than the per-thread buffers below
+        raise ValueError(f"max_pool2d: threads must be at least 1, got {threads}")
     if P == 0 or ho == 0 or wo == 0:
         return
     if (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0 and dh == 1 and dw == 1
@@ -369,8 +371,8 @@ def max_pool2d(const real[:, :, ::1] x, real[:, :, ::1] out, long long[:, :, ::1
         if first_col[ow] == kw or ow * sw - pw + first_col[ow] * dw >= W:    # none: dilation skips the plane
             first_col[ow] = -1
             empty_cols = True
-    taps = np.empty((max(threads, 1), wo), dtype=np.intc)
-    padded = np.empty((max(threads, 1), H * pitch if pad else 1), dtype=np.float32 if real is float else np.float64)
+    taps = np.empty((threads, wo), dtype=np.intc)
+    padded = np.empty((threads, H * pitch if pad else 1), dtype=np.float32 if real is float else np.float64)
     with nogil:
         for p in prange(P, schedule="static", num_threads=threads):
             if pad:
