@@ -3,6 +3,9 @@ error type, with the message word for word where PyTorch's speaks to the user, o
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from outcomes import outcome
 
 import ember
 import ember.nn.functional as EF
@@ -139,3 +142,49 @@ def test_edge_arguments_give_what_pytorch_gives(case, shapes):
             np.testing.assert_array_equal(o.numpy(), t.numpy())
         else:
             np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- random windows, hostile ones included -----------------------------------------------------------------------
+
+_num = st.sampled_from([-1, 0, 1, 2, 3, 4])
+_pair = st.tuples(_num, _num)
+
+
+def _windowed(kind, x, w, k, s, p, d, extra):
+    """The call of ``kind`` on these arrays, for either library."""
+    return {
+        "unfold": lambda F, lib: F.unfold(lib.tensor(x), k, d, p, s),
+        "fold": lambda F, lib: F.fold(lib.tensor(w), x.shape[2:], k, d, p, s),
+        "conv2d": lambda F, lib: F.conv2d(lib.tensor(x), lib.tensor(w), None, s, p, d, extra),
+        "conv_transpose2d": lambda F, lib: F.conv_transpose2d(lib.tensor(x), lib.tensor(w.transpose(1, 0, 2, 3)),
+                                                              None, s, p, (extra - 1, extra - 1), 1, d),
+        "max_pool2d": lambda F, lib: F.max_pool2d(lib.tensor(x), k, s, p, d, extra == 2, True),
+        "avg_pool2d": lambda F, lib: F.avg_pool2d(lib.tensor(x), k, s, p, extra == 2, True, (None, -2, 3)[extra % 3]),
+    }[kind]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(["unfold", "fold", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"]),
+       size=st.tuples(st.integers(1, 7), st.integers(1, 6)), k=_pair, s=_pair, p=_pair, d=_pair,
+       extra=st.integers(1, 2), seed=st.integers(0, 2 ** 16))
+def test_random_windows_do_what_pytorch_does(kind, size, k, s, p, d, extra, seed):
+    """Every combination either works as in PyTorch or raises the same type of error (never crashes)."""
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((2, 2) + size)
+    kernel = (max(k[0], 0), max(k[1], 0))
+    w = r.standard_normal((2, 2 // extra) + kernel) if kind in ("conv2d", "conv_transpose2d") else \
+        r.standard_normal((2, 2 * max(1, abs(k[0] * k[1])), r.integers(1, 10)))
+    call = _windowed(kind, x, w, k, s, p, d, extra)
+    theirs = outcome(lambda: call(TF, torch))
+    ours = outcome(lambda: call(EF, ember))
+    assert (theirs[1] is None) == (ours[1] is None), (theirs, ours)
+    if theirs[1] is not None:
+        assert type(ours[1]) is type(theirs[1]), (theirs[1], ours[1])
+        return
+    pairs = zip(ours[0] if isinstance(ours[0], tuple) else (ours[0],),
+                theirs[0] if isinstance(theirs[0], tuple) else (theirs[0],), strict=True)
+    for o, t in pairs:
+        assert tuple(o.shape) == tuple(t.shape)
+        if t.dtype == torch.int64:   # a window without input: -1 here, a position past the plane in PyTorch
+            t = torch.where(t >= size[0] * size[1], -1, t)
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-9, atol=1e-12)
