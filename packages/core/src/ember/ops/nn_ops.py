@@ -11,8 +11,9 @@ Kernels (name -> params after the input arrays):
     im2col        (x,) -> (kernel, stride, padding, dilation)        (C*kh*kw, N, Ho*Wo)
     col2im        (cols,) -> (size, kernel, stride, padding, dilation)  (N, C, *size), summing overlaps
     conv2d        (x, w[, b]) -> (stride, padding, dilation, groups)  (out, cols), optional fused kernel
-    max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W)
-    max_pool_scatter (grad, indices) -> (size,)   adds grad at indices: the max-pool input gradient
+    max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W;
+                  -1 for a window whose taps all fall in the padding)
+    max_pool_scatter (grad, indices) -> (size,)   adds grad at indices (none at -1): the max-pool input gradient
     max_pool_gather  (x, indices) -> ()           x.flatten(2) taken at indices: its adjoint
     avg_pool2d    (x,) -> (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     avg_pool2d_backward (grad,) -> (size, kernel, stride, padding, ceil_mode, count_include_pad, divisor)
@@ -25,6 +26,9 @@ Kernels (name -> params after the input arrays):
     nll_loss_backward (grad, target, total_weight[, weight]) -> (reduction, ignore_index, C)  dense (N, C)
 
 All x are (N, C, H, W) and contiguous layouts are the kernel's business.
+
+The functions here validate every argument before the call (PyTorch's rules and messages): the CPU
+kernels are Cython without bounds checks and trust these numbers.
 """
 
 from __future__ import annotations
