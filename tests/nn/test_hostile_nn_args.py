@@ -155,6 +155,7 @@ def _conv_transpose_reference(x, w, b, s, p, op, d):
     ((2, 3), (2, 2), (1, 2), (2, 0), (2, 1), (3, 1)),   # output padding twice the stride, padding reaches it
     ((4, 3), (2, 3), (2, 2), (1, 1), (2, 2), (3, 3)),
     ((1, 1), (1, 1), (1, 1), (1, 1), (2, 2), (3, 3)),   # the padding crops the whole image
+    ((1, 2), (1, 2), (1, 1), (2, 0), (4, 1), (5, 2)),   # ... and more: the output is the output padding alone
 ])
 def test_conv_transpose2d_with_output_padding_of_a_stride_or_more(size, k, s, p, op, d):
     """PyTorch allows output_padding below the dilation; it used to give zeros (col2im saw the wrong grid)."""

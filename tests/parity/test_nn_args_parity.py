@@ -100,6 +100,7 @@ VALUES = [
     (lambda F, x, w: F.conv_transpose2d(x, w, None, (1, 2), (2, 0), (2, 1), 1, (3, 1)), ((2, 4, 2, 3),
                                                                                           (4, 3, 2, 2))),
     (lambda F, x, w: F.conv_transpose2d(x, w, None, 2, 1, 2, 1, 3), ((1, 2, 4, 3), (2, 3, 2, 3))),
+    (lambda F, x, w: F.conv_transpose2d(x, w, None, 1, (2, 0), (4, 1), 1, (5, 2)), ((1, 2, 1, 2), (2, 3, 1, 2))),
     (lambda F, x, w: F.conv_transpose2d(x, w, stride=2), ((0, 2, 3, 3), (2, 5, 3, 3))),
     (lambda F, x, w: F.conv2d(x, w), ((0, 3, 5, 5), (4, 3, 3, 3))),
     (lambda F, x, w: F.conv2d(x, w, padding=1), ((0, 16, 6, 6), (16, 16, 3, 3))),

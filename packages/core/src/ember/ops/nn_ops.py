@@ -378,7 +378,7 @@ def _col2im_uncropped(cols, grid, size, kernel, stride, padding, dilation):
     full = tuple((g - 1) * s + d * (k - 1) + 1 for g, s, d, k in zip(grid, stride, dilation, kernel))
     out = col2im(cols, full, kernel, stride, (0, 0), dilation)
     for dim, (p, f, o) in enumerate(zip(padding, full, size)):
-        out = out.narrow(2 + dim, p, min(o, f - p))
+        out = out.narrow(2 + dim, min(p, f), max(0, min(o, f - p)))    # the padding may crop the whole image
     return _pad_right(out, tuple(o - out.shape[2 + i] for i, o in enumerate(size)))
 
 
