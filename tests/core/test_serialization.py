@@ -122,7 +122,7 @@ def test_killed_save_leaves_previous_file_intact(tmp_path):
     before = path.read_bytes()
     # a process killed while writing a large checkpoint
     code = (f"import ember, os, signal\n"
-            f"import ember.serialization as s\n"
+            f"import ember.serialization.saving as s\n"
             f"orig = s._write_aligned\n"
             f"def dying(zf, name, data):\n"
             f"    orig(zf, name, data)\n"
