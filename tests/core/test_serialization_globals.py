@@ -239,3 +239,52 @@ def test_optimizer_checkpoint_loads_weights_only(tmp_path):
     opt2 = ember.optim.Adam(model.parameters(), lr=0.01)
     opt2.load_state_dict(out["opt"])
     assert out["epoch"] == 3 and opt2.state_dict()["state"][0]["step"] == opt.state_dict()["state"][0]["step"]
+
+
+def test_environment_forces_weights_only_either_way(tmp_path, monkeypatch):
+    path = tmp_path / "c.pth"
+    ember.save({"c": Config(1.0, [])}, path)
+    monkeypatch.setenv("EMBER_FORCE_WEIGHTS_ONLY_LOAD", "1")
+    with pytest.raises(CheckpointError, match="Config"):
+        ember.load(path, weights_only=False)
+    monkeypatch.setenv("EMBER_FORCE_NO_WEIGHTS_ONLY_LOAD", "true")
+    with pytest.raises(RuntimeError, match="Only one of"):
+        ember.load(path)
+    monkeypatch.delenv("EMBER_FORCE_WEIGHTS_ONLY_LOAD")
+    with pytest.warns(UserWarning, match="loading with weights_only=False"):
+        assert ember.load(path)["c"] == Config(1.0, [])
+    with pytest.raises(CheckpointError, match="Config"):  # an explicit weights_only=True still holds
+        ember.load(path, weights_only=True)
+
+
+def test_mmap_maps_records_copy_on_write(tmp_path):
+    path = tmp_path / "m.pth"
+    base = ember.arange(12.0).reshape(3, 4)
+    ember.save({"w": base, "t": base.T, "empty": ember.zeros(0)}, path)
+    before = path.read_bytes()
+    out = ember.load(path, mmap=True)
+    np.testing.assert_array_equal(out["t"].numpy(), np.arange(12.0).reshape(3, 4).T)
+    out["w"].fill_(-1)
+    assert out["t"][0, 0].item() == -1.0 and path.read_bytes() == before
+    assert out["empty"].shape == (0,)
+    with pytest.raises(ValueError, match="must be a file path in order to use the mmap argument"):
+        ember.load(io.BytesIO(before), mmap=True)
+
+
+def test_mmap_of_a_compressed_archive_reads_it(tmp_path):
+    import zipfile
+    path = tmp_path / "z.pth"
+    ember.save({"w": ember.ones(3)}, path)
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(tmp_path / "d.pth", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    assert ember.load(tmp_path / "d.pth", mmap=True)["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_safetensors_paths_load_through_load_file(tmp_path):
+    ember.save_file({"w": ember.ones(2)}, tmp_path / "w.safetensors")
+    assert ember.load(tmp_path / "w.safetensors", map_location="cpu")["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="dict or callable map_location is not supported"):
+        ember.load(tmp_path / "w.safetensors", map_location={"cpu": "cpu"})

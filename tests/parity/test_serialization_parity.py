@@ -186,3 +186,23 @@ def test_safetensors_move_both_ways(tmp_path):
     st.save_file({"h": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "bf.safetensors")
     with pytest.raises(SafetensorsError, match="tensor 'h' has dtype BF16: ember has no bfloat16 dtype"):
         ember.load_file(tmp_path / "bf.safetensors")
+
+
+def test_mmap_and_safetensors_paths_as_in_pytorch(tmp_path):
+    sd = {"w": torch.arange(6.0).reshape(2, 3), "b": torch.tensor([1, 2], dtype=torch.int16)}
+    torch.save(sd, tmp_path / "m.pth")
+    theirs = torch.load(tmp_path / "m.pth", mmap=True)
+    ours = ember.load(tmp_path / "m.pth", mmap=True)
+    for name in sd:
+        np.testing.assert_array_equal(ours[name].numpy(), theirs[name].numpy())
+    st = pytest.importorskip("safetensors.torch")
+    st.save_file(sd, tmp_path / "m.safetensors")
+    theirs = torch.load(tmp_path / "m.safetensors")
+    ours = ember.load(tmp_path / "m.safetensors")
+    assert list(ours) == list(theirs)
+    for name in sd:
+        np.testing.assert_array_equal(ours[name].numpy(), theirs[name].numpy())
+    with pytest.raises(RuntimeError, match="dict or callable map_location"):
+        ember.load(tmp_path / "m.safetensors", map_location=lambda s, loc: s)
+    with pytest.raises(RuntimeError, match="callable map_location"):
+        torch.load(tmp_path / "m.safetensors", map_location=lambda s, loc: s)

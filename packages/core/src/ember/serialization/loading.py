@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import warnings
 import zipfile
 import zlib
 
 import numpy as np
 
+from ember._core import device
 from ember.serialization import safe_globals
 from ember.serialization.errors import CheckpointError, refused
 from ember.serialization.globals_table import StorageType, builtin_globals, missing_dtype
@@ -41,9 +43,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             values and the globals allowed with ``ember.serialization.add_safe_globals``, and never
             runs code from the file. False loads any pickle (a whole ``nn.Module``, NumPy arrays,
             your classes): only for files you trust, since loading runs whatever the file names.
-        mmap: accepted for PyTorch compatibility; ember reads the storages into memory.
-        pickle_load_args: ``encoding`` for Python 2 strings (``"ASCII"`` by default, ``"latin1"``
+        mmap: map the storages of a file (``f`` a path) into memory instead of reading them; the
+            mapping is copy-on-write, so writing to a loaded tensor never changes the file.
+        pickle_load_args: ``encoding`` for Python 2 strings (``"utf-8"`` by default, ``"latin1"``
             or ``"bytes"``).
+
+    A path ending in ``.safetensors`` is read by ``ember.load_file`` (as PyTorch does), on the
+    device ``map_location`` names. ``EMBER_FORCE_WEIGHTS_ONLY_LOAD=1`` makes every load weights
+    only; ``EMBER_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` makes ``weights_only=False`` the default (both as
+    PyTorch's ``TORCH_FORCE_...`` variables).
 
     Raises:
         pickle.UnpicklingError: ``ember.serialization.CheckpointError``, naming the file and the
@@ -58,16 +66,20 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
     unknown = set(pickle_load_args) - _LOAD_ARGS
     if unknown:
         raise TypeError(f"load() got an unexpected keyword argument '{sorted(unknown)[0]}'")
-    if weights_only is None:
-        weights_only = pickle_module is None
+    weights_only = _weights_only_from_environment(weights_only, pickle_module)
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified: pass "
                            "weights_only=False to use it (only for files you trust)")
-    encoding = pickle_load_args.get("encoding", "ASCII")
+    encoding = pickle_load_args.setdefault("encoding", "utf-8")
+    is_path = isinstance(f, (str, os.PathLike))
+    if is_path and os.fspath(f).endswith(".safetensors"):
+        return _load_safetensors(f, map_location)
+    if mmap and not is_path:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     placement = Placement(map_location)
-    source = str(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file object>")
+    source = str(f) if is_path else getattr(f, "name", "<file object>")
     with _Archive(f, source) as (archive, prefix):
-        reader = StorageReader(archive, prefix, source)
+        reader = StorageReader(archive, prefix, source, os.fspath(f) if mmap else None)
         rebuilder = Rebuilder(placement)
         try:
             data = archive.read(f"{prefix}data.pkl")
@@ -80,6 +92,32 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             raise refused(source, f"its pickle is truncated ({err})") from None
         except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
             raise RuntimeError(f"'{source}' is corrupt or truncated: {err}") from None
+
+
+def _weights_only_from_environment(weights_only, pickle_module) -> bool:
+    truthy = ("1", "y", "yes", "true")
+    force = os.environ.get("EMBER_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in truthy
+    force_not = os.environ.get("EMBER_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in truthy
+    if force and force_not:
+        raise RuntimeError("Only one of EMBER_FORCE_WEIGHTS_ONLY_LOAD and EMBER_FORCE_NO_WEIGHTS_ONLY_LOAD "
+                           "may be set, but both are")
+    if force:
+        return True
+    if weights_only is None:
+        if force_not:
+            warnings.warn("EMBER_FORCE_NO_WEIGHTS_ONLY_LOAD is set and ember.load was not given weights_only: "
+                          "loading with weights_only=False", UserWarning, stacklevel=3)
+            return False
+        return pickle_module is None
+    return bool(weights_only)
+
+
+def _load_safetensors(f, map_location):
+    from ember.serialization.safetensors import load_file
+    if isinstance(map_location, dict) or (callable(map_location) and not isinstance(map_location, (str, device))):
+        raise RuntimeError("Loading a safetensors file with a dict or callable map_location is not supported; "
+                           "pass a device or a device string")
+    return load_file(f, device="cpu" if map_location is None else map_location)
 
 
 def weights_only_unpickle(data, persistent_load, rebuilder: Rebuilder, encoding: str = "ASCII", start: int = 0,
@@ -161,8 +199,8 @@ def _python3_name(module: str, name: str = "") -> str:
 class StorageReader:
     """Reads the storage records a zip checkpoint's pickle refers to, each once."""
 
-    def __init__(self, archive: zipfile.ZipFile, prefix: str, source: str) -> None:
-        self.archive, self.prefix, self.source = archive, prefix, source
+    def __init__(self, archive: zipfile.ZipFile, prefix: str, source: str, mmap_path: str | None = None) -> None:
+        self.archive, self.prefix, self.source, self.mmap_path = archive, prefix, source, mmap_path
         self.storages: dict[str, Storage] = {}
 
     def persistent_load(self, pid) -> Storage:
@@ -187,12 +225,31 @@ class StorageReader:
         if info.file_size != nbytes:
             raise CheckpointError(f"storage record data/{key} holds {info.file_size} bytes, but the file says "
                                   f"it holds {numel} {storage_type.name} elements ({nbytes} bytes)")
-        raw = np.frombuffer(self.archive.read(name), dtype=np.uint8).copy()
+        raw = self._mapped(info) if self.mmap_path and nbytes else None
+        if raw is None:
+            raw = np.frombuffer(self.archive.read(name), dtype=np.uint8).copy()
         if raw.size != nbytes:
             raise CheckpointError(f"storage record data/{key} is truncated")
         storage = Storage(raw, storage_type.dtype, location, key)
         self.storages[key] = storage
         return storage
+
+
+    def _mapped(self, info: zipfile.ZipInfo):
+        """A copy-on-write mapping of an uncompressed record's bytes, or None to read it instead."""
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+        with open(self.mmap_path, "rb") as fh:
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            size = os.fstat(fh.fileno()).st_size
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_len, extra_len = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+        start = info.header_offset + 30 + name_len + extra_len
+        if start + info.file_size > size:
+            raise zipfile.BadZipFile(f"record {info.filename} runs past the end of the file")
+        return np.memmap(self.mmap_path, dtype=np.uint8, mode="c", offset=start, shape=(info.file_size,))
 
 
 def _itemsize(storage_type: StorageType) -> int:
