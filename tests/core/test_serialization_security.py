@@ -308,3 +308,20 @@ def test_file_object_errors_name_a_source():
         checkpoint(buf, program(glob("os", "system")))
         buf.seek(0)
         ember.load(buf)
+
+
+def test_errors_of_a_map_location_callable_reach_the_caller(tmp_path):
+    path = tmp_path / "x.pth"
+    ember.save({"a": ember.ones(2)}, path)
+
+    def fails(t, location):
+        raise KeyError("mine")
+
+    with pytest.raises(KeyError, match="mine"):
+        ember.load(path, map_location=fails)
+
+
+def test_bad_device_records_are_refused(tmp_path):
+    pkl = program(glob("torch", "device") + text("cpu") + integer(-1) + pickle.TUPLE2 + pickle.REDUCE)
+    with pytest.raises(CheckpointError, match=r"dev.pth': calling _device failed: RuntimeError: Device index"):
+        ember.load(checkpoint(tmp_path / "dev.pth", pkl))

@@ -22,7 +22,7 @@ from ember._core import device
 from ember.serialization import safe_globals
 from ember.serialization.errors import CheckpointError, refused
 from ember.serialization.globals_table import StorageType, builtin_globals, missing_dtype
-from ember.serialization.placement import Placement
+from ember.serialization.placement import MapLocationFailed, Placement
 from ember.serialization.rebuild import Rebuilder
 from ember.serialization.storage import Storage
 from ember.serialization.weights_unpickler import Truncated, WeightsUnpickler
@@ -90,6 +90,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             raise refused(source, str(err)) from None
         except Truncated as err:
             raise refused(source, f"its pickle is truncated ({err})") from None
+        except MapLocationFailed as err:
+            raise err.error from None
         except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
             raise RuntimeError(f"'{source}' is corrupt or truncated: {err}") from None
 

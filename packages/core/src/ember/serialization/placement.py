@@ -10,6 +10,18 @@ from __future__ import annotations
 from ember import _core
 
 
+class PlacementError(RuntimeError):
+    """A loaded tensor could not go where ``map_location`` sends it (the device is not usable here)."""
+
+
+class MapLocationFailed(Exception):
+    """Carries an exception raised by the user's ``map_location`` callable out of the unpickler."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class Placement:
     """Applies ``ember.load``'s ``map_location`` to tensors saved on ``location``.
 
@@ -33,7 +45,10 @@ class Placement:
         elif isinstance(target, dict):
             target = target.get(location, location)
         elif callable(target) and not isinstance(target, (str, _core.device)):
-            moved = target(tensor, location)
+            try:
+                moved = target(tensor, location)
+            except Exception as err:  # the user's error, re-raised as it is by ember.load
+                raise MapLocationFailed(err) from err
             return tensor if moved is None else moved
         target = str(target)
         return tensor if target == "cpu" else _to_device(tensor, target)
@@ -44,7 +59,7 @@ def _to_device(t, target: str):
     try:
         dev = registry.canonical(target)
     except RuntimeError as err:
-        raise RuntimeError(f"Attempting to deserialize a tensor saved on device '{target}', but that "
+        raise PlacementError(f"Attempting to deserialize a tensor saved on device '{target}', but that "
                            f"device is not usable here ({err}). Pass map_location='cpu' to ember.load "
                            f"to load it on the CPU.") from None
     return t.to(dev)

@@ -25,6 +25,7 @@ import struct
 from collections import Counter, OrderedDict
 
 from ember.serialization.errors import CheckpointError
+from ember.serialization.placement import MapLocationFailed, PlacementError
 from ember.serialization.rebuild import is_ember_internal
 
 MAX_NESTING = 1000
@@ -98,9 +99,10 @@ class WeightsUnpickler:
                 return self._pop()  # what lies below is dropped, as Python's unpickler does
             try:
                 handler(self)
-            except (CheckpointError, RuntimeError, Truncated, MemoryError):
+            except (CheckpointError, PlacementError, MapLocationFailed, Truncated, MemoryError):
                 raise
-            except (ValueError, TypeError, KeyError, IndexError, OverflowError, struct.error) as err:
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError, struct.error, RuntimeError,
+                    RecursionError) as err:
                 raise CheckpointError(f"malformed pickle at byte {self.pos}: {type(err).__name__}: {err}") from None
 
     # stack helpers
@@ -142,10 +144,10 @@ class WeightsUnpickler:
         """Call an allowed function or class; its errors become the file's fault."""
         try:
             return func(*args, **kwargs)
-        except (CheckpointError, RuntimeError):
+        except (CheckpointError, PlacementError, MapLocationFailed):
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, UnicodeError,
-                ArithmeticError, AssertionError, RecursionError) as err:
+                ArithmeticError, AssertionError, RecursionError, RuntimeError) as err:
             raise CheckpointError(f"{what} failed: {type(err).__name__}: {err}") from None
 
     def _callable(self, obj, opcode: str):

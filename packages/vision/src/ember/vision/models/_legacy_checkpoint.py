@@ -21,7 +21,7 @@ import numpy as np
 from ember.serialization.errors import CheckpointError, refused
 from ember.serialization.globals_table import StorageType
 from ember.serialization.loading import weights_only_unpickle
-from ember.serialization.placement import Placement
+from ember.serialization.placement import MapLocationFailed, Placement
 from ember.serialization.rebuild import Rebuilder
 from ember.serialization.storage import Storage
 from ember.serialization.weights_unpickler import Truncated
@@ -136,6 +136,8 @@ def load_legacy_checkpoint(path, map_location=None):
         raise refused(source, str(err)) from None
     except Truncated as err:
         raise RuntimeError(f"'{source}' is corrupt or truncated: {err}") from None
+    except MapLocationFailed as err:
+        raise err.error from None
     finally:
         data.close()
 
