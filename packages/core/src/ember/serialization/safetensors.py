@@ -23,6 +23,7 @@ from ember.serialization.dtype_names import (
     missing_dtype_message,
 )
 from ember.serialization.errors import SafetensorsError
+from ember.serialization.storage import native
 
 _MAX_HEADER = 100_000_000  # the safetensors library's own limit
 _METADATA = "__metadata__"
@@ -95,7 +96,7 @@ def load_file(filename, device="cpu") -> dict:
                               offset=begin)
         if array.ctypes.data % dtype.itemsize:
             array = array.copy()  # an unaligned record: ember's kernels read aligned data
-        out[name] = place(array.reshape(shape), device)
+        out[name] = place(native(array.reshape(shape)), device)
     return out
 
 

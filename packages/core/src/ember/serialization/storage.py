@@ -8,6 +8,8 @@ crafted file can neither read nor write memory outside what it brought.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ember import dtypes
@@ -80,8 +82,9 @@ class Storage:
             raise LayoutError(
                 f"storage {self.key} holds {self.nbytes} bytes, but a {dtype.name} tensor of size {list(size)}, "
                 f"stride {list(stride)} and offset {offset} reaches byte {need}")
-        return np.ndarray(size, dtype=dtype.numpy.newbyteorder("<"), buffer=self.raw, offset=offset * itemsize,
+        view = np.ndarray(size, dtype=dtype.numpy.newbyteorder("<"), buffer=self.raw, offset=offset * itemsize,
                           strides=tuple(s * itemsize for s in stride))
+        return native(view)
 
     def slice(self, offset, numel, key: str) -> Storage:
         """The part of this typed storage that a legacy view-storage record names."""
@@ -91,6 +94,13 @@ class Storage:
             raise LayoutError(f"storage view {key} (elements {offset} to {offset + numel}) is outside storage "
                               f"{self.key} ({self.nbytes // itemsize} elements)")
         return Storage(self.raw[offset * itemsize:(offset + numel) * itemsize], self.dtype, self.location, key)
+
+
+def native(view: np.ndarray) -> np.ndarray:
+    """``view`` (little-endian values) with the machine's byte order, which kernels expect (a copy on big-endian)."""
+    if sys.byteorder == "little" or view.dtype.itemsize == 1:
+        return view.view(view.dtype.newbyteorder("="))
+    return view.astype(view.dtype.newbyteorder("="))
 
 
 def _ints(what: str, values, key: str) -> tuple[int, ...]:
