@@ -15,8 +15,8 @@ import numpy as np
 from ember import dtypes
 from ember.serialization.errors import CheckpointError
 
-# NumPy's limit on dimensions; no real tensor comes near it
-MAX_DIMS = 32
+# NumPy 2's limit on dimensions (PyTorch has the same); no real tensor comes near it
+MAX_DIMS = 64
 # A byte offset or extent beyond this cannot be a real storage (NumPy's intp is 64-bit)
 _MAX_BYTES = 1 << 62
 
