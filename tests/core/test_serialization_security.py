@@ -325,3 +325,16 @@ def test_bad_device_records_are_refused(tmp_path):
     pkl = program(glob("torch", "device") + text("cpu") + integer(-1) + pickle.TUPLE2 + pickle.REDUCE)
     with pytest.raises(CheckpointError, match=r"dev.pth': calling _device failed: RuntimeError: Device index"):
         ember.load(checkpoint(tmp_path / "dev.pth", pkl))
+
+
+def test_dtypes_are_immutable_even_for_a_trusted_file(tmp_path):
+    with pytest.raises(AttributeError, match="ember.dtype is immutable: cannot set 'itemsize'"):
+        ember.float32.itemsize = 1
+    with pytest.raises(AttributeError, match="immutable"):
+        del ember.int8.name
+    # weights_only=False runs Python's unpickler, whose BUILD would set a dtype's slots
+    pkl = program(glob("torch", "float32") + pickle.NONE + pickle.EMPTY_DICT + text("name") + text("int8")
+                  + pickle.SETITEM + pickle.TUPLE2 + pickle.BUILD)
+    with pytest.raises(AttributeError, match="immutable"):
+        ember.load(checkpoint(tmp_path / "d.pth", pkl), weights_only=False)
+    assert_ember_unchanged()
