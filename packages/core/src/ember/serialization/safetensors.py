@@ -23,7 +23,7 @@ from ember.serialization.dtype_names import (
     missing_dtype_message,
 )
 from ember.serialization.errors import SafetensorsError
-from ember.serialization.storage import native
+from ember.serialization.storage import Storage
 
 _MAX_HEADER = 100_000_000  # the safetensors library's own limit
 _METADATA = "__metadata__"
@@ -89,14 +89,18 @@ def load_file(filename, device="cpu") -> dict:
         blob = bytearray(fh.read())
     source = str(filename)
     entries, data_start = _parse_header(blob, source)
-    data = memoryview(blob)[data_start:]
+    data = np.frombuffer(blob, dtype=np.uint8, offset=data_start)
     out = {}
     for name, (dtype, shape, begin, end) in entries:
-        array = np.frombuffer(data, dtype=dtype.numpy.newbyteorder("<"), count=(end - begin) // dtype.itemsize,
-                              offset=begin)
-        if array.ctypes.data % dtype.itemsize:
-            array = array.copy()  # an unaligned record: ember's kernels read aligned data
-        out[name] = place(native(array.reshape(shape)), device)
+        raw = data[begin:end]
+        if raw.ctypes.data % dtype.itemsize:
+            raw = raw.copy()  # an unaligned record: ember's kernels read aligned data
+        strides, step = [], 1
+        for n in reversed(shape):
+            strides.insert(0, step)
+            step *= n
+        view = Storage(raw, dtype, "cpu", name).view(dtype, 0, shape, tuple(strides))  # the checked path
+        out[name] = place(view, device)
     return out
 
 
