@@ -103,6 +103,15 @@ def test_mutated_pickles(loader, data):
     check(loader, "zip", write_zip(entries))
 
 
+@fuzz_seed(SEED + 5)
+@budget
+@given(parts=st.lists(st.sampled_from(SNIPPETS) | st.builds(integer, small_ints), min_size=1, max_size=40),
+       storage=st.binary(max_size=64))
+def test_crafted_pickles(loader, parts, storage):
+    """Programs assembled from dangerous snippets alone, over a storage record of any length."""
+    check(loader, "zip", write_zip({"archive/data.pkl": program(b"".join(parts)), "archive/data/0": storage}))
+
+
 @fuzz_seed(SEED + 1)
 @budget
 @given(st.data())
