@@ -1,9 +1,13 @@
-"""Checkpoints move both ways between ember and PyTorch."""
+"""Checkpoints move both ways between ember and PyTorch, and both refuse the same files."""
+
+import io
+import pickle
 
 import numpy as np
 import pytest
 
 import ember
+from ember.serialization import CheckpointError, SafetensorsError, safe_globals
 
 torch = pytest.importorskip("torch")
 
@@ -38,11 +42,6 @@ def test_ember_checkpoint_loads_in_pytorch(tmp_path):
 
 
 # -- weights_only, safe globals and NumPy arrays, as PyTorch 2.13 does them ----------------------
-
-import io  # noqa: E402
-import pickle  # noqa: E402
-
-from ember.serialization import CheckpointError, SafetensorsError, safe_globals  # noqa: E402
 
 NUMPY_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64)),
                  np._core.multiarray.scalar]
