@@ -1,9 +1,11 @@
 """weights_only=True/False, ``add_safe_globals`` and friends, NumPy arrays and whole modules."""
 
 import dataclasses
+import importlib
 import io
 import os
 import pickle
+import pickletools
 
 import numpy as np
 import pytest
@@ -51,13 +53,17 @@ def saved(obj) -> io.BytesIO:
     return buf
 
 
-NUMPY_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64)),
-                 type(np.dtype(np.int64)), np._core.multiarray.scalar]
+# NumPy 2 pickles name numpy._core.multiarray._reconstruct, NumPy 1's numpy.core.multiarray._reconstruct
+RECONSTRUCT = next(arg.replace(" ", ".") for op, arg, _ in pickletools.genops(pickle.dumps(np.arange(1.0), protocol=2))
+                   if op.name == "GLOBAL" and arg.endswith("_reconstruct"))
+MULTIARRAY = importlib.import_module(RECONSTRUCT.rsplit(".", 1)[0])
+NUMPY_GLOBALS = [MULTIARRAY._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64)),
+                 type(np.dtype(np.int64)), MULTIARRAY.scalar]
 
 
 def test_numpy_arrays_need_weights_only_false_or_safe_globals():
     buf = saved({"a": np.arange(6.0).reshape(2, 3), "i": np.int64(7), "t": ember.ones(2)})
-    with pytest.raises(pickle.UnpicklingError, match=r"'numpy._core.multiarray._reconstruct'.*add_safe_globals"):
+    with pytest.raises(pickle.UnpicklingError, match=rf"'{RECONSTRUCT}'.*add_safe_globals"):
         ember.load(buf)
     buf.seek(0)
     out = ember.load(buf, weights_only=False)
@@ -73,14 +79,16 @@ def test_numpy_arrays_need_weights_only_false_or_safe_globals():
 
 def test_numpy_dtype_class_must_be_allowed_to_build_it():
     buf = saved(np.arange(3.0))
-    with safe_globals([np._core.multiarray._reconstruct, np.ndarray, np.dtype]):
+    with safe_globals([MULTIARRAY._reconstruct, np.ndarray, np.dtype]):
         with pytest.raises(CheckpointError, match=r"BUILD .* applies to a Float64DType; only OrderedDicts"):
             ember.load(buf)
 
 
 def test_numpy_1_names_match_numpy_2_objects():
-    data = pickle.dumps(np.arange(2.0), protocol=2).replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
-    assert b"numpy.core.multiarray" in data
+    # the other NumPy's name for the reconstructor still matches the one allowed
+    other = b"numpy.core.multiarray" if "._core." in RECONSTRUCT else b"numpy._core.multiarray"
+    data = pickle.dumps(np.arange(2.0), protocol=2).replace(RECONSTRUCT.rsplit(".", 1)[0].encode(), other)
+    assert other in data
     buf = io.BytesIO()
     import zipfile
     with zipfile.ZipFile(buf, "w") as zf:

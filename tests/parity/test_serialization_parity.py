@@ -1,7 +1,9 @@
 """Checkpoints move both ways between ember and PyTorch, and both refuse the same files."""
 
+import importlib
 import io
 import pickle
+import pickletools
 
 import numpy as np
 import pytest
@@ -43,8 +45,12 @@ def test_ember_checkpoint_loads_in_pytorch(tmp_path):
 
 # -- weights_only, safe globals and NumPy arrays, as PyTorch 2.13 does them ----------------------
 
-NUMPY_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64)),
-                 np._core.multiarray.scalar]
+# NumPy 2 pickles name numpy._core.multiarray._reconstruct, NumPy 1's numpy.core.multiarray._reconstruct
+RECONSTRUCT = next(arg.replace(" ", ".") for op, arg, _ in pickletools.genops(pickle.dumps(np.arange(1.0), protocol=2))
+                   if op.name == "GLOBAL" and arg.endswith("_reconstruct"))
+MULTIARRAY = importlib.import_module(RECONSTRUCT.rsplit(".", 1)[0])
+NUMPY_GLOBALS = [MULTIARRAY._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64)),
+                 MULTIARRAY.scalar]
 
 
 def torch_saved(obj, **kwargs) -> io.BytesIO:
@@ -69,8 +75,8 @@ def test_numpy_arrays_load_as_in_pytorch():
     obj = {"a": np.arange(6.0).reshape(2, 3), "s": np.float64(2.5)}
     buf = torch_saved(obj)
     theirs, ours = refusals(buf)
-    assert "GLOBAL numpy._core.multiarray._reconstruct" in theirs
-    assert "'numpy._core.multiarray._reconstruct'" in ours and "add_safe_globals" in ours
+    assert f"GLOBAL {RECONSTRUCT}" in theirs
+    assert f"'{RECONSTRUCT}'" in ours and "add_safe_globals" in ours
     assert sorted(ember.serialization.get_unsafe_globals_in_checkpoint(buf)) == sorted(
         torch.serialization.get_unsafe_globals_in_checkpoint(buf.seek(0) or buf))
     for weights_only, allowed in ((False, []), (True, NUMPY_GLOBALS)):
@@ -85,7 +91,7 @@ def test_numpy_arrays_load_as_in_pytorch():
 
 def test_numpy_dtype_subclass_must_be_allowed_in_both():
     buf = torch_saved(np.arange(3.0))
-    allowed = [np._core.multiarray._reconstruct, np.ndarray, np.dtype]
+    allowed = [MULTIARRAY._reconstruct, np.ndarray, np.dtype]
     with torch.serialization.safe_globals(allowed), safe_globals(allowed):
         theirs, ours = refusals(buf)
     assert "Float64DType" in theirs and "Float64DType" in ours
