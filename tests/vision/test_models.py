@@ -16,7 +16,8 @@ import pytest
 from test_download import closed_port, serve
 
 import ember
-from ember import nn, serialization
+from ember import nn
+from ember.serialization import saving
 from ember.vision import models as M
 from ember.vision import transforms as T
 from ember.vision.models import _legacy_checkpoint
@@ -475,7 +476,7 @@ def test_get_dir_defaults(monkeypatch, tmp_path):
 
 # -- PyTorch's legacy (pre-1.6) checkpoint format ---------------------------------------------------
 
-class LegacyWriter(serialization._Writer):
+class LegacyWriter(saving._Writer):
     """Writes the object pickle of the legacy format: persistent ids carry a sixth field (view metadata)."""
 
     def persistent_id(self, obj):
