@@ -337,3 +337,30 @@ def test_gamma_rsample_gradient_is_exact_per_sample():
         dp = (lower_regularized(a + h, x) - lower_regularized(a - h, x)) / (2 * h)
         pdf = math.exp((a - 1) * math.log(x) - x - math.lgamma(a))
         assert standard_gamma_grad(np.array([a]), np.array([x]))[0] == pytest.approx(-dp / pdf, rel=1e-6)
+
+
+def test_distributions_run_on_another_backend():
+    pytest.importorskip("ember_checked")
+    dev = "checked:1"
+
+    def on(values):
+        return ember.tensor(values, device=dev)
+
+    cov = ember.tensor([[2.0, 0.5], [0.5, 1.0]], device=dev)
+    dists = [D.Normal(on([0.0, 1.0]), 2.0), D.Uniform(on([0.0, 1.0]), 3.0), D.Bernoulli(on([0.3, 0.6])),
+             D.Categorical(on([0.2, 0.8])), D.OneHotCategorical(on([0.2, 0.8])), D.Gamma(on([0.5, 2.0]), 1.5),
+             D.Beta(on([0.5, 2.0]), 1.5), D.Dirichlet(on([0.5, 2.0])), D.MultivariateNormal(on([0.0, 1.0]), cov)]
+    ember.manual_seed(0)
+    for d in dists:
+        x = d.sample((3,))
+        assert x.device == ember.device(dev), type(d).__name__
+        assert d.log_prob(x).device == ember.device(dev) and d.entropy().device == ember.device(dev)
+        assert np.isfinite(d.log_prob(x).cpu().numpy()).all(), type(d).__name__
+    conc = on([0.5, 2.0]).requires_grad_()
+    D.Gamma(conc, 1.0).rsample().sum().backward()
+    assert conc.grad.device == ember.device(dev)
+    loc, root = on([0.0, 1.0]).requires_grad_(), on([[1.0, 0.0], [0.3, 1.0]]).requires_grad_()
+    D.MultivariateNormal(loc, root @ root.mT).log_prob(on([0.5, 0.5])).backward()
+    assert root.grad.device == ember.device(dev)
+    kl = D.kl_divergence(D.MultivariateNormal(loc, cov), D.MultivariateNormal(on([1.0, 1.0]), cov))
+    assert kl.device == ember.device(dev)

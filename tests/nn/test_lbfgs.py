@@ -113,3 +113,24 @@ def test_errors():
     with pytest.raises(ValueError, match="doesn't support per-parameter options"):
         opt.add_param_group({"params": [ember.zeros(1, requires_grad=True)]})
     assert opt.param_groups[0]["max_eval"] == 25  # max_iter * 5 // 4
+
+
+def test_runs_on_another_backend():
+    pytest.importorskip("ember_checked")
+    results = []
+    for device in ("cpu", "checked:1"):
+        x = ember.tensor([-1.2, 1.0], dtype=ember.float64, device=device, requires_grad=True)
+        opt = optim.LBFGS([x], line_search_fn="strong_wolfe", max_iter=60)
+
+        def closure(opt=opt, x=x):
+            opt.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        for _ in range(2):
+            opt.step(closure)
+        assert x.device == ember.device(device)
+        results.append(x.detach().cpu().numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+    np.testing.assert_allclose(results[1], [1.0, 1.0], atol=1e-4)  # Rosenbrock's minimum

@@ -21,7 +21,7 @@ class Beta(Distribution):
 
     def __init__(self, concentration1, concentration0, validate_args=None) -> None:
         if isinstance(concentration1, numbers.Real) and isinstance(concentration0, numbers.Real):
-            pair = ember.tensor([float(concentration1), float(concentration0)])
+            pair = ember.tensor([float(concentration1), float(concentration0)])  # default dtype, on the CPU
         else:
             c1, c0 = broadcast_all(concentration1, concentration0)
             pair = ember.stack([c1, c0], -1)

@@ -69,7 +69,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype, device=self.probs.device)
 
     @property
     def mode(self):
@@ -77,7 +77,7 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype, device=self.probs.device)
 
     def sample(self, sample_shape=()):
         sample_shape = tuple(sample_shape)

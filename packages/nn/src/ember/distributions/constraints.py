@@ -127,7 +127,7 @@ class _LowerCholesky(Constraint):
     def check(self, value):
         lower = (value.tril() == value).all(-1).all(-1)
         n = value.shape[-1]
-        diag = (value * ember.eye(n, dtype=value.dtype)).sum(-1)
+        diag = (value * ember.eye(n, dtype=value.dtype, device=value.device)).sum(-1)
         return lower & (diag > 0).all(-1)
 
 

@@ -34,6 +34,7 @@ def broadcast_all(*values):
             raise ValueError(f"Input arguments must all be instances of numbers.Number or Tensor, got "
                              f"{type(v).__name__}")
     dtype = tensors[0].dtype if tensors else ember.get_default_dtype()
+    device = tensors[0].device if tensors else None
     for t in tensors[1:]:
         dtype = ember.promote_types(dtype, t.dtype)
     shape = tuple(np.broadcast_shapes(*[tuple(t.shape) for t in tensors])) if tensors else ()
@@ -42,7 +43,7 @@ def broadcast_all(*values):
         if isinstance(v, ember.Tensor):
             out.append(v.expand(shape) if tuple(v.shape) != shape else v)
         else:
-            out.append(ember.full(shape, float(v), dtype=dtype))
+            out.append(ember.full(shape, float(v), dtype=dtype, device=device))
     return tuple(out)
 
 

@@ -45,7 +45,8 @@ class _Cholesky(Function):
         # Murray (2016): A_bar = sym(L^-T Phi(L^T L_bar) L^-1), Phi = lower triangle with half diagonal
         (L,) = ctx.saved_tensors
         n = L.shape[-1]
-        half = ember.ones(n, n, dtype=L.dtype).tril() - 0.5 * ember.eye(n, dtype=L.dtype)
+        half = ember.ones(n, n, dtype=L.dtype, device=L.device).tril() - 0.5 * ember.eye(n, dtype=L.dtype,
+                                                                                        device=L.device)
         phi = (L.mT @ grad) * half
         s = solve_upper(L.mT, solve_upper(L.mT, phi.mT).mT)  # L^-T phi L^-1
         return 0.5 * (s + s.mT)
