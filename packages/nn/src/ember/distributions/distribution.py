@@ -46,7 +46,9 @@ class Distribution:
                 if name not in self.__dict__ and isinstance(getattr(type(self), name), lazy_property):
                     continue  # the parameter given in the other form (probs vs logits) is checked instead
                 value = getattr(self, name)
-                if not bool(constraint.check(value).all()):
+                with ember.no_grad():  # a check, not part of any graph: nothing to record
+                    valid = bool(constraint.check(value).all())
+                if not valid:
                     raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
                                      f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
                                      f"{constraint!r}, but found invalid values:\n{value}")
@@ -143,7 +145,9 @@ class Distribution:
         support = self.support
         if support is constraints.dependent:
             return
-        if not bool(support.check(value).all()):
+        with ember.no_grad():
+            valid = bool(support.check(value).all())
+        if not valid:
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape {actual}) to be within "
                              f"the support ({support!r}) of the distribution {self!r}, but found invalid "
                              f"values:\n{value}")
