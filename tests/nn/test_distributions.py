@@ -364,3 +364,28 @@ def test_distributions_run_on_another_backend():
     assert root.grad.device == ember.device(dev)
     kl = D.kl_divergence(D.MultivariateNormal(loc, cov), D.MultivariateNormal(on([1.0, 1.0]), cov))
     assert kl.device == ember.device(dev)
+
+
+def test_ambiguous_kl_registrations_warn_and_independent_dims_must_agree():
+    class A(D.Normal):
+        pass
+
+    class B(D.Normal):
+        pass
+
+    @D.register_kl(A, D.Normal)
+    def _left(p, q):
+        return ember.tensor(1.0)
+
+    @D.register_kl(D.Normal, B)
+    def _right(p, q):
+        return ember.tensor(2.0)
+
+    with pytest.warns(RuntimeWarning, match="Ambiguous kl_divergence\\(A, B\\)"):
+        assert D.kl_divergence(A(0.0, 1.0), B(0.0, 1.0)).item() == 1.0
+    p = D.Independent(D.Normal(ember.zeros(2, 3), 1.0), 1)
+    q = D.Independent(D.Normal(ember.zeros(2, 3), 1.0), 2)
+    with pytest.raises(NotImplementedError, match="different reinterpreted_batch_ndims"):
+        D.kl_divergence(p, q)
+    assert D.Normal(0.0, 1.0).perplexity().item() == pytest.approx(math.sqrt(2 * math.pi * math.e))
+    assert D.Bernoulli(0.5).sample_n(4).shape == (4,)
