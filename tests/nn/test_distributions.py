@@ -389,3 +389,15 @@ def test_ambiguous_kl_registrations_warn_and_independent_dims_must_agree():
         D.kl_divergence(p, q)
     assert D.Normal(0.0, 1.0).perplexity().item() == pytest.approx(math.sqrt(2 * math.pi * math.e))
     assert D.Bernoulli(0.5).sample_n(4).shape == (4,)
+
+
+def test_utils_module_has_pytorchs_helpers():
+    from ember.distributions.utils import broadcast_all, clamp_probs, logits_to_probs, probs_to_logits
+    probs = f64([0.2, 0.8])
+    np.testing.assert_allclose(logits_to_probs(probs_to_logits(probs)).numpy(), [0.2, 0.8])
+    np.testing.assert_allclose(logits_to_probs(probs_to_logits(probs, True), True).numpy(), [0.2, 0.8])
+    assert clamp_probs(f64([0.0, 1.0])).tolist() == [np.finfo(np.float64).eps, 1 - np.finfo(np.float64).eps]
+    a, b = broadcast_all(f64([1.0, 2.0]), 3.0)
+    assert b.tolist() == [3.0, 3.0] and b.dtype == ember.float64
+    with pytest.raises(ValueError, match="must all be instances of numbers.Number or Tensor"):
+        broadcast_all(f64([1.0]), "x")
