@@ -16,6 +16,7 @@ from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
+from ember.nn.utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -88,7 +89,16 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
+        """The parameters grouped per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh(, w_hr)], ...]``."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: on the CPU the weights are used where they are (PyTorch compacts them for cuDNN).
+        Kept so that programs calling it, often in ``forward``, run unchanged."""
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -117,9 +127,13 @@ class RNNBase(Module):
         return w_ih, w_hh, b_ih, b_hh, w_hr
 
     def _prepare(self, input, hx, state_sizes):
-        """Validate shapes; return the (L, N, I) input, per-state (layers*dirs, N, H) tensors, flags."""
+        """Validate shapes; return the (L, N, I) input (or packed data), per-state (layers*dirs, N, H)
+        tensors (in sorted order for a packed input), and whether the input is batched."""
+        if isinstance(input, PackedSequence):
+            return self._prepare_packed(input, hx, state_sizes)
         if not isinstance(input, ember.Tensor):
-            raise TypeError(f"{type(self).__name__} expects a Tensor input (ember has no PackedSequence)")
+            raise TypeError(f"{type(self).__name__} expects a Tensor or a PackedSequence input, got "
+                            f"{type(input).__name__}")
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         batched = input.ndim == 3
@@ -155,7 +169,45 @@ class RNNBase(Module):
                 states[i] = h
         return input, states, batched
 
-    def _run(self, input, states):
+    def _forward(self, input, hx, state_sizes):
+        """Run on a padded (batched or unbatched) or packed input; returns (output, final states)."""
+        x, states, how = self._prepare(input, hx, state_sizes)
+        if isinstance(input, PackedSequence):
+            out, finals = self._run(x, states, how)
+            if input.unsorted_indices is not None:
+                finals = [f.index_select(1, input.unsorted_indices) for f in finals]
+            return PackedSequence(out, input.batch_sizes, input.sorted_indices, input.unsorted_indices), finals
+        out, finals = self._run(x, states)
+        if not how:
+            return out.squeeze(1), [f.squeeze(1) for f in finals]
+        return (out.transpose(0, 1) if self.batch_first else out), finals
+
+    def _prepare_packed(self, packed, hx, state_sizes):
+        data = packed.data
+        if data.ndim != 2:
+            raise ValueError(f"{type(self).__name__}: a PackedSequence's data must be 2-D (steps, input_size), got "
+                             f"shape {tuple(data.shape)}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{data.shape[-1]}")
+        sizes = [int(v) for v in packed.batch_sizes.tolist()]
+        n = sizes[0] if sizes else 0
+        dirs = 2 if self.bidirectional else 1
+        if hx is None:
+            states = [ember.zeros(self.num_layers * dirs, n, size, dtype=data.dtype, device=data.device)
+                      for size in state_sizes]
+        else:
+            states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+            for i, (h, size) in enumerate(zip(states, state_sizes)):
+                expected = (self.num_layers * dirs, n, size)
+                if tuple(h.shape) != expected:
+                    what = "cell" if i == 1 else "hidden"
+                    raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
+                if packed.sorted_indices is not None:
+                    states[i] = h.index_select(1, packed.sorted_indices)
+        return data, states, sizes
+
+    def _run(self, input, states, batch_sizes=None):
         """Run every layer and direction; returns (output (L, N, D*H), final states)."""
         dirs = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
@@ -164,7 +216,8 @@ class RNNBase(Module):
             outputs = []
             for direction in range(dirs):
                 k = layer * dirs + direction
-                out, last = self._run_direction(layer_input, [s[k] for s in states], layer, direction)
+                run = self._run_direction if batch_sizes is None else self._run_packed_direction
+                out, last = run(layer_input, [s[k] for s in states], layer, direction, batch_sizes)
                 outputs.append(out)
                 for i, s in enumerate(last):
                     finals[i].append(s)
@@ -173,7 +226,32 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, [ember.stack(f, 0) for f in finals]
 
-    def _run_direction(self, x, state, layer: int, direction: int):
+    def _run_packed_direction(self, data, state, layer: int, direction: int, batch_sizes):
+        """One layer and direction over packed steps: step t updates the first batch_sizes[t] rows of
+        the state; the other rows keep theirs (finished sequences, or ones not yet started when
+        running backwards), so each row ends with its own sequence's final state."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
+        if self.mode == "GRU" or b_ih is None:
+            projected = F.linear(data, w_ih, b_ih)
+        else:
+            projected = ember.addmm(b_ih + b_hh, data, w_ih.t())
+        starts = [0]
+        for n in batch_sizes:
+            starts.append(starts[-1] + n)
+        order = range(len(batch_sizes) - 1, -1, -1) if direction == 1 else range(len(batch_sizes))
+        w_hh_t = w_hh.t()
+        cell = _CELLS[self.mode]
+        outs = [None] * len(batch_sizes)
+        for t in order:
+            n = batch_sizes[t]
+            full = state[0].shape[0]
+            active = state if n == full else [s[:n] for s in state]
+            active = cell(projected[starts[t]:starts[t + 1]], active, w_hh_t, b_hh, w_hr)
+            outs[t] = active[0]
+            state = active if n == full else [ember.cat([a, s[n:]], 0) for a, s in zip(active, state)]
+        return ember.cat(outs, 0), state
+
+    def _run_direction(self, x, state, layer: int, direction: int, batch_sizes=None):
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
         steps, n = x.shape[0], x.shape[1]
         if self.mode == "GRU" or b_ih is None:
@@ -260,9 +338,8 @@ class RNN(RNNBase):
         super().__init__(mode, *args, **kwargs)
 
     def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, hx, [self.hidden_size])
-        out, (h_n,) = self._run(x, states)
-        return _finish(self, out, batched), (h_n if batched else h_n.squeeze(1))
+        out, (h_n,) = self._forward(input, hx, [self.hidden_size])
+        return out, h_n
 
 
 class LSTM(RNNBase):
@@ -282,11 +359,8 @@ class LSTM(RNNBase):
 
     def forward(self, input, hx=None):
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
-        x, states, batched = self._prepare(input, hx, [real_hidden, self.hidden_size])
-        out, (h_n, c_n) = self._run(x, states)
-        if not batched:
-            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
-        return _finish(self, out, batched), (h_n, c_n)
+        out, (h_n, c_n) = self._forward(input, hx, [real_hidden, self.hidden_size])
+        return out, (h_n, c_n)
 
 
 class GRU(RNNBase):
@@ -299,15 +373,8 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, hx, [self.hidden_size])
-        out, (h_n,) = self._run(x, states)
-        return _finish(self, out, batched), (h_n if batched else h_n.squeeze(1))
-
-
-def _finish(module: RNNBase, out, batched: bool):
-    if not batched:
-        return out.squeeze(1)
-    return out.transpose(0, 1) if module.batch_first else out
+        out, (h_n,) = self._forward(input, hx, [self.hidden_size])
+        return out, h_n
 
 
 # -- cells -------------------------------------------------------------------------------------
