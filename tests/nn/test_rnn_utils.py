@@ -148,3 +148,23 @@ def test_rnn_attributes_programs_touch():
     assert len(lstm.all_weights) == 4 and all(len(group) == 5 for group in lstm.all_weights)
     assert lstm.all_weights[1][0] is lstm.weight_ih_l0_reverse
     assert nn.GRU(2, 3).proj_size == 0
+
+
+def test_rnn_checking_helpers_and_dtype_errors():
+    lstm = nn.LSTM(3, 6, num_layers=2, proj_size=2, batch_first=True)
+    x = ember.zeros(5, 4, 3)
+    assert lstm.get_expected_hidden_size(x, None) == (2, 5, 2)
+    assert lstm.get_expected_cell_size(x, None) == (2, 5, 6)
+    assert lstm.get_expected_hidden_size(ember.zeros(7, 3), ember.tensor([3, 2, 2])) == (2, 3, 2)
+    lstm.check_forward_args(x, (ember.zeros(2, 5, 2), ember.zeros(2, 5, 6)), None)
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[1\] size \(2, 5, 6\), got \[2, 5, 2\]"):
+        lstm.check_forward_args(x, (ember.zeros(2, 5, 2), ember.zeros(2, 5, 2)), None)
+    with pytest.raises(RuntimeError, match="input must have 3 dimensions, got 2"):
+        lstm.check_input(ember.zeros(4, 3), None)
+    h = ember.arange(6.0).reshape(1, 3, 2)
+    assert nn.GRU(2, 2).permute_hidden(h, ember.tensor([2, 0, 1]))[0, :, 0].tolist() == [4.0, 0.0, 2.0]
+    assert lstm.permute_hidden((h, h), None)[0] is h
+    with pytest.raises(ValueError, match=r"RNN input dtype \(ember.float64\) does not match weight dtype"):
+        lstm(x.double())
+    with pytest.raises(RuntimeError, match=r"LSTM expects \(h_0, c_0\) as its initial state, got 1 tensor"):
+        lstm(x, ember.zeros(2, 5, 2))

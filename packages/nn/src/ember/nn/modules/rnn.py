@@ -126,6 +126,55 @@ class RNNBase(Module):
         w_hr = get("weight_hr") if self.proj_size > 0 else None
         return w_ih, w_hh, b_ih, b_hh, w_hr
 
+    # -- PyTorch's checking helpers, which subclasses call ------------------------------------
+
+    def check_input(self, input, batch_sizes) -> None:
+        """Raise unless ``input`` has the weights' dtype, 2 dims when packed (``batch_sizes`` given) or
+        3 otherwise, and ``input_size`` features."""
+        self._check_dtype(input)
+        expected = 2 if batch_sizes is not None else 3
+        if input.ndim != expected:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.ndim}")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{input.shape[-1]}")
+
+    def get_expected_hidden_size(self, input, batch_sizes) -> tuple:
+        """(num_layers * num_directions, batch, proj_size or hidden_size) for this input."""
+        if batch_sizes is not None:
+            batch = int(batch_sizes[0])
+        else:
+            batch = input.shape[0] if self.batch_first else input.shape[1]
+        dirs = 2 if self.bidirectional else 1
+        return (self.num_layers * dirs, batch, self.proj_size if self.proj_size > 0 else self.hidden_size)
+
+    def check_hidden_size(self, hx, expected_hidden_size, msg: str = "Expected hidden size {}, got {}") -> None:
+        if tuple(hx.shape) != tuple(expected_hidden_size):
+            raise RuntimeError(msg.format(tuple(expected_hidden_size), list(hx.shape)))
+
+    def check_forward_args(self, input, hidden, batch_sizes) -> None:
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx, permutation):
+        """``hx`` with its batch dim (1) reordered by ``permutation`` (None: unchanged)."""
+        return hx if permutation is None else hx.index_select(1, permutation)
+
+    def _check_dtype(self, input) -> None:
+        weight = getattr(self, self._flat_weights_names[0])
+        if input.dtype is not weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert "
+                             f"the input (input.to({weight.dtype})) or the model (model.to({input.dtype}))")
+
+    def _check_state_count(self, states: list, count: int) -> None:
+        if len(states) != count:
+            raise RuntimeError(f"{type(self).__name__} expects {'(h_0, c_0)' if count == 2 else 'one tensor h_0'} "
+                               f"as its initial state, got {len(states)} tensor(s)")
+        for h in states:
+            if not isinstance(h, ember.Tensor):
+                raise TypeError(f"{type(self).__name__}: initial states must be Tensors, got {type(h).__name__}")
+            self._check_dtype(h)
+
     def _prepare(self, input, hx, state_sizes):
         """Validate shapes; return the (L, N, I) input (or packed data), per-state (layers*dirs, N, H)
         tensors (in sorted order for a packed input), and whether the input is batched."""
@@ -134,6 +183,7 @@ class RNNBase(Module):
         if not isinstance(input, ember.Tensor):
             raise TypeError(f"{type(self).__name__} expects a Tensor or a PackedSequence input, got "
                             f"{type(input).__name__}")
+        self._check_dtype(input)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         batched = input.ndim == 3
@@ -151,6 +201,7 @@ class RNNBase(Module):
                       for size in state_sizes]
         else:
             states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+            self._check_state_count(states, len(state_sizes))
             for i, (h, size) in enumerate(zip(states, state_sizes)):
                 if batched and h.ndim != 3:
                     raise RuntimeError(f"For batched 3-D input, hx and cx should also be 3-D but got ({h.ndim}-D) "
@@ -184,6 +235,7 @@ class RNNBase(Module):
 
     def _prepare_packed(self, packed, hx, state_sizes):
         data = packed.data
+        self._check_dtype(data)
         if data.ndim != 2:
             raise ValueError(f"{type(self).__name__}: a PackedSequence's data must be 2-D (steps, input_size), got "
                              f"shape {tuple(data.shape)}")
@@ -198,13 +250,13 @@ class RNNBase(Module):
                       for size in state_sizes]
         else:
             states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+            self._check_state_count(states, len(state_sizes))
             for i, (h, size) in enumerate(zip(states, state_sizes)):
                 expected = (self.num_layers * dirs, n, size)
                 if tuple(h.shape) != expected:
                     what = "cell" if i == 1 else "hidden"
                     raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
-                if packed.sorted_indices is not None:
-                    states[i] = h.index_select(1, packed.sorted_indices)
+                states[i] = RNNBase.permute_hidden(self, h, packed.sorted_indices)
         return data, states, sizes
 
     def _run(self, input, states, batch_sizes=None):
@@ -356,6 +408,23 @@ class LSTM(RNNBase):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
+
+    def get_expected_cell_size(self, input, batch_sizes) -> tuple:
+        """(num_layers * num_directions, batch, hidden_size): the cell state is never projected."""
+        layers, batch, _ = self.get_expected_hidden_size(input, batch_sizes)
+        return (layers, batch, self.hidden_size)
+
+    def check_forward_args(self, input, hidden, batch_sizes) -> None:
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
+                               "Expected hidden[0] size {}, got {}")
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
+                               "Expected hidden[1] size {}, got {}")
+
+    def permute_hidden(self, hx, permutation):
+        if permutation is None:
+            return hx
+        return tuple(RNNBase.permute_hidden(self, h, permutation) for h in hx)
 
     def forward(self, input, hx=None):
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
