@@ -16,8 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from ember import _core
-from ember.serialization.dtype_names import SAFETENSORS_CODE, SAFETENSORS_DTYPE, SAFETENSORS_MISSING, \
-    missing_dtype_message
+from ember.serialization.dtype_names import (
+    SAFETENSORS_CODE,
+    SAFETENSORS_DTYPE,
+    SAFETENSORS_MISSING,
+    missing_dtype_message,
+)
 from ember.serialization.errors import SafetensorsError
 
 _METADATA = "__metadata__"
