@@ -385,6 +385,20 @@ class SparseCooTensor(Tensor):
         return f"tensor(indices={ind},\n       values={val},\n       {tail})"
 
 
+def _caster(dtype):
+    def cast(self):
+        return self.to(dtype)
+    cast.__name__ = cast.__qualname__ = {"float32": "float", "float64": "double", "float16": "half",
+                                         "int64": "long", "int32": "int", "int16": "short", "int8": "char",
+                                         "uint8": "byte", "bool": "bool"}[dtype.name]
+    return cast
+
+
+for _dtype in dtypes.ALL:
+    _method = _caster(_dtype)
+    setattr(SparseCooTensor, _method.__name__, _method)
+
+
 def _scalar(other, op: str):
     if isinstance(other, _core.TensorBase):
         if other.is_sparse or other.ndim != 0:
