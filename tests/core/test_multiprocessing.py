@@ -134,3 +134,13 @@ def test_hostile_layout_is_refused():
     fd = os.dup(block.fd)
     with pytest.raises(ValueError, match="invalid shared tensor layout"):
         shared_memory.open_view(fd, block.size, 0, (4,), (4, 4), np.float32)
+
+
+def test_sparse_tensor_crosses_by_shared_values():
+    from multiprocessing.reduction import ForkingPickler
+    s = ember.sparse_coo_tensor([[0, 1], [1, 0]], [1.0, 2.0], (2, 2))
+    back = pickle.loads(ForkingPickler.dumps(s))
+    assert back.is_sparse and back.to_dense().tolist() == [[0.0, 1.0], [2.0, 0.0]]
+    assert s._values().is_shared() and back._values().is_shared()
+    back._values()[0] = 7.0   # same pages (received in this process, so mapped once)
+    assert s._values().tolist() == [7.0, 2.0]

@@ -27,6 +27,8 @@ def reduce_tensor(t):
             "the tensor before serializing (e.g., putting it on the queue).")
     if t.device.type != "cpu":
         return t.__reduce_ex__(4)
+    if t.is_sparse:   # its indices and values tensors are pickled (and shared) on their own
+        return t.__reduce_ex__(4)
     t.share_memory_()
     block, offset = shared_memory.find(t._data)
     data = t._data

@@ -259,7 +259,10 @@ class SparseCooTensor(Tensor):
         raise RuntimeError("sparse tensors do not have is_contiguous")
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data.indices, self._data.values.detach(), self.shape, self.requires_grad))
+        values = self._data.values
+        if values.grad_fn is not None:
+            values = values.detach()   # history does not cross processes or files
+        return (_rebuild, (self._data.indices, values, self.shape, self.requires_grad))
 
     def __deepcopy__(self, memo):
         out = self.detach().clone()
@@ -410,6 +413,8 @@ def _scalar(other, op: str):
 
 
 def _rebuild(indices, values, shape, requires_grad):
+    if values.requires_grad:
+        values = values.detach()
     out = make(indices, values, shape, _is_sorted_unique(_host(indices), tuple(shape[:indices.shape[0]])))
     if requires_grad:
         out.requires_grad_(True)
