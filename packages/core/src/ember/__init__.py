@@ -78,6 +78,7 @@ from ember.ops.pointwise import *  # noqa: E402,F403
 from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
 from ember.ops.sorting import *  # noqa: E402,F403
+from ember.ops.sparse_entry import sparse_coo_tensor, spmm  # noqa: E402
 from ember.random import (  # noqa: E402
     Generator,
     bernoulli,
@@ -97,8 +98,6 @@ from ember.random import (  # noqa: E402
     seed,
     set_rng_state,
 )
-from ember.sparse.coo import sparse_coo_tensor  # noqa: E402
-from ember.sparse.ops import mm as spmm  # noqa: E402
 
 if "multiprocessing.reduction" in __import__("sys").modules:
     # a process that uses multiprocessing (a spawned child, ...): tensors it sends go by shared memory
@@ -118,7 +117,7 @@ def numel(input):
 # ``ember.nn``, ``ember.optim``, ... come from other distributions; like ``torch.optim`` they are
 # reachable as attributes once installed, imported on first use so ``import ember`` stays fast.
 _SUBPACKAGES = frozenset({"autograd", "nn", "optim", "utils", "vision", "cuda", "testing", "onnx",
-                          "multiprocessing"})
+                          "multiprocessing", "sparse"})
 
 
 def __getattr__(name: str):
