@@ -105,3 +105,36 @@ def test_gcn_layer_trains():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+class SpecialSpmm(ember.autograd.Function):
+    """pyGAT's sparse attention product: a sparse tensor saved for backward, indices read there."""
+
+    @staticmethod
+    def forward(ctx, indices, values, shape, b):
+        a = ember.sparse_coo_tensor(indices, values, shape)
+        ctx.save_for_backward(a, b)
+        ctx.N = shape[0]
+        return ember.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_values = grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_a_dense = grad_output.matmul(b.t())
+            edge_idx = a._indices()[0, :] * ctx.N + a._indices()[1, :]
+            grad_values = grad_a_dense.view(-1)[edge_idx]
+        if ctx.needs_input_grad[3]:
+            grad_b = a.t().matmul(grad_output)
+        return None, grad_values, None, grad_b
+
+
+def test_custom_function_with_a_saved_sparse_tensor_matches_sparse_mm():
+    edges = ember.tensor([[0, 1, 2, 0], [1, 2, 0, 0]])
+    v, b = values(4), dense(3, 2)
+    SpecialSpmm.apply(edges, v, ember.Size([3, 3]), b).pow(2).sum().backward()
+    v2, b2 = v.detach().requires_grad_(), b.detach().requires_grad_()
+    ember.sparse.mm(ember.sparse_coo_tensor(edges, v2, (3, 3)), b2).pow(2).sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), v2.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), b2.grad.numpy(), rtol=1e-12)
