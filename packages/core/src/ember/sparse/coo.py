@@ -340,6 +340,11 @@ class SparseCooTensor(Tensor):
                                f"({self.sparse_dim()} sparse)")
         return self.transpose(0, 1)
 
+    @property
+    def T(self):
+        """The transpose of a 2-D sparse matrix (``t()``)."""
+        return self.t()
+
     def transpose(self, dim0: int, dim1: int):
         """Swap two sparse dimensions (shares the values; the result is not coalesced)."""
         from ember.ops.shape import wrap_dim
