@@ -14,6 +14,7 @@ from ember.multiprocessing import shared_memory
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _mp_children as children  # noqa: E402
+import _mp_fork_alloc  # noqa: E402
 
 METHODS = ["fork", "spawn"]
 
@@ -125,15 +126,29 @@ def test_plain_pickle_still_copies():
 def test_hostile_layout_is_refused():
     t = ember.ones(4).share_memory_()
     block, offset = shared_memory.find(t._data)
-    fd = os.dup(block.fd)
+    root = shared_memory.open_file(os.dup(block.fd), block.size)   # mapped once: the same bytes
+    assert root is block.root()
     with pytest.raises(ValueError, match="reaches outside"):
-        shared_memory.open_view(fd, block.size, block.size - 4, (4,), (4,), np.float32)
-    fd = os.dup(block.fd)
-    with pytest.raises(ValueError, match="announced"):
-        shared_memory.open_view(fd, block.size * 2, 0, (4,), (4,), np.float32)
-    fd = os.dup(block.fd)
+        shared_memory.view(root, block.size - 4, (4,), (4,), np.float32)
+    with pytest.raises(ValueError, match="reaches outside"):
+        shared_memory.view(root, 4, (2,), (-8,), np.float32)
     with pytest.raises(ValueError, match="invalid shared tensor layout"):
-        shared_memory.open_view(fd, block.size, 0, (4,), (4, 4), np.float32)
+        shared_memory.view(root, 0, (4,), (4, 4), np.float32)
+    with pytest.raises(ValueError, match="announced"):
+        shared_memory.open_file(os.dup(block.fd), block.size * 2)
+    assert shared_memory.view(root, offset, (4,), (4,), np.float32).tolist() == [1.0] * 4
+
+
+def test_small_tensors_share_a_few_files():
+    """A model's many parameters must not use a file descriptor each."""
+    tensors = [ember.ones(10).share_memory_() for _ in range(200)]
+    blocks = {shared_memory.find(t._data)[0].fd for t in tensors}
+    assert len(blocks) <= 2
+    big = ember.zeros(300_000).share_memory_()   # 1.2 MB: a file of its own
+    assert shared_memory.find(big._data)[0].size < 2 * big.numel() * 4
+    from multiprocessing.reduction import ForkingPickler
+    a, b = pickle.loads(ForkingPickler.dumps(tensors[:2]))
+    assert a.tolist() == b.tolist() == [1.0] * 10
 
 
 def test_sparse_tensor_crosses_by_shared_values():
@@ -144,3 +159,17 @@ def test_sparse_tensor_crosses_by_shared_values():
     assert s._values().is_shared() and back._values().is_shared()
     back._values()[0] = 7.0   # same pages (received in this process, so mapped once)
     assert s._values().tolist() == [7.0, 2.0]
+
+
+def test_forked_child_allocates_apart_from_parent():
+    """Parent and forked child both share small tensors after the fork: never the same bytes."""
+    first = ember.zeros(4).share_memory_()   # the parent has a region being filled
+    ctx = mp.get_context("fork")
+    queue, received = ctx.Queue(), ctx.Event()
+    p = ctx.Process(target=_mp_fork_alloc.share_new, args=(queue, received))
+    p.start()
+    from_child = queue.get(timeout=60)
+    received.set()
+    p.join(60)
+    mine = ember.full((4,), 1.0).share_memory_()   # allocated after the child's tensor
+    assert from_child.tolist() == [9.0] * 4 and mine.tolist() == [1.0] * 4 and first.tolist() == [0.0] * 4

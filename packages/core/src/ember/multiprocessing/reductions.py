@@ -31,19 +31,40 @@ def reduce_tensor(t):
         return t.__reduce_ex__(4)
     t.share_memory_()
     block, offset = shared_memory.find(t._data)
+    if block.handle is None:
+        block.handle = SharedFile(block)
     data = t._data
     state = dict(t.__dict__) if getattr(t, "__dict__", None) else None
-    return (_rebuild_tensor, (type(t), DupFd(block.fd), block.size, offset, data.shape, data.strides,
-                              data.dtype.str, t.requires_grad, state))
+    return (_rebuild_tensor, (type(t), block.handle, offset, data.shape, data.strides, data.dtype.str,
+                              t.requires_grad, state))
 
 
-def _rebuild_tensor(cls, fd, size, offset, shape, strides, dtype, requires_grad, state):
-    array = shared_memory.open_view(fd.detach(), size, offset, tuple(shape), tuple(strides), dtype)
-    from_numpy_dtype(array.dtype)  # only ember's dtypes
+class SharedFile:
+    """A shared block on its way to another process: pickled as a passed file descriptor.
+
+    Tensors of one block share this object, so one pickle sends the descriptor once (pickle's
+    memo) and the receiver maps the file once; every new pickle sends it anew.
+    """
+
+    __slots__ = ("block",)
+
+    def __init__(self, block) -> None:
+        self.block = block
+
+    def __reduce__(self):
+        return (_open_file, (DupFd(self.block.fd), self.block.size))
+
+
+def _open_file(fd, size):
+    return shared_memory.open_file(fd.detach(), size)
+
+
+def _rebuild_tensor(cls, root, offset, shape, strides, dtype, requires_grad, state):
+    array = shared_memory.view(root, offset, tuple(shape), tuple(strides), dtype)
     t = _core.TensorBase.__new__(cls)
     t._data = array
     t._device = registry.cpu
-    t._dtype = from_numpy_dtype(array.dtype)
+    t._dtype = from_numpy_dtype(array.dtype)   # only ember's dtypes
     if requires_grad:
         t.requires_grad = True
     if state:

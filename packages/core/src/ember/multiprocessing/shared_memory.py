@@ -6,10 +6,12 @@ process that receives the tensor through an ``ember.multiprocessing`` queue or p
 the file descriptor (``multiprocessing.reduction.DupFd``) and maps the same pages. Writes in
 one process are seen by all of them, which is what Hogwild training relies on.
 
-Anonymous files have no name in any file system, so nothing leaks: the memory goes back to
-the system when the last process unmaps it and closes its descriptor, even after a crash.
-ember-data's DataLoader passes its batches the same way (``ember/utils/data/batch_memory.py``)
-with its own recycling arena; the block here is the simpler, one-per-tensor case.
+Anonymous files have no name, so nothing leaks: their memory goes back to the system when the
+last process unmaps it and closes its descriptor, even after a crash. Small arrays are packed
+into 4 MiB regions (one descriptor for a model's many parameters); larger ones get a file of
+their own. ember-data's DataLoader passes its batches the same way
+(``ember/utils/data/batch_memory.py``) with a recycling arena per worker; the anonymous-file
+and mapping helpers of the two could be shared later.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ class Block:
     unmapped and closed when the last view is gone.
     """
 
-    __slots__ = ("fd", "size", "start", "inode", "root")
+    __slots__ = ("fd", "size", "start", "inode", "root", "handle")
 
     def __init__(self, fd: int, size: int, start: int, inode: int, root: weakref.ref) -> None:
         self.fd, self.size, self.start, self.inode, self.root = fd, size, start, inode, root
+        self.handle = None   # how reductions send the file (one object, so a pickle sends it once)
 
 
 _lock = threading.RLock()
@@ -119,18 +122,51 @@ def share(array: np.ndarray) -> np.ndarray:
     moved = entry[1] if entry is not None and entry[0]() is root else None
     if moved is None:
         if not root.flags.c_contiguous:   # cannot map offsets into a copy: move this array alone
-            size = max(1, -(-array.nbytes // mmap.PAGESIZE)) * mmap.PAGESIZE
-            out = np.ndarray(array.shape, array.dtype, buffer=_map(_anonymous_file(size), size), offset=0)
+            out = np.ndarray(array.shape, array.dtype, buffer=allocate(array.nbytes), offset=0)
             np.copyto(out, array)
             return out
-        size = max(1, -(-root.nbytes // mmap.PAGESIZE)) * mmap.PAGESIZE
-        moved = _map(_anonymous_file(size), size)
-        moved[:root.nbytes] = root.reshape(-1).view(np.uint8)
+        moved = allocate(root.nbytes)
+        moved[...] = root.reshape(-1).view(np.uint8)
         with _lock:
             _moved[id(root)] = (weakref.ref(root), moved)
         weakref.finalize(root, _forget, id(root))
     offset = _address(array) - _address(root)
     return np.ndarray(array.shape, array.dtype, buffer=moved, offset=offset, strides=array.strides)
+
+
+REGION = 4 << 20   # small arrays share regions of this size: one descriptor for many parameters
+SMALL = 1 << 20    # arrays from this size up get a block of their own
+ALIGN = 64         # byte alignment of arrays in a region (cache line, SIMD loads)
+_region: list = []  # [bytes of the region being filled, bytes used]; pages cost nothing until written
+
+
+def allocate(nbytes: int) -> np.ndarray:
+    """``nbytes`` fresh bytes of shared memory (a uint8 array).
+
+    Small arrays are packed into shared regions, so that a model's hundreds of parameters use
+    a few file descriptors, not one each (a process may hold only 1024 by default); a region
+    is unmapped when no array in it is left.
+    """
+    if nbytes >= SMALL:
+        size = -(-nbytes // mmap.PAGESIZE) * mmap.PAGESIZE
+        return _map(_anonymous_file(size), size)[:nbytes]
+    with _lock:
+        if not _region or -(-_region[1] // ALIGN) * ALIGN + nbytes > REGION:
+            _region[:] = [_map(_anonymous_file(REGION), REGION), 0]
+        offset = -(-_region[1] // ALIGN) * ALIGN
+        _region[1] = offset + nbytes
+        return _region[0][offset:offset + nbytes]
+
+
+def _after_fork_in_child() -> None:
+    """A forked child fills regions of its own: the parent keeps filling the one it inherited
+    (mapped shared), and two processes must never hand out the same bytes."""
+    global _lock
+    _lock = threading.RLock()
+    _region.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _forget(key: int) -> None:
@@ -151,16 +187,15 @@ def find(array) -> tuple[Block, int] | None:
     return None
 
 
-def open_view(fd: int, size: int, offset: int, shape: tuple, strides: tuple, dtype) -> np.ndarray:
-    """An array over a shared file received from another process (``fd`` now belongs to ember).
+def open_file(fd: int, size: int) -> np.ndarray:
+    """The bytes of a shared file received from another process (``fd`` now belongs to ember).
 
-    The layout comes from the sender; it is checked to stay inside the file before any
-    array is made over it.
+    A file received twice (two tensors of one region) is mapped once.
     """
     try:
         stat = os.fstat(fd)
-        dtype = np.dtype(dtype)
-        _check_layout(size, stat.st_size, offset, shape, strides, dtype)
+        if size > stat.st_size or size < 1:
+            raise ValueError(f"a shared tensor file announced {size} bytes but has {stat.st_size}")
         with _lock:
             known = _by_inode.get(stat.st_ino)
             root = known.root() if known is not None and known.size == size else None
@@ -169,14 +204,18 @@ def open_view(fd: int, size: int, offset: int, shape: tuple, strides: tuple, dty
         raise
     if root is not None:
         os.close(fd)  # already mapped here: reuse the mapping
-    else:
-        root = _map(fd, size)
+        return root
+    return _map(fd, size)
+
+
+def view(root: np.ndarray, offset: int, shape: tuple, strides: tuple, dtype) -> np.ndarray:
+    """An array over the shared bytes ``root``; the layout, from the sender, is checked to stay inside."""
+    dtype = np.dtype(dtype)
+    _check_layout(root.size, offset, shape, strides, dtype)
     return np.ndarray(shape, dtype, buffer=root, offset=offset, strides=strides)
 
 
-def _check_layout(size: int, file_size: int, offset: int, shape: tuple, strides: tuple, dtype) -> None:
-    if size > file_size:
-        raise ValueError(f"a shared tensor announced {size} bytes but its file has {file_size}")
+def _check_layout(size: int, offset: int, shape: tuple, strides: tuple, dtype) -> None:
     if len(shape) != len(strides) or offset < 0 or any(n < 0 for n in shape):
         raise ValueError(f"invalid shared tensor layout: offset {offset}, shape {shape}, strides {strides}")
     if all(n > 0 for n in shape):
