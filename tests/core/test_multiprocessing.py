@@ -173,3 +173,13 @@ def test_forked_child_allocates_apart_from_parent():
     p.join(60)
     mine = ember.full((4,), 1.0).share_memory_()   # allocated after the child's tensor
     assert from_child.tolist() == [9.0] * 4 and mine.tolist() == [1.0] * 4 and first.tolist() == [0.0] * 4
+
+
+def test_saving_a_shared_tensor_saves_its_own_bytes():
+    import io
+    small = ember.ones(10, dtype=ember.uint8).share_memory_()   # packed into a 4 MiB region
+    buf = io.BytesIO()
+    ember.save({"b": small}, buf)
+    assert len(buf.getvalue()) < 4096
+    buf.seek(0)
+    assert ember.load(buf)["b"].tolist() == [1] * 10

@@ -122,7 +122,7 @@ def share(array: np.ndarray) -> np.ndarray:
     moved = entry[1] if entry is not None and entry[0]() is root else None
     if moved is None:
         if not root.flags.c_contiguous:   # cannot map offsets into a copy: move this array alone
-            out = np.ndarray(array.shape, array.dtype, buffer=allocate(array.nbytes), offset=0)
+            out = _over(allocate(array.nbytes), array.shape, array.dtype, 0, None)
             np.copyto(out, array)
             return out
         moved = allocate(root.nbytes)
@@ -131,7 +131,7 @@ def share(array: np.ndarray) -> np.ndarray:
             _moved[id(root)] = (weakref.ref(root), moved)
         weakref.finalize(root, _forget, id(root))
     offset = _address(array) - _address(root)
-    return np.ndarray(array.shape, array.dtype, buffer=moved, offset=offset, strides=array.strides)
+    return _over(moved, array.shape, array.dtype, offset, array.strides)
 
 
 REGION = 4 << 20   # small arrays share regions of this size: one descriptor for many parameters
@@ -167,6 +167,20 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _over(data: np.ndarray, shape: tuple, dtype, offset: int, strides) -> np.ndarray:
+    """An array of ``shape`` over the bytes ``data`` from ``offset``, whose NumPy base chain ends
+    at the bytes it spans (through a memoryview): code that looks for the memory a tensor owns
+    (``ember.save``) then finds the tensor's bytes, not a whole 4 MiB region."""
+    dtype = np.dtype(dtype)
+    probe = np.ndarray(shape, dtype, buffer=data, offset=offset, strides=strides)   # checks the bounds
+    if probe.size == 0:
+        return np.ndarray(shape, dtype, buffer=np.frombuffer(memoryview(data[:0]), np.uint8))
+    low = offset + sum(st * (n - 1) for st, n in zip(probe.strides, shape) if st < 0)
+    high = offset + sum(st * (n - 1) for st, n in zip(probe.strides, shape) if st > 0) + dtype.itemsize
+    span = np.frombuffer(memoryview(data[low:high]), np.uint8)
+    return np.ndarray(shape, dtype, buffer=span, offset=offset - low, strides=probe.strides)
 
 
 def _forget(key: int) -> None:
@@ -212,7 +226,7 @@ def view(root: np.ndarray, offset: int, shape: tuple, strides: tuple, dtype) -> 
     """An array over the shared bytes ``root``; the layout, from the sender, is checked to stay inside."""
     dtype = np.dtype(dtype)
     _check_layout(root.size, offset, shape, strides, dtype)
-    return np.ndarray(shape, dtype, buffer=root, offset=offset, strides=strides)
+    return _over(root, shape, dtype, offset, strides)
 
 
 def _check_layout(size: int, offset: int, shape: tuple, strides: tuple, dtype) -> None:
