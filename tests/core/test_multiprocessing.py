@@ -183,3 +183,12 @@ def test_saving_a_shared_tensor_saves_its_own_bytes():
     assert len(buf.getvalue()) < 4096
     buf.seek(0)
     assert ember.load(buf)["b"].tolist() == [1] * 10
+
+
+def test_spawn_reports_exit_codes_and_signals():
+    with pytest.raises(mp.ProcessExitedException, match="process 0 terminated with exit code 3") as info:
+        mp.spawn(children.exit_with, args=(3,), nprocs=1, start_method="fork")
+    assert info.value.exit_code == 3 and info.value.error_index == 0
+    with pytest.raises(mp.ProcessExitedException, match="terminated with signal SIGTERM") as info:
+        mp.spawn(children.exit_with, args=(-15,), nprocs=1, start_method="fork")
+    assert info.value.signal_name == "SIGTERM"
