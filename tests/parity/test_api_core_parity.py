@@ -219,3 +219,17 @@ def test_spmm_and_matmul_with_sparse_left_operand():
     for fn in ("spmm", "mm", "matmul"):
         np.testing.assert_allclose(getattr(ember, fn)(e, ember.tensor(d)).numpy(),
                                    getattr(torch, fn)(t, torch.tensor(d)).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("value", [5.0, 0.0])
+def test_to_sparse_of_a_scalar(value):
+    t, e = torch.tensor(value).to_sparse(), ember.tensor(value).to_sparse()
+    assert tuple(e._indices().shape) == tuple(t._indices().shape)
+    assert e._values().tolist() == t._values().tolist() and e.to_dense().item() == t.to_dense().item()
+
+
+def test_to_sparse_dim_zero_is_refused():
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 2).to_sparse(0)
+    with pytest.raises(RuntimeError, match="sparse_dim argument must be > 0"):
+        ember.ones(2, 2).to_sparse(0)

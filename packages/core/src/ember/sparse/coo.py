@@ -123,13 +123,18 @@ def dense_to_sparse(x, sparse_dim: int | None = None) -> SparseCooTensor:
     sparse_dim = x.ndim if sparse_dim is None else int(sparse_dim)
     if not 0 <= sparse_dim <= x.ndim:
         raise RuntimeError(f"sparse_dim argument must be in [0, {x.ndim}] range, but {sparse_dim} is given")
+    if sparse_dim == 0 and x.ndim > 0:
+        raise RuntimeError("to_sparse: sparse_dim argument must be > 0 when the tensor has dimensions")
+    if x.ndim == 0:   # a 0-d tensor: one stored value, or none when it is zero
+        nnz = int(_host(x.detach()).item() != 0)
+        return make(place(np.zeros((0, nnz), np.int64), x.device), x.unsqueeze(0)[:nnz], (), True)
     host = _host(x.detach())
     mask = host != 0
     if sparse_dim < x.ndim:
         mask = mask.reshape(host.shape[:sparse_dim] + (-1,)).any(axis=-1)
     idx = np.stack(np.nonzero(mask)).astype(np.int64).reshape(sparse_dim, -1)
     indices = place(idx, x.device)
-    values = x[tuple(indices[d] for d in range(sparse_dim))] if sparse_dim else x.unsqueeze(0)
+    values = x[tuple(indices[d] for d in range(sparse_dim))]
     return make(indices, values, tuple(x.shape), True)
 
 
