@@ -2,25 +2,47 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := ./packages/core ./packages/autograd ./packages/data ./packages/nn[tensorboard] ./packages/vision
+TOX_VENV := $(VENV)-tox
+WHEELHOUSE := .wheelhouse
+EDITABLE := -e ./packages/core -e ./packages/autograd -e ./packages/data -e ./packages/nn[tensorboard] -e ./packages/vision
+# Every ember distribution, built once per `make test` into the wheelhouse the tox envs install from.
+DISTRIBUTIONS := ./packages/core[safetensors] ./packages/autograd ./packages/data ./packages/nn[tensorboard] \
+                 ./packages/vision ./examples/custom_backend
+CYTHON_SOURCES := $(wildcard packages/core/setup.py packages/core/src/ember/*.pyx packages/core/src/ember/*/*.pyx \
+                  packages/core/src/ember/*/*/*.pyx)
 
-.PHONY: run test clean
+.PHONY: run test wheelhouse clean
 
+# Editable installs: `make run` runs the code in the work tree.
 $(VENV)/ready: $(wildcard packages/*/pyproject.toml) examples/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(PACKAGES) -r examples/requirements.txt
+	$(PY) -m pip install --quiet $(EDITABLE) -r examples/requirements.txt
+	touch $@
+
+# An edited .pyx is recompiled in place before the next run.
+$(VENV)/compiled: $(VENV)/ready $(CYTHON_SOURCES)
+	$(PY) -m pip install --quiet --no-deps -e ./packages/core
 	touch $@
 
 # The main job.
-run: $(VENV)/ready
+run: $(VENV)/compiled
 	$(PY) examples/train_digits.py
 
+$(TOX_VENV)/ready:
+	$(PYTHON) -m venv $(TOX_VENV)
+	$(TOX_VENV)/bin/python -m pip install --quiet --upgrade pip tox
+	touch $@
+
+# Each distribution's wheel is built once (ember-core's Cython compiles once), next to the wheels
+# of its runtime dependencies; the tox envs install from here.
+wheelhouse: $(TOX_VENV)/ready
+	rm -f $(WHEELHOUSE)/ember_*.whl
+	$(TOX_VENV)/bin/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) $(DISTRIBUTIONS)
+
 # Every test, through tox (each package alone, together, against PyTorch, lint).
-test:
-	$(PYTHON) -m venv $(VENV)-tox
-	$(VENV)-tox/bin/python -m pip install --quiet --upgrade pip tox
-	$(VENV)-tox/bin/tox run
+test: wheelhouse
+	$(TOX_VENV)/bin/tox run
 
 clean:
-	rm -rf $(VENV) $(VENV)-tox .tox
+	rm -rf $(VENV) $(TOX_VENV) $(WHEELHOUSE) .tox

@@ -1,4 +1,4 @@
-"""ember-nn: forward + backward of the nn issue's models against PyTorch (no optimizer step).
+"""ember-nn: forward + backward of small models and layers against PyTorch (no optimizer step).
 
 (a) MLP 64-128-128-10, batch 64 and (b) MLP 784-512-512-10, batch 256, with cross-entropy:
 no slower than PyTorch. (c) LeNet-5 on 1x28x28, batch 64, with cross-entropy and (d) conv3x3

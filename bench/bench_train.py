@@ -1,6 +1,6 @@
 """ember-nn: one full training step (forward, backward, optimizer) against PyTorch.
 
-Targets from the nn issue: (a) and (b) no slower than PyTorch; (c) and (d) at most 1.5x.
+Targets: (a) and (b) no slower than PyTorch; (c) and (d) at most 1.5x.
 """
 
 import numpy as np

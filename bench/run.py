@@ -2,6 +2,7 @@
 
     python bench/run.py              # every bench/bench_*.py
     python bench/run.py core data    # only bench_core.py and bench_data.py
+    python bench/run.py --markdown   # also print a Markdown table (the README's) with date, commit, machine
 
 Each ``bench_<area>.py`` defines ``cases()``, yielding ``Case`` objects: a name, a
 zero-argument callable per framework that runs the workload once, and the target ratio.
@@ -10,7 +11,11 @@ Times are the best of several repeats (``timeit`` autorange), in one process run
 
 from __future__ import annotations
 
+import datetime
 import importlib
+import os
+import platform
+import subprocess
 import sys
 import timeit
 from collections.abc import Callable
@@ -65,10 +70,44 @@ def run_module(name: str) -> list[tuple[Case, float, float | None]]:
     return rows
 
 
+def machine() -> str:
+    """The CPU model, core count and library versions the figures were measured with."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import numpy
+    import torch
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {numpy.__version__}, " \
+           f"PyTorch {torch.__version__}"
+
+
+def markdown(rows: list[tuple[str, Case, float, float | None]]) -> str:
+    """The results as the README's table: one row a case, with when, where and at which commit."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE).stdout.strip() or "unknown"
+    lines = [f"Measured {datetime.date.today().isoformat()} at commit `{commit}` on {machine()}; "
+             "ratio = ember time / baseline time, lower is better.", "",
+             "| area | workload | ember | baseline | ratio |", "|---|---|---|---|---|"]
+    for area, case, ours, theirs in rows:
+        base = f"{fmt(theirs).strip()} ({case.against})" if theirs else "n/a"
+        ratio = f"{ours / theirs:.2f}×" if theirs else ""
+        lines.append(f"| {area} | {case.name} | {fmt(ours).strip()} | {base} | {ratio} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> None:
+    as_markdown = "--markdown" in argv
+    argv = [a for a in argv if a != "--markdown"]
     names = argv or sorted(p.stem[len("bench_"):] for p in HERE.glob("bench_*.py"))
+    rows = []
     for name in names:
-        run_module(name)
+        rows += [(name, *row) for row in run_module(name)]
+    if as_markdown:
+        print()
+        print(markdown(rows))
 
 
 if __name__ == "__main__":

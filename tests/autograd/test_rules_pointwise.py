@@ -35,6 +35,12 @@ UNARY = [
     ("relu", ember.relu, (-1, 1), (0,), True),
     ("reciprocal", ember.reciprocal, (0.5, 2), (), True),
     ("erf", ember.erf, (-2, 2), (), True),
+    ("lgamma", ember.lgamma, (0.2, 4), (), True),
+    ("lgamma_negative", ember.lgamma, (-0.9, -0.1), (), True),
+    ("digamma", ember.digamma, (0.2, 4), (), True),
+    ("digamma_negative", ember.digamma, (-2.9, -2.1), (), True),
+    ("polygamma1", lambda x: ember.polygamma(1, x), (0.3, 4), (), True),
+    ("polygamma3", lambda x: ember.polygamma(3, x), (-0.8, -0.2), (), True),
     ("nan_to_num", ember.nan_to_num, (-1, 1), (), True),
     ("sign", ember.sign, (-1, 1), (0,), False),
     ("floor", ember.floor, (-1.5, 1.5), (-1, 0, 1), False),
@@ -60,6 +66,9 @@ def test_unary_method_and_grad_fn_names():
     assert ember.relu(x).grad_fn.name() == "ReluBackward0"
     assert ember.square(x).grad_fn.name() == "PowBackward0"
     assert ember.round(x, decimals=2).grad_fn.name() == "RoundBackward1"
+    assert x.lgamma().grad_fn.name() == "LgammaBackward0"
+    assert x.digamma().grad_fn.name() == "DigammaBackward0"
+    assert x.polygamma(2).grad_fn.name() == "PolygammaBackward0"
 
 
 def test_piecewise_constant_ops_have_zero_gradients():

@@ -119,3 +119,94 @@ def test_state_dict_resumes_the_curve():
 def test_resuming_without_initial_lr_is_an_error():
     with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
         S.StepLR(make_opt(), step_size=1, last_epoch=3)
+
+
+def test_constant_lr():
+    assert curve(S.ConstantLR(make_opt(), factor=0.25, total_iters=3), 5) == pytest.approx([.25, .25, .25, 1, 1, 1])
+    with pytest.raises(ValueError, match="Constant multiplicative factor expected to be between 0 and 1."):
+        S.ConstantLR(make_opt(), factor=1.5)
+
+
+def test_polynomial_lr():
+    got = curve(S.PolynomialLR(make_opt(), total_iters=4, power=2.0), 6)
+    assert got == pytest.approx([(1 - min(e, 4) / 4) ** 2 for e in range(7)])
+
+
+def test_multiplicative_lr():
+    assert curve(S.MultiplicativeLR(make_opt(), lambda e: 0.5), 3) == pytest.approx([1, .5, .25, .125])
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas, but got 2"):
+        S.MultiplicativeLR(make_opt(), [lambda e: 1.0, lambda e: 1.0])
+
+
+def test_cyclic_lr_triangle_and_momentum():
+    opt = make_opt(momentum=0.9)
+    sched = S.CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2, step_size_down=4)
+    momenta = [opt.param_groups[0]["momentum"]]
+    lrs = [sched.get_last_lr()[0]]
+    for _ in range(7):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+        momenta.append(opt.param_groups[0]["momentum"])
+    assert lrs == pytest.approx([0.1, 0.3, 0.5, 0.4, 0.3, 0.2, 0.1, 0.3])
+    assert momenta == pytest.approx([0.9, 0.85, 0.8, 0.825, 0.85, 0.875, 0.9, 0.85])
+
+
+def test_cyclic_lr_triangular2_halves_the_amplitude():
+    got = curve(S.CyclicLR(make_opt(momentum=0.9), base_lr=0.0, max_lr=1.0, step_size_up=1, mode="triangular2"), 6)
+    assert got == pytest.approx([0, 1, 0, 0.5, 0, 0.25, 0])
+
+
+def test_cyclic_lr_errors():
+    with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+        S.CyclicLR(make_opt(momentum=0.9), 0.1, 1.0, mode="square")
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        S.CyclicLR(optim.Adagrad([ember.zeros(1)], lr=0.1), 0.1, 1.0)
+    with pytest.raises(ValueError, match="expected 1 values for max_lr, got 2"):
+        S.CyclicLR(make_opt(momentum=0.9), 0.1, [1.0, 2.0])
+
+
+def test_chained_scheduler_multiplies_the_factors():
+    opt = make_opt()
+    sched = S.ChainedScheduler([S.ConstantLR(opt, factor=0.5, total_iters=2), S.ExponentialLR(opt, gamma=0.9)])
+    assert curve(sched, 3) == pytest.approx([0.5, 0.45, 0.81, 0.729])
+    other = make_opt()
+    with pytest.raises(ValueError, match="expects all schedulers to belong to the same optimizer"):
+        S.ChainedScheduler([S.ExponentialLR(opt, gamma=0.9), S.ExponentialLR(other, gamma=0.9)])
+    with pytest.raises(ValueError, match="expects at least one scheduler"):
+        S.ChainedScheduler([])
+
+
+def _fresh(kind):
+    """A new optimizer and scheduler of ``kind``; every one starts from the same learning rate."""
+    opt = make_opt(momentum=0.9)
+    makers = {
+        "StepLR": lambda o: S.StepLR(o, step_size=2, gamma=0.5),
+        "ConstantLR": lambda o: S.ConstantLR(o, factor=0.5, total_iters=3),
+        "PolynomialLR": lambda o: S.PolynomialLR(o, total_iters=6, power=1.5),
+        "MultiplicativeLR": lambda o: S.MultiplicativeLR(o, lambda e: 0.9),
+        "LambdaLR": lambda o: S.LambdaLR(o, lambda e: 1 / (1 + e)),
+        "CyclicLR": lambda o: S.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=2, mode="exp_range", gamma=0.8),
+        "CosineAnnealingWarmRestarts": lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2),
+        "OneCycleLR": lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=12),
+        "ChainedScheduler": lambda o: S.ChainedScheduler([S.ConstantLR(o, factor=0.5, total_iters=2),
+                                                          S.ExponentialLR(o, gamma=0.9)]),
+        "SequentialLR": lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.5, total_iters=2),
+                                                     S.ExponentialLR(o, gamma=0.9)], milestones=[2]),
+    }
+    return opt, makers[kind](opt)
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ConstantLR", "PolynomialLR", "MultiplicativeLR", "LambdaLR",
+                                  "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "ChainedScheduler",
+                                  "SequentialLR"])
+def test_state_dict_round_trip_continues_the_same_curve(kind, tmp_path):
+    opt, sched = _fresh(kind)
+    curve(sched, 4)
+    ember.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, tmp_path / "ckpt.pth")
+    expected = curve(sched, 5)[1:]
+    ckpt = ember.load(tmp_path / "ckpt.pth", weights_only=False)
+    opt2, sched2 = _fresh(kind)
+    opt2.load_state_dict(ckpt["opt"])
+    sched2.load_state_dict(ckpt["sched"])
+    assert curve(sched2, 5)[1:] == pytest.approx(expected, rel=1e-12)

@@ -98,12 +98,42 @@ def test_max_pool2d_values_and_indices_follow_the_scan(dtype, size, k, s, p, d, 
     assert np.isnan(out.numpy()[-1, -1]).any() and np.isinf(out.numpy()[0, 0]).all()
 
 
-def test_max_pool2d_window_without_input_reports_its_scan_start():
-    """Dilation can leave a window no tap inside the input: -inf at the clipped start, as PyTorch does."""
-    x = ember.tensor([[[[5.0, 3.0]]]])
+def test_max_pool2d_window_without_input_reports_no_index():
+    """Dilation can leave a window no tap inside the input: -inf and index -1 (PyTorch reports a position past
+    the plane, and its backward pass writes there); the backward pass skips it."""
+    x = ember.tensor([[[[5.0, 3.0]]]], requires_grad=True)
     out, idx = F.max_pool2d(x, 2, 1, 1, 2, return_indices=True)   # taps at rows -1 and 1 of a 1-row input
-    assert out.numpy().tolist() == [[[[-np.inf, -np.inf]]]]
-    assert idx.numpy().tolist() == [[[[3, 2]]]]                      # row 1 (past the end), columns 1 and 0
+    assert out.detach().numpy().tolist() == [[[[-np.inf, -np.inf]]]]
+    assert idx.numpy().tolist() == [[[[-1, -1]]]]
+    out.sum().backward()
+    assert x.grad.numpy().tolist() == [[[[0.0, 0.0]]]]
+
+
+EMPTY_WINDOWS = [  # (input H, W), kernel, stride, padding, dilation: windows whose taps all miss the plane
+    ((9, 9), (2, 2), (1, 1), (1, 1), (10, 1)),    # no kernel row inside: in place, rows of interior columns
+    ((9, 9), (2, 2), (1, 1), (1, 1), (1, 10)),    # no kernel column inside: rows copied between -inf columns
+    ((9, 20), (2, 3), (1, 1), (1, 1), (10, 5)),   # empty rows, columns with and without taps inside
+    ((11, 9), (3, 2), (2, 1), (1, 1), (5, 10)),   # some rows inside, no column
+]
+
+
+@pytest.mark.parametrize(("size", "k", "s", "p", "d"), EMPTY_WINDOWS)
+def test_max_pool2d_windows_without_input_point_nowhere(size, k, s, p, d):
+    x = rng.standard_normal((2, 3) + size)
+    t = ember.tensor(x, requires_grad=True)
+    out, idx = F.max_pool2d(t, k, s, p, d, return_indices=True)
+    exp_out, exp_idx = _scan(x, _PoolWindows(size, k, s, p, d, False))
+    assert (exp_idx == -1).any()
+    np.testing.assert_array_equal(out.detach().numpy(), exp_out)
+    np.testing.assert_array_equal(idx.numpy(), exp_idx)
+    g = rng.standard_normal(out.shape)
+    out.backward(ember.tensor(g))
+    expected = np.zeros((2, 3, size[0] * size[1]))
+    flat_idx, flat_g = exp_idx.reshape(6, -1), g.reshape(6, -1)
+    for plane in range(6):
+        keep = flat_idx[plane] >= 0
+        np.add.at(expected[plane // 3, plane % 3], flat_idx[plane][keep], flat_g[plane][keep])
+    np.testing.assert_allclose(t.grad.numpy().reshape(2, 3, -1), expected)
 
 
 @pytest.mark.parametrize(("size", "k", "s", "p", "d", "ceil"), [POOLS[0], POOLS[1], POOLS[4], POOLS[5]])

@@ -21,6 +21,16 @@ CONFIGS = [
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.1)),
     ("Adadelta", dict(lr=1.0, rho=0.8, weight_decay=0.1)),
     ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01, maximize=True)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01)),  # rho_t passes 5 at step 6: both branches run
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, maximize=True)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.1), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.1, alpha=0.5, t0=3, weight_decay=0.1, maximize=True)),
 ]
 
 
@@ -63,6 +73,17 @@ SCHEDULERS = [
     ("LinearLR", dict(start_factor=0.25, end_factor=0.9, total_iters=6)),
     ("OneCycleLR", dict(max_lr=1.0, total_steps=20)),
     ("OneCycleLR", dict(max_lr=[1.0, 0.5], total_steps=20, three_phase=True, anneal_strategy="linear")),
+    ("ConstantLR", dict(factor=0.3, total_iters=4)),
+    ("PolynomialLR", dict(total_iters=12, power=2.0)),
+    ("PolynomialLR", dict(total_iters=5)),
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.9 ** e + 0.01 * e)),
+    ("MultiplicativeLR", dict(lr_lambda=[lambda e: 0.95, lambda e: 1.0 - 0.01 * e])),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=2, step_size_down=5, mode="triangular2",
+                      base_momentum=0.7, max_momentum=[0.9, 0.95])),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.9)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=lambda x: 1 / (1 + x), scale_mode="iterations",
+                      cycle_momentum=False)),
 ]
 
 
@@ -116,3 +137,41 @@ def test_reduce_on_plateau_and_sequential_match():
         assert s_e.get_last_lr() == pytest.approx(s_t.get_last_lr())
         s_e.step()
         s_t.step()
+
+
+def test_chained_scheduler_matches():
+    def chain(lib, optim_mod, sched_mod):
+        opt = optim_mod.SGD([{"params": [lib.zeros(1)]}, {"params": [lib.zeros(1)], "lr": 0.5}], lr=1.0,
+                            momentum=0.9)
+        warm = sched_mod.ConstantLR(opt, factor=0.1, total_iters=2)
+        decay = sched_mod.ExponentialLR(opt, gamma=0.9)
+        cyc = sched_mod.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=3)
+        return opt, sched_mod.ChainedScheduler([warm, decay, cyc])
+
+    (opt_e, s_e), (opt_t, s_t) = chain(ember, eoptim, eoptim.lr_scheduler), chain(torch, torch.optim,
+                                                                                   torch.optim.lr_scheduler)
+    for _ in range(10):
+        assert s_e.get_last_lr() == pytest.approx(s_t.get_last_lr(), rel=1e-12)
+        assert [g["momentum"] for g in opt_e.param_groups] == pytest.approx([g["momentum"] for g in opt_t.param_groups])
+        s_e.step()
+        s_t.step()
+
+
+CLOSED_FORM = [(n, k) for n, k in SCHEDULERS if n not in ("OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts",
+                                                           "LambdaLR", "MultiplicativeLR")]
+
+
+@pytest.mark.parametrize("name,kwargs", CLOSED_FORM, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CLOSED_FORM)])
+def test_closed_form_with_an_epoch_argument_matches(name, kwargs):
+    """``step(epoch)`` jumps with the closed form where PyTorch has one (a deprecated use that still works)."""
+    def build(lib, optim_mod, sched_mod):
+        opt = optim_mod.SGD([lib.zeros(1)], lr=0.1)
+        return getattr(sched_mod, name)(opt, **kwargs)
+
+    s_e, s_t = build(ember, eoptim, eoptim.lr_scheduler), build(torch, torch.optim, torch.optim.lr_scheduler)
+    for epoch in (3, 7, 2, 15):
+        with pytest.warns(UserWarning):
+            s_e.step(epoch)
+        with pytest.warns(UserWarning):
+            s_t.step(epoch)
+        assert s_e.get_last_lr() == pytest.approx(s_t.get_last_lr(), rel=1e-12)

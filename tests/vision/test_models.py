@@ -16,14 +16,20 @@ import pytest
 from test_download import closed_port, serve
 
 import ember
-from ember import nn, serialization
+import ember.hub
+from ember import nn
+from ember.serialization import saving
 from ember.vision import models as M
 from ember.vision import transforms as T
-from ember.vision.models import _legacy_checkpoint
+from ember.vision.models import _legacy_checkpoint, mobilenetv2, resnet
 
 # torchvision's published parameter counts (its docs and weights' meta["num_params"])
 TORCHVISION_NUM_PARAMS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
-                          "vgg11": 132_863_336, "vgg11_bn": 132_868_840, "mobilenet_v2": 3_504_872}
+                          "vgg11": 132_863_336, "vgg11_bn": 132_868_840, "mobilenet_v2": 3_504_872,
+                          "resnext50_32x4d": 25_028_904, "wide_resnet50_2": 68_883_240,
+                          "mobilenet_v3_small": 2_542_856, "mobilenet_v3_large": 5_483_032,
+                          "efficientnet_b0": 5_288_548, "densenet121": 7_978_856, "densenet161": 28_681_000,
+                          "squeezenet1_0": 1_248_424, "squeezenet1_1": 1_235_496}
 
 
 def num_params(model) -> int:
@@ -64,7 +70,9 @@ def forward(model, x):
 
 # -- architectures ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "mobilenet_v2"])
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "mobilenet_v2", "resnext50_32x4d",
+                                  "wide_resnet50_2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0",
+                                  "densenet121", "densenet161", "squeezenet1_0", "squeezenet1_1"])
 def test_parameter_counts_equal_torchvision(name):
     model = M.get_model(name)
     assert num_params(model) == TORCHVISION_NUM_PARAMS[name]
@@ -227,14 +235,14 @@ def test_lenet5_learns_a_batch():
 
 def test_inverted_residual_and_builder_errors():
     with pytest.raises(ValueError, match="stride should be 1 or 2 instead of 3"):
-        M.InvertedResidual(8, 8, 3, 6)
+        mobilenetv2.InvertedResidual(8, 8, 3, 6)
     with pytest.raises(ValueError, match=r"inverted_residual_setting should be non-empty or a 4-element list, got "
                                          r"\[\[1, 16, 1\]\]"):
         M.MobileNetV2(inverted_residual_setting=[[1, 16, 1]])
     with pytest.raises(ValueError, match="BasicBlock only supports groups=1 and base_width=64"):
-        M.BasicBlock(64, 64, groups=2)
+        resnet.BasicBlock(64, 64, groups=2)
     with pytest.raises(ValueError, match="replace_stride_with_dilation should be None or a 3-element tuple"):
-        M.ResNet(M.BasicBlock, [1, 1, 1, 1], replace_stride_with_dilation=[True])
+        M.ResNet(resnet.BasicBlock, [1, 1, 1, 1], replace_stride_with_dilation=[True])
 
 
 def test_width_mult_rounds_channels_to_multiples_of_8():
@@ -246,8 +254,13 @@ def test_width_mult_rounds_channels_to_multiples_of_8():
 # -- the registry and the weights enums -----------------------------------------------------------
 
 def test_registry():
-    assert M.list_models() == ["lenet5", "mobilenet_v2", "resnet101", "resnet152", "resnet18", "resnet34",
-                               "resnet50", "vgg11", "vgg11_bn"]
+    assert M.list_models() == [
+        "densenet121", "densenet161", "densenet169", "densenet201", "efficientnet_b0", "lenet5", "mobilenet_v2",
+        "mobilenet_v3_large", "mobilenet_v3_small", "resnet101", "resnet152", "resnet18", "resnet34", "resnet50",
+        "resnext101_32x8d", "resnext101_64x4d", "resnext50_32x4d", "squeezenet1_0", "squeezenet1_1", "vgg11",
+        "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "wide_resnet101_2",
+        "wide_resnet50_2"]
+    assert M.list_models(M) == M.list_models() and M.list_models(include="densenet*")[0] == "densenet121"
     assert M.list_models(include="resnet*", exclude="resnet1*") == ["resnet34", "resnet50"]
     assert M.get_model_builder("ResNet18") is M.resnet18
     assert M.get_model_weights(M.resnet50) is M.ResNet50_Weights
@@ -413,19 +426,20 @@ def test_download_checks_the_hash_prefix_and_caches(hub, tmp_path, progress_bars
     site.mkdir()
     (site / name).write_bytes(data)
     with serve(site) as url:
-        loaded = M.load_state_dict_from_url(url + name, check_hash=True)
+        loaded = ember.hub.load_state_dict_from_url(url + name, check_hash=True)
     assert_same_state(loaded, state)
     assert os.listdir(ember_dir) == [name]  # only the finished file: no temporary left behind
     assert progress_bars == [None]  # a tqdm bar, shown when stderr is a terminal
     offline = f"http://127.0.0.1:{closed_port()}/{name}"
-    assert_same_state(M.load_state_dict_from_url(offline, check_hash=True, progress=False), state)  # from the cache
+    # from the cache
+    assert_same_state(ember.hub.load_state_dict_from_url(offline, check_hash=True, progress=False), state)
 
 
 def test_download_without_progress_bar(tmp_path, progress_bars):
     (tmp_path / "site").mkdir()
     ember.save({"a": ember.ones(2)}, tmp_path / "site" / "a.pth")
     with serve(tmp_path / "site") as url:
-        M.download_url_to_file(url + "a.pth", str(tmp_path / "out" / "a.pth"), progress=False)
+        ember.hub.download_url_to_file(url + "a.pth", str(tmp_path / "out" / "a.pth"), progress=False)
     assert progress_bars == [True]
     assert ember.load(tmp_path / "out" / "a.pth")["a"].tolist() == [1.0, 1.0]
 
@@ -458,24 +472,25 @@ def test_offline_error_names_the_file_and_both_folders(hub, monkeypatch):
 
 def test_explicit_model_dir(tmp_path, hub):
     write_checkpoint(tmp_path / "mine", "w.pth", {"x": ember.zeros(1)})
-    assert M.load_state_dict_from_url("http://127.0.0.1:1/w.pth", model_dir=str(tmp_path / "mine"))["x"].shape == (1,)
+    loaded = ember.hub.load_state_dict_from_url("http://127.0.0.1:1/w.pth", model_dir=str(tmp_path / "mine"))
+    assert loaded["x"].shape == (1,)
     with pytest.raises(RuntimeError, match=r"download w2.pth on another machine and put it in .*mine\.$"):
-        M.load_state_dict_from_url(f"http://127.0.0.1:{closed_port()}/w2.pth", model_dir=str(tmp_path / "mine"))
+        ember.hub.load_state_dict_from_url(f"http://127.0.0.1:{closed_port()}/w2.pth", model_dir=str(tmp_path / "mine"))
 
 
 def test_get_dir_defaults(monkeypatch, tmp_path):
     monkeypatch.delenv("EMBER_HOME", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert M.get_dir() == os.path.join(str(tmp_path), "ember", "hub")
+    assert ember.hub.get_dir() == os.path.join(str(tmp_path), "ember", "hub")
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert M.get_dir() == os.path.expanduser(os.path.join("~", ".cache", "ember", "hub"))
+    assert ember.hub.get_dir() == os.path.expanduser(os.path.join("~", ".cache", "ember", "hub"))
     monkeypatch.setenv("EMBER_HOME", str(tmp_path / "e"))
-    assert M.get_dir() == str(tmp_path / "e" / "hub")
+    assert ember.hub.get_dir() == str(tmp_path / "e" / "hub")
 
 
 # -- PyTorch's legacy (pre-1.6) checkpoint format ---------------------------------------------------
 
-class LegacyWriter(serialization._Writer):
+class LegacyWriter(saving._Writer):
     """Writes the object pickle of the legacy format: persistent ids carry a sixth field (view metadata)."""
 
     def persistent_id(self, obj):

@@ -128,7 +128,9 @@ def test_reprs_match():
     assert repr(ours) == repr(theirs)
 
 
-@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
+                                  "efficientnet_b0", "densenet121", "squeezenet1_0", "squeezenet1_1",
+                                  "resnext50_32x4d"])
 def test_torchvision_weights_give_the_same_outputs(name, tmp_path):
     import ember.vision.models as EM
     torch.manual_seed(0)
@@ -149,3 +151,28 @@ def test_torchvision_weights_give_the_same_outputs(name, tmp_path):
     with ember.no_grad():
         got = ours(ember.from_numpy(x)).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_every_builder_has_torchvisions_names_shapes_and_weights():
+    """State dict keys and shapes of every ember builder equal torchvision's, and the weights enums
+    carry the same members, URLs and metadata numbers (the VGGs are built without their 100M-weight
+    classifiers' initialisation to keep this quick)."""
+    import ember.vision.models as EM
+    for name in EM.list_models(exclude="lenet5"):
+        ours = EM.get_model(name, **({"init_weights": False} if name.startswith("vgg") else {}))
+        theirs = tv.models.get_model(name, **({"init_weights": False} if name.startswith("vgg") else {}))
+        assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
+               {k: tuple(v.shape) for k, v in theirs.state_dict().items()}, name
+        our_enum, their_enum = EM.get_model_weights(name), tv.models.get_model_weights(name)
+        assert our_enum.__name__ == their_enum.__name__
+        assert [m.name for m in our_enum] == [m.name for m in their_enum], name
+        assert our_enum.DEFAULT.name == their_enum.DEFAULT.name
+        for ours_w, theirs_w in zip(our_enum, their_enum):
+            assert ours_w.url == theirs_w.url
+            for key in ("num_params", "min_size", "recipe"):
+                assert ours_w.meta[key] == theirs_w.meta[key], (name, key)
+            metrics = theirs_w.meta["_metrics"]["ImageNet-1K"]
+            if not any(v != v for v in metrics.values()):  # VGG16's feature-only weights have NaN metrics
+                assert ours_w.meta["_metrics"]["ImageNet-1K"] == metrics
+            assert ours_w.transforms().crop_size == theirs_w.transforms().crop_size
+            assert ours_w.transforms().resize_size == theirs_w.transforms().resize_size

@@ -116,8 +116,9 @@ def numel(input):
 
 # ``ember.nn``, ``ember.optim``, ... come from other distributions; like ``torch.optim`` they are
 # reachable as attributes once installed, imported on first use so ``import ember`` stays fast.
-_SUBPACKAGES = frozenset({"autograd", "nn", "optim", "utils", "vision", "cuda", "testing", "onnx",
-                          "multiprocessing", "sparse"})
+_SUBPACKAGES = frozenset({"autograd", "nn", "optim", "distributions", "utils", "vision", "cuda", "testing",
+                          "onnx", "multiprocessing", "sparse"})
+_SHIPPED_IN = {"optim": "nn", "distributions": "nn", "utils": "data"}  # subpackages named unlike their distribution
 
 
 def __getattr__(name: str):
@@ -129,6 +130,7 @@ def __getattr__(name: str):
         except ModuleNotFoundError as err:
             if err.name != f"ember.{name}":
                 raise
+            shipped_in = _SHIPPED_IN.get(name, name)
             raise AttributeError(f"module 'ember' has no attribute '{name}' (install the ember distribution "
-                                 f"that provides ember.{name}, e.g. pip install ember-{name})") from None
+                                 f"that provides ember.{name}: pip install ember-{shipped_in})") from None
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

@@ -68,6 +68,13 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
         from ember.ops.creation import tensor
         return (tensor, (self.detach().cpu().numpy(),), None)
 
+    def __setstate__(self, state) -> None:
+        # Cython generates a __setstate__ for TensorBase that assigns the C fields (data, device) from a
+        # tuple; a pickle's BUILD would reach it. Tensors are rebuilt from data (__reduce_ex__), never so.
+        import pickle
+        raise pickle.UnpicklingError("an ember tensor cannot be given a pickled state (BUILD): tensors are "
+                                     "rebuilt from their data only")
+
     def __deepcopy__(self, memo):
         out = self.clone() if not self.requires_grad else self.detach().clone().requires_grad_(True)
         memo[id(self)] = out

@@ -25,13 +25,20 @@ class dtype:
     __slots__ = ("name", "numpy", "itemsize", "is_floating_point", "is_signed", "_category", "_rank")
 
     def __init__(self, name: str, np_dtype: str, category: int, rank: int) -> None:
-        self.name = name
-        self.numpy = np.dtype(np_dtype)
-        self.itemsize = self.numpy.itemsize
-        self.is_floating_point = category == 2
-        self.is_signed = name not in ("uint8", "bool")
-        self._category = category  # 0 bool, 1 integer, 2 floating point
-        self._rank = rank
+        fields = {"name": name, "numpy": np.dtype(np_dtype), "is_floating_point": category == 2,
+                  "is_signed": name not in ("uint8", "bool"),
+                  "_category": category,  # 0 bool, 1 integer, 2 floating point
+                  "_rank": rank}
+        fields["itemsize"] = fields["numpy"].itemsize
+        for field, value in fields.items():
+            object.__setattr__(self, field, value)
+
+    # dtypes are singletons shared by every tensor: immutable, like torch.dtype
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"ember.dtype is immutable: cannot set '{name}' of {self!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ember.dtype is immutable: cannot delete '{name}' of {self!r}")
 
     @property
     def is_complex(self) -> bool:

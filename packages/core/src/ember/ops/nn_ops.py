@@ -11,8 +11,9 @@ Kernels (name -> params after the input arrays):
     im2col        (x,) -> (kernel, stride, padding, dilation)        (C*kh*kw, N, Ho*Wo)
     col2im        (cols,) -> (size, kernel, stride, padding, dilation)  (N, C, *size), summing overlaps
     conv2d        (x, w[, b]) -> (stride, padding, dilation, groups)  (out, cols), optional fused kernel
-    max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W)
-    max_pool_scatter (grad, indices) -> (size,)   adds grad at indices: the max-pool input gradient
+    max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W;
+                  -1 for a window whose taps all fall in the padding)
+    max_pool_scatter (grad, indices) -> (size,)   adds grad at indices (none at -1): the max-pool input gradient
     max_pool_gather  (x, indices) -> ()           x.flatten(2) taken at indices: its adjoint
     avg_pool2d    (x,) -> (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     avg_pool2d_backward (grad,) -> (size, kernel, stride, padding, ceil_mode, count_include_pad, divisor)
@@ -25,6 +26,9 @@ Kernels (name -> params after the input arrays):
     nll_loss_backward (grad, target, total_weight[, weight]) -> (reduction, ignore_index, C)  dense (N, C)
 
 All x are (N, C, H, W) and contiguous layouts are the kernel's business.
+
+The functions here validate every argument before the call (PyTorch's rules and messages): the CPU
+kernels are Cython without bounds checks and trust these numbers.
 """
 
 from __future__ import annotations
@@ -67,17 +71,82 @@ def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def _pair_str(values) -> str:
+    return f"({', '.join(str(v) for v in values)})"
+
+
 # -- im2col / col2im -------------------------------------------------------------------------
+
+def check_sliding_window(kernel, stride, padding, dilation) -> None:
+    """Validate the window of ``unfold``/``fold``/``im2col``/``col2im`` as PyTorch does.
+
+    The kernels walk the padded image with these numbers and no bounds checks.
+    """
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                           f"kernel_width: {kernel[1]}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"stride should be greater than zero, but got stride_height: {stride[0]} "
+                           f"stride_width: {stride[1]}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {dilation[0]} "
+                           f"dilation_width: {dilation[1]}")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {padding[0]} "
+                           f"pad_width: {padding[1]}")
+    _check_int32(kernel=kernel, padding=padding, dilation=dilation)
+
+
+def _check_int32(**values) -> None:
+    """The kernels take window numbers as 32-bit ints (a stride past the last window is fitted instead)."""
+    for name, v in values.items():
+        if any(x >= 2 ** 31 for x in v):
+            raise RuntimeError(f"{name}={list(v)} does not fit a 32-bit integer")
+
+
+def sliding_blocks(size, kernel, stride, padding, dilation) -> tuple[int, int]:
+    """How many windows fit along each of the two spatial dims of ``size``."""
+    return tuple(_conv_out(size[i], kernel[i], stride[i], padding[i], dilation[i]) for i in range(2))
+
+
+def _fit_stride(size, kernel, stride, padding, dilation) -> tuple[int, int]:
+    """``stride``, except that a stride past the last window (one window only) becomes the smallest that is:
+    the same windows, and a number the kernels' 32-bit arguments hold."""
+    return tuple(max(1, min(s, n + 2 * p - d * (k - 1))) for n, k, s, p, d in zip(size, kernel, stride, padding,
+                                                                                   dilation))
+
 
 def im2col(input, kernel_size, stride, padding, dilation):
     """The patches of ``input`` (N, C, H, W) as a (C*kh*kw, N, Ho*Wo) tensor (zero padding)."""
-    return _core.call("im2col", (input,), (tuple(kernel_size), tuple(stride), tuple(padding), tuple(dilation)))
+    kernel, stride, padding, dilation = tuple(kernel_size), tuple(stride), tuple(padding), tuple(dilation)
+    if input.ndim != 4:
+        raise RuntimeError(f"im2col: expected (N, C, H, W) input, but got input of size {list(input.shape)}")
+    check_sliding_window(kernel, stride, padding, dilation)
+    blocks = sliding_blocks(input.shape[2:], kernel, stride, padding, dilation)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size {_pair_str(input.shape[2:])}, kernel_size="
+                           f"{_pair_str(kernel)}, dilation={_pair_str(dilation)}, padding={_pair_str(padding)}, "
+                           f"calculated shape of the array of sliding blocks as {_pair_str(blocks)}, but its "
+                           f"components must be at least one.")
+    stride = _fit_stride(input.shape[2:], kernel, stride, padding, dilation)
+    return _core.call("im2col", (input,), (kernel, stride, padding, dilation))
 
 
 def col2im(cols, output_size, kernel_size, stride, padding, dilation):
-    """The adjoint of ``im2col``: sum every column entry back into the (N, C, H, W) image."""
-    return _core.call("col2im", (cols,), (tuple(output_size), tuple(kernel_size), tuple(stride), tuple(padding),
-                                          tuple(dilation)))
+    """The adjoint of ``im2col``: sum every entry of ``cols`` (C*kh*kw, N, L) back into the (N, C, H, W) image,
+    ``output_size`` (H, W) being the one whose L = Ho*Wo windows the columns hold."""
+    size, kernel, stride = tuple(output_size), tuple(kernel_size), tuple(stride)
+    padding, dilation = tuple(padding), tuple(dilation)
+    check_sliding_window(kernel, stride, padding, dilation)
+    blocks = sliding_blocks(size, kernel, stride, padding, dilation)
+    if (cols.ndim != 3 or len(size) != 2 or cols.shape[0] % (kernel[0] * kernel[1])
+            or cols.shape[2] != blocks[0] * blocks[1] or min(blocks) < 1):
+        raise RuntimeError(f"col2im: columns of size {list(cols.shape)} do not hold the {_pair_str(blocks)} sliding "
+                           f"blocks of a {_pair_str(kernel)} kernel over an output of size {_pair_str(size)} "
+                           f"(stride={_pair_str(stride)}, padding={_pair_str(padding)}, "
+                           f"dilation={_pair_str(dilation)})")
+    stride = _fit_stride(size, kernel, stride, padding, dilation)
+    return _core.call("col2im", (cols,), (size, kernel, stride, padding, dilation))
 
 
 # -- convolution -----------------------------------------------------------------------------
@@ -102,6 +171,20 @@ def _check_conv_input(fn: str, input, weight, bias, groups: int, dims: int) -> b
         raise RuntimeError(f"Input type ({_core._type_name(input.dtype)}) and bias type "
                            f"({_core._type_name(bias.dtype)}) should be the same")
     return input.ndim == dims + 1
+
+
+def _check_conv_window(kernel, stride, padding, dilation) -> None:
+    """The window checks PyTorch makes for every convolution, in its order."""
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                           f"kernel_width: {kernel[1]}")
+    _check_int32(padding=padding, dilation=dilation)
 
 
 def _same_padding(kernel, dilation, stride, fn: str):
@@ -143,12 +226,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
                 input = _pad_right(input, extra)
     else:
         padding = _tuple(padding, 2, "padding", "conv2d")
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
+    _check_conv_window(kernel, stride, padding, dilation)
     n, c, h, w = input.shape
     c_out = weight.shape[0]
+    if c_out == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at dimension 0, but got weight "
+                           f"of size {list(weight.shape)} instead")
     if c != weight.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape if not unbatched else input.shape[1:])} to have "
@@ -164,7 +247,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     if padded[0] < eff[0] or padded[1] < eff[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
                            f"({eff[0]} x {eff[1]}). Kernel size can't be greater than actual input size")
-    params = (stride, tuple(padding), dilation, groups)
+    params = (_fit_stride((h, w), kernel, stride, padding, dilation), tuple(padding), dilation, groups)
     if _has_kernel(input, "conv2d"):
         inputs = (input, weight) if bias is None else (input, weight, bias)
         out = _core.call("conv2d", inputs, params)[0]
@@ -241,12 +324,27 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     output_padding = _tuple(output_padding, 2, "output_padding", "conv_transpose2d")
     dilation = _tuple(dilation, 2, "dilation", "conv_transpose2d")
     n, c_in, h, w = input.shape
-    if weight.ndim != 4 or weight.shape[0] != c_in:
+    if weight.ndim != 4:
+        raise RuntimeError(f"Expected 4-dimensional weight for conv_transpose2d, but got {weight.ndim}-dimensional "
+                           f"weight of size {list(weight.shape)}")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"Input type ({_core._type_name(input.dtype)}) and weight type "
+                           f"({_core._type_name(weight.dtype)}) should be the same")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    _check_conv_window(tuple(weight.shape[2:]), stride, padding, dilation)
+    if weight.shape[0] != c_in:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape)} to have {weight.shape[0]} channels, but got {c_in} channels "
                            f"instead")
     if c_in % groups:
         raise RuntimeError(f"Given groups={groups}, expected input channels to be divisible by {groups}")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[1] * groups):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[1] * groups} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
@@ -264,10 +362,24 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     x2 = input.permute(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * w)
     w2 = weight.reshape(groups, c_in // groups, -1).transpose(1, 2).contiguous()
     cols = w2.matmul(x2).reshape(c_out * kh * kw, n, h * w)
-    out = col2im(cols, (ho, wo), (kh, kw), stride, padding, dilation)
+    if sliding_blocks((ho, wo), (kh, kw), stride, padding, dilation) == (h, w):
+        out = col2im(cols, (ho, wo), (kh, kw), stride, padding, dilation)
+    else:
+        out = _col2im_uncropped(cols, (h, w), (ho, wo), (kh, kw), stride, padding, dilation)
     if bias is not None:
         out = out + bias.reshape(1, c_out, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def _col2im_uncropped(cols, grid, size, kernel, stride, padding, dilation):
+    """``col2im`` for an output padding of a stride or more (allowed below the dilation): the windows that fit
+    the output would then outnumber the input's pixels, so sum onto the whole unpadded image and cut the output
+    from it (rows past that image, in the output padding, get nothing but the bias)."""
+    full = tuple((g - 1) * s + d * (k - 1) + 1 for g, s, d, k in zip(grid, stride, dilation, kernel))
+    out = col2im(cols, full, kernel, stride, (0, 0), dilation)
+    for dim, (p, f, o) in enumerate(zip(padding, full, size)):
+        out = out.narrow(2 + dim, min(p, f), max(0, min(o, f - p)))    # the padding may crop the whole image
+    return _pad_right(out, tuple(o - out.shape[2 + i] for i, o in enumerate(size)))
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
@@ -295,25 +407,36 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, dims: int = 2)
         else _tuple(stride, dims, "stride", fn)
     padding = _tuple(padding, dims, "padding", fn)
     dilation = _tuple(dilation, dims, "dilation", fn)
+    # PyTorch's checks and order; the kernels walk the windows with these numbers and no bounds checks
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
     if any(k <= 0 for k in kernel):
-        raise RuntimeError(f"{fn}: kernel_size must be greater than zero, but got kH: {kernel[0]} kW: {kernel[-1]}")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError(f"{fn}: stride must be greater than zero, but got dH: {stride[0]} dW: {stride[-1]}")
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[-1]}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[-1]}")
     if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"{fn}: dilation must be greater than zero, but got dilationH: {dilation[0]} "
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
                            f"dilationW: {dilation[-1]}")
+    for p in padding:
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
     for p, k, d in zip(padding, kernel, dilation):
-        if p > (d * (k - 1) + 1) // 2 or p < 0:
+        if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):    # a dilated window may not reach further into it
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = "
+                           f"{padding[-1]}, padH = {padding[0]}, kW = {kernel[-1]}, kH = {kernel[0]}")
+    _check_int32(kernel_size=kernel, stride=stride, dilation=dilation)
     return kernel, stride, padding, dilation
 
 
-def _as_planes(fn: str, input, dims: int = 2):
+def _as_planes(fn: str, input, dims: int = 2, empty_channels: bool = False):
+    """(N, C, H, W) input, unsqueezed if unbatched; only the batch (and, if allowed, the channels) may be empty."""
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{fn}: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got: {list(input.shape)}")
-    if any(s == 0 for s in input.shape[-dims:]) or (input.ndim == dims + 2 and input.shape[1] == 0):
+    if any(s == 0 for s in input.shape[-dims if empty_channels else -dims - 1:]):
         raise RuntimeError(f"{fn}: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got: {list(input.shape)}")
     unbatched = input.ndim == dims + 1
@@ -344,6 +467,23 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)[0]
 
 
+def _check_pool1d(input, kernel: int, stride, padding: int, dilation: int) -> None:
+    """PyTorch's checks for max_pool1d, in its words (max_pool2d's would name a height of 1)."""
+    if any(s == 0 for s in input.shape[-2:]):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    for name, v in (("kernel_size", kernel), ("stride", kernel if stride is None else stride)):
+        if v <= 0:
+            raise RuntimeError(f"max_pool1d() {name} must be greater than zero, but got {v}")
+    if padding < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {padding}")
+    if padding > kernel // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={padding} "
+                           f"and kernel_size={kernel}")
+    if dilation <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dilation}")
+
+
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
     """1-D max pooling over (N, C, L) or (C, L); returns (output, indices into L)."""
     if input.ndim not in (2, 3):
@@ -351,6 +491,8 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     one = lambda v, name, fill: (fill,) + _tuple(v, 1, name, "max_pool1d")
     stride = None if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
         else one(stride, "stride", 1)
+    _check_pool1d(input, one(kernel_size, "kernel_size", 1)[1], stride[1] if stride else None,
+                  one(padding, "padding", 0)[1], one(dilation, "dilation", 1)[1])
     out, idx = max_pool2d_with_indices(input.unsqueeze(-2), one(kernel_size, "kernel_size", 1), stride,
                                        one(padding, "padding", 0), one(dilation, "dilation", 1), ceil_mode)
     return out.squeeze(-2), idx.squeeze(-2)
@@ -366,15 +508,22 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
     """2-D average pooling; ``count_include_pad`` counts zero padding in the divisor,
     ``divisor_override`` replaces the divisor."""
     _check_float("avg_pool2d", input)
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not hasattr(divisor_override, "__index__"):
+            raise TypeError(f"avg_pool2d(): argument 'divisor_override' must be int, not "
+                            f"{type(divisor_override).__name__}")
+        divisor_override = operator.index(divisor_override)
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+        if not -2 ** 31 <= divisor_override < 2 ** 31:
+            raise RuntimeError(f"avg_pool2d: divisor_override={divisor_override} does not fit a 32-bit integer")
     kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1)
     x, unbatched = _as_planes("avg_pool2d", input)
     ho = _pool_out(x.shape[2], kernel[0], padding[0], stride[0], 1, ceil_mode)
     wo = _pool_out(x.shape[3], kernel[1], padding[1], stride[1], 1, ceil_mode)
     _check_pool_output(x, ho, wo)
     out = _core.call("avg_pool2d", (x,), (kernel, stride, padding, bool(ceil_mode), bool(count_include_pad),
-                                          int(divisor_override or 0)))
+                                          divisor_override or 0))   # any non-zero divisor, negative too
     return out.squeeze(0) if unbatched else out
 
 
@@ -394,14 +543,14 @@ def _adaptive_size(output_size, input, dims: int):
     size = _tuple(output_size, dims, "output_size", "adaptive_pool") if not isinstance(output_size, (tuple, list)) \
         else tuple(output_size)
     if len(size) != dims:
-        raise ValueError(f"adaptive pool output_size must have {dims} elements, got {len(size)}")
+        raise RuntimeError(f"adaptive pool output_size must have {dims} elements, got {len(size)}")
     return tuple(input.shape[-dims + i] if s is None else int(s) for i, s in enumerate(size))
 
 
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed ``output_size`` (an int, a pair; None keeps that input size)."""
     _check_float("adaptive_avg_pool2d", input)
-    x, unbatched = _as_planes("adaptive_avg_pool2d", input)
+    x, unbatched = _as_planes("adaptive_avg_pool2d", input, empty_channels=True)
     size = _adaptive_size(output_size, x, 2)
     if any(s < 0 for s in size):
         raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but "
@@ -415,6 +564,9 @@ def adaptive_max_pool2d_with_indices(input, output_size):
     _check_float("adaptive_max_pool2d", input)
     x, unbatched = _as_planes("adaptive_max_pool2d", input)
     size = _adaptive_size(output_size, x, 2)
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"adaptive_max_pool2d: elements of output_size must be greater than or equal to 0 but "
+                           f"received {{{size[0]}, {size[1]}}}")
     out, idx = _core.call("adaptive_max_pool2d", (x,), (size,))
     return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
 
@@ -492,6 +644,12 @@ def nll_loss_2d(input, target, weight, ignore_index: int, reduction: str):
 
 # -- normalisation -----------------------------------------------------------------------------
 
+def _empty_affine(input, weight, bias, shape):
+    """Normalising an empty input: the empty result, still a function of ``weight`` and ``bias`` (zero gradients)."""
+    out = input if weight is None else input * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
 def batch_norm(input, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float,
                cudnn_enabled: bool = True):
     """Normalise ``input`` (N, C, *) per channel over every other dim, then scale and shift.
@@ -508,6 +666,8 @@ def batch_norm(input, weight, bias, running_mean, running_var, training: bool, m
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, c) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:   # no channel or no value: nothing to normalise and, as in PyTorch, no statistics to update
+        return _empty_affine(input, weight, bias, shape)
     if training:
         count = input.numel() // c
         if count <= 1:
@@ -569,15 +729,20 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]
+    if num_groups <= 0:
+        error = ZeroDivisionError if num_groups == 0 else RuntimeError    # PyTorch's types
+        raise error(f"Expected num groups to be greater than 0, got {num_groups}")
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:
+        return _empty_affine(input, weight, bias, shape)
     x = input.reshape(n, num_groups, -1)
     mean = x.mean(2, keepdim=True)
     centered = x - mean
     var = (centered * centered).mean(2, keepdim=True)
     out = (centered * (var + eps).rsqrt()).reshape(input.shape)
-    shape = (1, c) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:

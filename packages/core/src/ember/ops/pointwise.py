@@ -19,10 +19,11 @@ Kernels recorded for autograd (``binary``/``unary`` record params None):
       log1p expm1 sqrt rsqrt square sin cos
       tan asin acos atan sinh cosh tanh
       sigmoid relu floor ceil round trunc
-      reciprocal erf
+      reciprocal erf lgamma digamma
     isnan isinf isfinite logical_not         (x,)                  None   bool results
       bitwise_not
     round_decimals                           (x,)                  (decimals,)
+    polygamma                                (x,)                  (n,)   x floating point
     clamp                                    (x,)                  (min, max)  scalars or None; x already promoted
     where                                    (condition, a, b)     ()     a, b tensors of the result dtype
     nan_to_num                               (x,)                  (nan, posinf, neginf)
@@ -54,7 +55,8 @@ __all__ = [
     "bitwise_right_shift", "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log",
     "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin",
     "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu",
-    "floor", "ceil", "round", "trunc", "fix", "reciprocal", "erf", "isnan", "isinf", "isfinite",
+    "floor", "ceil", "round", "trunc", "fix", "reciprocal", "erf", "lgamma", "digamma", "polygamma", "isnan",
+    "isinf", "isfinite",
     "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "where", "lerp", "addcmul", "addcdiv", "frac",
     "fmax", "fmin", "logaddexp", "xlogy", "float_power", "deg2rad", "rad2deg", "isposinf", "isneginf", "positive",
     "sgn", "PointwiseMethods",
@@ -422,6 +424,8 @@ tanh = _unary("tanh", FLOAT, "The hyperbolic tangent of each element.")
 sigmoid = _unary("sigmoid", FLOAT, "``1 / (1 + exp(-input))``, computed without overflow.")
 reciprocal = _unary("reciprocal", FLOAT, "``1 / input`` (integers are lifted to float).")
 erf = _unary("erf", FLOAT, "The error function ``2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt``.")
+lgamma = _unary("lgamma", FLOAT, "``log|Gamma(input)|``, the log of the gamma function's absolute value.")
+digamma = _unary("digamma", FLOAT, "``d/dx log Gamma(x)`` at each element (``-inf`` at 0, NaN at negative integers).")
 isnan = _unary("isnan", BOOL, "True where an element is NaN.")
 isinf = _unary("isinf", BOOL, "True where an element is +inf or -inf.")
 isfinite = _unary("isfinite", BOOL, "True where an element is neither NaN nor infinite.")
@@ -773,6 +777,18 @@ def xlogy(input, other, *, out=None):
     product = binary("mul", x, unary("log", y, FLOAT), SAME)
     zero = binary("logical_and", binary("eq", x, 0, BOOL), unary("logical_not", unary("isnan", y, BOOL), BOOL), BOOL)
     return _out(where(zero, 0.0, product), out)
+
+
+def polygamma(n: int, input, *, out=None):
+    """The ``n``-th derivative of the digamma function at each element (``polygamma(0, x)`` is
+    ``digamma(x)``); integer inputs are lifted to the default float dtype."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got n={n}")
+    _check_tensor("polygamma", input)
+    x = input if input._dtype.is_floating_point else input.to(dtypes.get_default_dtype())
+    return _out(_core.call("polygamma", (x,), (int(n),)), out)
 
 
 def float_power(input, exponent, *, out=None):
@@ -1127,7 +1143,21 @@ _unary_methods([
     "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10", "log1p",
     "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
     "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "trunc", "fix",
-    "reciprocal", "erf", "logical_not", "frac", "deg2rad", "rad2deg", "sgn",
+    "reciprocal", "erf", "lgamma", "digamma", "logical_not", "frac", "deg2rad", "rad2deg", "sgn",
 ])
 for _name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):
     setattr(PointwiseMethods, _name, globals()[_name])
+
+
+def _polygamma_method(self, n: int):
+    return polygamma(n, self)
+
+
+def _polygamma_method_(self, n: int):
+    return _write_inplace(self, polygamma(n, self))
+
+
+_polygamma_method.__name__, _polygamma_method_.__name__ = "polygamma", "polygamma_"
+_polygamma_method.__doc__ = polygamma.__doc__
+PointwiseMethods.polygamma = _polygamma_method
+PointwiseMethods.polygamma_ = _polygamma_method_

@@ -2,7 +2,7 @@
 
 ``transforms`` (Pillow and tensor image transforms), ``io`` (reading and writing images),
 ``datasets`` (ImageFolder, MNIST, CIFAR, ...), ``utils`` (``make_grid``, ``save_image``) and
-``models`` (needs ember-nn).
+``models`` and ``ops`` (both need ember-nn).
 """
 
 import importlib
@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from ember.vision import io, transforms  # noqa: E402
 
-_LAZY = ("datasets", "utils", "models")
+_LAZY = ("datasets", "utils", "models", "ops")
 
 
 def __getattr__(name):

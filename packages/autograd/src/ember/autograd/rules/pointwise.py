@@ -289,6 +289,21 @@ def _erf(grad, inputs, output, params):
     return grad * _TWO_OVER_SQRT_PI * ember.exp(-(x * x))
 
 
+@rule("lgamma", "LgammaBackward0")
+def _lgamma(grad, inputs, output, params):
+    return grad * ember.digamma(inputs[0])
+
+
+@rule("digamma", "DigammaBackward0")
+def _digamma(grad, inputs, output, params):
+    return grad * ember.polygamma(1, inputs[0])
+
+
+@rule("polygamma", "PolygammaBackward0")
+def _polygamma(grad, inputs, output, params):
+    return grad * ember.polygamma(params[0] + 1, inputs[0])
+
+
 @rule("nan_to_num", "NanToNumBackward0")
 def _nan_to_num(grad, inputs, output, params):
     return ember.where(ember.isfinite(inputs[0]), grad, 0.0)

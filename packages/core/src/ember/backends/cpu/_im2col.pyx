@@ -75,9 +75,30 @@ cdef inline Py_ssize_t _end_valid(Py_ssize_t offset, Py_ssize_t stride, Py_ssize
     return last if last < n_out else n_out
 
 
-cdef int _check_rows(real[:, :, :] cols) except -1:
+cdef int _check_columns(str fn, real[:, :, :] cols, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                        int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, Py_ssize_t* ho,
+                        Py_ssize_t* wo) except -1:
+    """Fill ``ho``, ``wo`` (the grid of windows over the padded (H, W) plane) after checking that the geometry
+    is one the kernels can walk and that ``cols`` is (C*kh*kw, N, ho*wo) with a contiguous last axis.
+
+    Once per call: the loops below trust every one of these relations (no bounds checks).
+    """
+    cdef Py_ssize_t span_h, span_w
+    if kh <= 0 or kw <= 0 or sh <= 0 or sw <= 0 or dh <= 0 or dw <= 0 or ph < 0 or pw < 0:
+        raise ValueError(f"{fn}: kernel ({kh}, {kw}), stride ({sh}, {sw}) and dilation ({dh}, {dw}) must be "
+                         f"positive and padding ({ph}, {pw}) non-negative")
+    span_h = H + 2 * <Py_ssize_t>ph - <Py_ssize_t>dh * (kh - 1) - 1
+    span_w = W + 2 * <Py_ssize_t>pw - <Py_ssize_t>dw * (kw - 1) - 1
+    if span_h < 0 or span_w < 0:
+        raise ValueError(f"{fn}: a ({kh}, {kw}) kernel with dilation ({dh}, {dw}) does not fit the ({H}, {W}) "
+                         f"plane padded by ({ph}, {pw})")
+    ho[0] = span_h // sh + 1
+    wo[0] = span_w // sw + 1
+    if (cols.shape[0] != C * kh * kw or cols.shape[1] != N or cols.shape[2] != ho[0] * wo[0]):
+        raise ValueError(f"{fn}: columns of shape ({cols.shape[0]}, {cols.shape[1]}, {cols.shape[2]}) for "
+                         f"({N}, {C}, {H}, {W}) images need shape ({C * kh * kw}, {N}, {ho[0] * wo[0]})")
     if cols.shape[2] > 1 and cols.strides[2] != sizeof(real):   # a length-1 axis may report any stride
-        raise ValueError("im2col/col2im: the columns' last axis must be contiguous")
+        raise ValueError(f"{fn}: the columns' last axis must be contiguous")
     return 0
 
 
@@ -150,11 +171,9 @@ def im2col(real[:, :, :, ::1] x, real[:, :, :] cols, int kh, int kw, int sh, int
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t ho = 0, wo = 0
     cdef Py_ssize_t nc, n, c, i, j, r
-    if cols.shape[2] == 0 or C * kh * kw == 0 or N == 0:
+    _check_columns("im2col", cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, &ho, &wo)
+    if N * C == 0:
         return
-    _check_rows(cols)
-    wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    ho = cols.shape[2] // wo
     with nogil:
         for nc in prange(N * C, schedule="static", num_threads=threads):
             n = nc // C
@@ -173,12 +192,10 @@ def col2im(real[:, :, :] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, int
     ``cols`` may be a transposed view of an (N, C*kh*kw, Ho*Wo) array.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t ho, wo, nc, n, c, i, j, r
-    if cols.shape[2] == 0 or N == 0 or C == 0:
+    cdef Py_ssize_t ho = 0, wo = 0, nc, n, c, i, j, r
+    _check_columns("col2im", cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, &ho, &wo)
+    if N * C == 0:
         return
-    _check_rows(cols)
-    wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    ho = cols.shape[2] // wo
     with nogil:
         for nc in prange(N * C, schedule="static", num_threads=threads):
             n = nc // C

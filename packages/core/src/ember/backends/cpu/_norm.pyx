@@ -13,6 +13,20 @@ ctypedef fused real:
     double
 
 
+cdef int _check_same(str fn, str what, Py_ssize_t a0, Py_ssize_t a1, Py_ssize_t a2, Py_ssize_t n, Py_ssize_t c,
+                     Py_ssize_t l) except -1:
+    if a0 != n or a1 != c or a2 != l:
+        raise ValueError(f"batch_norm {fn}: {what} has shape ({a0}, {a1}, {a2}), expected ({n}, {c}, {l})")
+    return 0
+
+
+cdef int _check_channels(str fn, str what, Py_ssize_t length, Py_ssize_t c, bint optional) except -1:
+    """A per-channel vector holds C values (or none, when ``optional``: then it is not used)."""
+    if length != c and not (optional and length == 0):
+        raise ValueError(f"batch_norm {fn}: {what} has {length} values for {c} channels")
+    return 0
+
+
 cdef inline double _sum(const real* p, Py_ssize_t n) noexcept nogil:
     """Sum of p[:n] in double, eight independent accumulators (a single one waits on every add)."""
     cdef double acc[8]
@@ -84,6 +98,11 @@ def forward(const real[:, :, ::1] x, real[:, :, ::1] out, double[::1] mean, doub
     cdef const real* row
     cdef real* dst
     cdef bint has_weight = weight.shape[0] > 0, has_bias = bias.shape[0] > 0
+    _check_same("forward", "out", out.shape[0], out.shape[1], out.shape[2], N, C, L)
+    _check_channels("forward", "mean", mean.shape[0], C, False)
+    _check_channels("forward", "var", var.shape[0], C, False)
+    _check_channels("forward", "weight", weight.shape[0], C, True)
+    _check_channels("forward", "bias", bias.shape[0], C, True)
     with nogil:
         for c in range(C):
             total = 0
@@ -125,6 +144,14 @@ def backward(const real[:, :, ::1] g, const real[:, :, ::1] x, const real[::1] m
     cdef const real* xrow
     cdef real* dst
     cdef bint need_x = gx.shape[0] > 0, has_weight = weight.shape[0] > 0
+    _check_same("backward", "grad", g.shape[0], g.shape[1], g.shape[2], N, C, L)
+    if need_x:
+        _check_same("backward", "grad_input", gx.shape[0], gx.shape[1], gx.shape[2], N, C, L)
+    _check_channels("backward", "mean", mean.shape[0], C, False)
+    _check_channels("backward", "var", var.shape[0], C, False)
+    _check_channels("backward", "weight", weight.shape[0], C, True)
+    _check_channels("backward", "grad_weight", gw.shape[0], C, False)
+    _check_channels("backward", "grad_bias", gb.shape[0], C, False)
     with nogil:
         for c in range(C):
             m = mean[c]

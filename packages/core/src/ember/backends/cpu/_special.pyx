@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Special functions NumPy has no ufunc for (``erf``), over contiguous buffers.
+"""Special functions NumPy has no ufunc for (``erf``, ``lgamma``), over contiguous buffers.
 
 float64 uses libm's ``erf``. float32 uses the rational approximation of Eigen (and XLA),
 accurate to a few ulp: multiply-adds that the compiler vectorises, where a libm call per
@@ -76,3 +76,38 @@ def erf(x):
     else:
         raise TypeError(f"erf: expected a floating point array, got {x.dtype}")
     return out
+
+
+cdef extern from "math.h" nogil:
+    double lgamma_r(double x, int *sign)
+    float lgammaf_r(float x, int *sign)
+
+
+def lgamma(x):
+    """``log|Gamma(x)|`` of a float16/32/64 array of any layout (libm's re-entrant ``lgamma_r``,
+    which is safe to call from any thread; float16 is computed in float32)."""
+    if x.dtype == np.float16:
+        return lgamma(x.astype(np.float32)).astype(np.float16)
+    out = np.empty(x.shape, x.dtype)
+    src = np.ascontiguousarray(x).reshape(-1)
+    if x.dtype == np.float32:
+        _lgamma_floats(src, out.reshape(-1))
+    elif x.dtype == np.float64:
+        _lgamma_doubles(src, out.reshape(-1))
+    else:
+        raise TypeError(f"lgamma: expected a floating point array, got {x.dtype}")
+    return out
+
+
+cdef void _lgamma_floats(const float[::1] x, float[::1] out) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef int sign
+    for i in range(n):
+        out[i] = lgammaf_r(x[i], &sign)
+
+
+cdef void _lgamma_doubles(const double[::1] x, double[::1] out) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef int sign
+    for i in range(n):
+        out[i] = lgamma_r(x[i], &sign)

@@ -26,6 +26,33 @@ cdef enum:
     CHUNK = 64    # tiles transformed together (vectorised across them)
 
 
+cdef int _check_slabs(str fn, str what, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t s2, Py_ssize_t stride0,
+                     Py_ssize_t stride2, size_t item, Py_ssize_t channels, Py_ssize_t tiles) except -1:
+    """``what`` must be (36, channels, tiles) with whole-element slab strides and a contiguous last axis: the
+    transforms address slab k of tile t as ``base + k*stride0/item + t``."""
+    if s0 != ALPHA * ALPHA or s1 != channels or s2 != tiles:
+        raise ValueError(f"{fn}: {what} has shape ({s0}, {s1}, {s2}), expected ({ALPHA * ALPHA}, {channels}, {tiles})")
+    if stride0 % <Py_ssize_t>item or (s2 > 1 and stride2 != <Py_ssize_t>item):
+        raise ValueError(f"{fn}: {what} needs a contiguous last axis and slabs a whole number of elements apart")
+    return 0
+
+
+cdef int _check_grid(str fn, Py_ssize_t ho, Py_ssize_t wo, int tiles_h, int tiles_w) except -1:
+    """The tiles must be the (ceil(ho/4), ceil(wo/4)) grid over the output."""
+    if ho < 0 or wo < 0 or tiles_h != (ho + M - 1) // M or tiles_w != (wo + M - 1) // M:
+        raise ValueError(f"{fn}: a ({tiles_h}, {tiles_w}) grid of tiles for a ({ho}, {wo}) output, expected "
+                         f"({(ho + M - 1) // M}, {(wo + M - 1) // M})")
+    return 0
+
+
+cdef int _check_filters(str fn, Py_ssize_t o, Py_ssize_t c, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t s0,
+                        Py_ssize_t s1, Py_ssize_t s2) except -1:
+    if kh != 3 or kw != 3 or s0 != ALPHA * ALPHA or s1 != o or s2 != c:
+        raise ValueError(f"{fn}: ({o}, {c}, {kh}, {kw}) filters with ({s0}, {s1}, {s2}) transforms, expected "
+                         f"({o}, {c}, 3, 3) and ({ALPHA * ALPHA}, {o}, {c})")
+    return 0
+
+
 cdef inline void _bt(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
     """o = B^T z for n 6-vectors side by side: vector l has elements z[l + i*zs], results o[l + k*os]."""
     cdef Py_ssize_t l
@@ -163,6 +190,9 @@ def input_transform(const real[:, :, :, ::1] x, real[:, :, :] v, int pad, int ti
     cdef real* d
     cdef real* t
     cdef real* dst
+    _check_grid("input_transform", H + 2 * <Py_ssize_t>pad - 2, W + 2 * <Py_ssize_t>pad - 2, tiles_h, tiles_w)
+    _check_slabs("input_transform", "v", v.shape[0], v.shape[1], v.shape[2], v.strides[0], v.strides[2], sizeof(real),
+                 C, N * tiles)
     if N * C == 0 or tiles == 0:
         return
     with nogil, parallel(num_threads=threads):
@@ -195,6 +225,11 @@ def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[
     cdef real* y
     cdef real* plane
     cdef const real* src
+    _check_grid("output_transform", Ho, Wo, tiles_h, tiles_w)
+    _check_slabs("output_transform", "m", mt.shape[0], mt.shape[1], mt.shape[2], mt.strides[0], mt.strides[2],
+                 sizeof(real), K, N * tiles)
+    if bias.shape[0] != 0 and bias.shape[0] != K:
+        raise ValueError(f"output_transform: {bias.shape[0]} bias values for {K} channels")
     if N * K == 0 or tiles == 0:
         return
     with nogil, parallel(num_threads=threads):
@@ -233,6 +268,9 @@ def grad_transform(const real[:, :, :, ::1] grad, real[:, :, :] gt, int tiles_h,
     cdef real* d
     cdef real* t
     cdef real* dst
+    _check_grid("grad_transform", Ho, Wo, tiles_h, tiles_w)
+    _check_slabs("grad_transform", "gt", gt.shape[0], gt.shape[1], gt.shape[2], gt.strides[0], gt.strides[2],
+                 sizeof(real), K, N * tiles)
     if N * K == 0 or tiles == 0:
         return
     with nogil, parallel(num_threads=threads):
@@ -262,6 +300,9 @@ def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad
     cdef real* d
     cdef real* plane
     cdef const real* src
+    _check_grid("input_transform_adjoint", H + 2 * <Py_ssize_t>pad - 2, W + 2 * <Py_ssize_t>pad - 2, tiles_h, tiles_w)
+    _check_slabs("input_transform_adjoint", "v", v.shape[0], v.shape[1], v.shape[2], v.strides[0], v.strides[2],
+                 sizeof(real), C, N * tiles)
     if N * C == 0 or tiles == 0:
         return
     with nogil, parallel(num_threads=threads):
@@ -299,6 +340,7 @@ def filter_transform(const real[:, :, :, ::1] w, real[:, :, ::1] u):
     cdef real t[ALPHA][3]
     cdef real r[ALPHA]
     cdef const real* g
+    _check_filters("filter_transform", O, C, w.shape[2], w.shape[3], u.shape[0], u.shape[1], u.shape[2])
     with nogil:
         for o in range(O):
             for c in range(C):
@@ -317,6 +359,7 @@ def filter_transform_adjoint(const real[:, :, :] du, real[:, :, :, ::1] gw):
     cdef real d[ALPHA][ALPHA]
     cdef real t[3][ALPHA]
     cdef real* g
+    _check_filters("filter_transform_adjoint", O, C, gw.shape[2], gw.shape[3], du.shape[0], du.shape[1], du.shape[2])
     with nogil:
         for o in range(O):
             for c in range(C):

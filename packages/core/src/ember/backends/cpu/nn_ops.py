@@ -82,7 +82,7 @@ def conv2d(x, w, *rest):
         w2[0, :, k] = b
     else:
         w2 = np.ascontiguousarray(w.reshape(groups, c_out // groups, k), dtype=cols.dtype)
-    out = np.matmul(w2, cols.reshape(n, groups, -1, ho * wo))   # (N, groups, C_out/groups, Ho*Wo) = NCHW
+    out = np.matmul(w2, cols.reshape(n, groups, cols.shape[1] // groups, ho * wo))   # (N, groups, C_out/groups, Ho*Wo)
     if b is not None and not ones:
         out += b.astype(cols.dtype, copy=False).reshape(groups, c_out // groups, 1)
     return out.astype(x.dtype, copy=False).reshape(n, c_out, ho, wo), cols
@@ -103,7 +103,8 @@ def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
         blas_threads.fit(c_out * k * ho * wo)
         gx = gw = None
         if needs[1]:   # per image (K, P) @ (P, C_out) products, summed over the batch: dW^T (and db)
-            gwt = np.matmul(saved.reshape(n, groups, -1, ho * wo), g4.transpose(0, 1, 3, 2)).sum(axis=0)
+            gwt = np.matmul(saved.reshape(n, groups, saved.shape[1] // groups, ho * wo),
+                            g4.transpose(0, 1, 3, 2)).sum(axis=0)
             gw = gwt[:, :k].transpose(0, 2, 1).reshape(w.shape)
             if ones and needs[2]:
                 gb = gwt[0, k].astype(g.dtype, copy=False)

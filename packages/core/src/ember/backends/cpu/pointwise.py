@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 
 from ember.backends.cpu._pointwise import nan_to_num as _nan_to_num_float
-from ember.backends.cpu._special import erf
+from ember.backends.cpu._special import erf, lgamma
+from ember.backends.cpu.special import digamma, polygamma
 
 try:  # the ufunc behind np.clip: one vectorised pass, without np.clip's Python wrapper
     from numpy._core.umath import clip as _clip
@@ -180,6 +181,8 @@ UNARY = {
     "sigmoid": _sigmoid,
     "relu": _relu,
     "erf": erf,
+    "lgamma": lgamma,
+    "digamma": digamma,
 }
 
 KERNELS = {}
@@ -192,4 +195,5 @@ KERNELS.update({
     "round_decimals": lambda x, decimals: np.round(x, decimals),
     "clamp": _clamp,
     "lerp": _lerp,
+    "polygamma": polygamma,
 })

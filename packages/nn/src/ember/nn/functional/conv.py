@@ -18,34 +18,45 @@ def _pair(value, name: str, fn: str):
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L), L the number of blocks."""
-    if input.ndim != 4:
-        raise NotImplementedError(f"Input Error: Only 4D input Tensors are supported (got {input.ndim}D)")
-    cols = nn_ops.im2col(input, _pair(kernel_size, "kernel_size", "unfold"), _pair(stride, "stride", "unfold"),
+    """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L); L the number of
+    blocks."""
+    if input.ndim not in (3, 4) or any(s == 0 for s in input.shape[-3:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    cols = nn_ops.im2col(x, _pair(kernel_size, "kernel_size", "unfold"), _pair(stride, "stride", "unfold"),
                          _pair(padding, "padding", "unfold"), _pair(dilation, "dilation", "unfold"))
-    return cols.permute(1, 0, 2).contiguous()
+    cols = cols.permute(1, 0, 2).contiguous()
+    return cols.squeeze(0) if unbatched else cols
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """Sum sliding blocks back into an image: (N, C*kh*kw, L) -> (N, C, H, W); the adjoint of ``unfold``."""
-    if input.ndim not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-                                  f"(got {input.ndim}D)")
-    unbatched = input.ndim == 2
-    if unbatched:
-        input = input.unsqueeze(0)
+    """Sum sliding blocks back into an image: (N, C*kh*kw, L) -> (N, C, H, W), or (C*kh*kw, L) -> (C, H, W);
+    the adjoint of ``unfold``."""
     kernel = _pair(kernel_size, "kernel_size", "fold")
     size = _pair(output_size, "output_size", "fold")
     stride, padding, dilation = (_pair(stride, "stride", "fold"), _pair(padding, "padding", "fold"),
                                  _pair(dilation, "dilation", "fold"))
+    nn_ops.check_sliding_window(kernel, stride, padding, dilation)
+    if input.ndim not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
     if input.shape[1] % (kernel[0] * kernel[1]):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
                            f"got input.size(1)={input.shape[1]} and kernel_size={kernel}")
-    blocks = [nn_ops._conv_out(size[i], kernel[i], stride[i], padding[i], dilation[i]) for i in range(2)]
+    blocks = nn_ops.sliding_blocks(size, kernel, stride, padding, dilation)
+    described = (f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, padding={padding}, "
+                 f"stride={stride}")
     if blocks[0] * blocks[1] != input.shape[2]:
-        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation={dilation}, padding={padding}, "
-                           f"stride={stride}, expected size of input's dimension 2 to match the calculated number of "
+        raise RuntimeError(f"{described}, expected size of input's dimension 2 to match the calculated number of "
                            f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
                            f"input.size(2)={input.shape[2]}.")
+    if min(blocks) < 1:      # two negative counts multiply to a positive one
+        raise RuntimeError(f"{described}, calculated shape of the array of sliding blocks as {blocks}, which is too "
+                           f"small (non-positive)")
     out = nn_ops.col2im(input.permute(1, 0, 2).contiguous(), size, kernel, stride, padding, dilation)
     return out.squeeze(0) if unbatched else out

@@ -7,6 +7,7 @@ Both are built from differentiable shape ops (``cat``, ``narrow``, ``flip``,
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -24,13 +25,19 @@ def _full(input, dim: int, length: int, value):
     return ember.full(shape, value, dtype=input.dtype, device=input.device)
 
 
+def _crop(input, dim: int, left: int, right: int):
+    """Negative padding crops, in every mode (as in PyTorch, the other side then pads what is left)."""
+    size = input.shape[dim]
+    if left < 0:
+        input, size, left = input.narrow(dim, -left, size + left), size + left, 0
+    if right < 0:
+        input, right = input.narrow(dim, 0, size + right), 0
+    return input, left, right
+
+
 def _pad_dim(input, dim: int, left: int, right: int, mode: str, value):
     size = input.shape[dim]
     if mode == "constant":
-        if left < 0:
-            input, size, left = input.narrow(dim, -left, size + left), size + left, 0
-        if right < 0:
-            input, size, right = input.narrow(dim, 0, size + right), size + right, 0
         parts = [_full(input, dim, left, value)] if left else []
         parts.append(input)
         if right:
@@ -93,6 +100,11 @@ def pad(input, pad, mode: str = "constant", value=None):
         dim = input.ndim - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
         size = input.shape[dim]
+        if size + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a "
+                               f"negative output size, which is invalid. Check dimension {dim} of your input.")
+        input, left, right = _crop(input, dim, left, right)
+        size = input.shape[dim]
         if mode == "reflect" and (left >= size or right >= size):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}")
@@ -100,9 +112,6 @@ def pad(input, pad, mode: str = "constant", value=None):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and size == 0 and (left or right):
             raise RuntimeError(f"padding size is expected to be 0 for dimension {dim}")
-        if mode == "constant" and size + min(left, 0) + min(right, 0) < 0:
-            raise RuntimeError(f"The input size {size}, plus negative padding {left} and {right} resulted in a "
-                               f"negative output size, which is invalid. Check dimension {dim} of your input.")
         if left or right:
             input = _pad_dim(input, dim, left, right, mode, value)
     return input
@@ -134,6 +143,17 @@ def _output_size(input, spatial: int, size, scale_factor):
                          f"...,sK) format.")
     sizes = [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(spatial)]
     return sizes, [float(s) for s in scales]
+
+
+def _check_sizes(in_sizes, out_sizes) -> None:
+    """Resampling needs pixels to read and to write (adaptive pooling, mode "area", takes an empty output)."""
+    if min(in_sizes) > 0 and min(out_sizes) > 0:
+        return
+    names = "DHW"[3 - len(in_sizes):]
+    show = lambda sizes: ", ".join(f"{n}: {v}" for n, v in zip(names, sizes))
+    sep = " and" if len(in_sizes) == 1 else ""
+    raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({show(in_sizes)}){sep} "
+                       f"output ({show(out_sizes)})")
 
 
 def _scale(in_size: int, out_size: int, align_corners: bool, scale, ftype):
@@ -193,6 +213,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
                                   f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
                                   f"nearest-exact (got {mode})")
     sizes, scales = _output_size(input, spatial, size, scale_factor)
+    if mode != "area":
+        _check_sizes(input.shape[2:], sizes)
     if recompute_scale_factor:
         scales = None
     if scales is None:
@@ -238,9 +260,19 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+def _shuffle_factor(fn: str, name: str, input, factor) -> int:
+    if input.ndim < 3:
+        raise RuntimeError(f"{fn} expects input to have at least 3 dimensions, but got input with {input.ndim} "
+                           f"dimension(s)")
+    factor = operator.index(factor)
+    if factor <= 0:
+        raise RuntimeError(f"{fn} expects a positive {name}, but got {factor}")
+    return factor
+
+
 def pixel_shuffle(input, upscale_factor: int):
     """(*, C*r², H, W) -> (*, C, H*r, W*r)."""
-    r = upscale_factor
+    r = _shuffle_factor("pixel_shuffle", "upscale_factor", input, upscale_factor)
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
@@ -253,7 +285,7 @@ def pixel_shuffle(input, upscale_factor: int):
 
 def pixel_unshuffle(input, downscale_factor: int):
     """(*, C, H*r, W*r) -> (*, C*r², H, W)."""
-    r = downscale_factor
+    r = _shuffle_factor("pixel_unshuffle", "downscale_factor", input, downscale_factor)
     *lead, c, h, w = input.shape
     if h % r or w % r:
         raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but got "

@@ -17,11 +17,11 @@ from ember.vision.models._api import (
     handle_legacy_interface,
     register_model,
 )
-from ember.vision.models._conv_norm import Conv2dNormActivation
 from ember.vision.models._meta import _IMAGENET_CATEGORIES
 from ember.vision.models._presets import ImageClassification
+from ember.vision.ops.misc import Conv2dNormActivation
 
-__all__ = ["MobileNetV2", "InvertedResidual", "MobileNet_V2_Weights", "mobilenet_v2"]
+__all__ = ["MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2"]
 
 
 def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:

@@ -19,8 +19,11 @@ from ember.vision.models._api import (
 from ember.vision.models._meta import _IMAGENET_CATEGORIES
 from ember.vision.models._presets import ImageClassification
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
-           "ResNet101_Weights", "ResNet152_Weights", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+__all__ = ["ResNet", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
+           "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights",
+           "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights", "Wide_ResNet101_2_Weights", "resnet18", "resnet34",
+           "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
+           "wide_resnet50_2", "wide_resnet101_2"]
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
@@ -193,16 +196,21 @@ _COMMON_META = {"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES}
 _V1_RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
 _V1_DOCS = "These weights reproduce closely the results of the paper using a simple training recipe."
 _V2_RECIPE = "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621"
+_RESNEXT_RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#resnext"
+_WIDE_RECIPE = "https://github.com/pytorch/vision/pull/912#issue-445437439"
+_FIXRES_RECIPE = "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres"
+_NEW_RECIPE = "https://github.com/pytorch/vision/issues/3995#new-recipe"
 _V2_DOCS = ("These weights improve upon the results of the original paper by using TorchVision's `new training recipe "
             "<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.")
 
 
-def _imagenet(url: str, num_params: int, acc1: float, acc5: float, v2: bool = False) -> Weights:
+def _imagenet(url: str, num_params: int, acc1: float, acc5: float, v2: bool = False, recipe: str | None = None
+              ) -> Weights:
     return Weights(
         url=url,
         transforms=partial(ImageClassification, crop_size=224, resize_size=232) if v2
         else partial(ImageClassification, crop_size=224),
-        meta={**_COMMON_META, "num_params": num_params, "recipe": _V2_RECIPE if v2 else _V1_RECIPE,
+        meta={**_COMMON_META, "num_params": num_params, "recipe": recipe or (_V2_RECIPE if v2 else _V1_RECIPE),
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_docs": _V2_DOCS if v2 else _V1_DOCS})
 
 
@@ -226,18 +234,60 @@ class ResNet50_Weights(WeightsEnum):
 class ResNet101_Weights(WeightsEnum):
     IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/resnet101-63fe2227.pth", 44549160, 77.374, 93.546)
     IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/resnet101-cd907fc2.pth", 44549160, 81.886, 95.78,
-                              v2=True)
+                              v2=True, recipe=_NEW_RECIPE)
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNet152_Weights(WeightsEnum):
     IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/resnet152-394f9c45.pth", 60192808, 78.312, 94.046)
     IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/resnet152-f82ba261.pth", 60192808, 82.284, 96.002,
-                              v2=True)
+                              v2=True, recipe=_NEW_RECIPE)
     DEFAULT = IMAGENET1K_V2
 
 
-_BUILDER_DOC = """{title} from `Deep Residual Learning for Image Recognition <https://arxiv.org/abs/1512.03385>`__.
+class ResNeXt50_32X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth", 25028904, 77.618,
+                              93.698, recipe=_RESNEXT_RECIPE)
+    IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/resnext50_32x4d-1a0047aa.pth", 25028904, 81.198,
+                              95.34, v2=True, recipe=_NEW_RECIPE)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt101_32X8D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/resnext101_32x8d-8ba56ff5.pth", 88791336, 79.312,
+                              94.526, recipe=_RESNEXT_RECIPE)
+    IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/resnext101_32x8d-110c445d.pth", 88791336, 82.834,
+                              96.228, v2=True, recipe=_FIXRES_RECIPE)
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt101_64X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/resnext101_64x4d-173b62eb.pth", 83455272, 83.246,
+                              96.454, v2=True, recipe="https://github.com/pytorch/vision/pull/5935")
+    DEFAULT = IMAGENET1K_V1
+
+
+class Wide_ResNet50_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/wide_resnet50_2-95faca4d.pth", 68883240, 78.468,
+                              94.086, recipe=_WIDE_RECIPE)
+    IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/wide_resnet50_2-9ba9bcbe.pth", 68883240, 81.602,
+                              95.758, v2=True, recipe=_FIXRES_RECIPE)
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet101_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/wide_resnet101_2-32ee1156.pth", 126886696, 78.848,
+                              94.284, recipe=_WIDE_RECIPE)
+    IMAGENET1K_V2 = _imagenet("https://download.pytorch.org/models/wide_resnet101_2-d733dc28.pth", 126886696, 82.51,
+                              96.02, v2=True, recipe=_NEW_RECIPE)
+    DEFAULT = IMAGENET1K_V2
+
+
+_RESNET_PAPER = "`Deep Residual Learning for Image Recognition <https://arxiv.org/abs/1512.03385>`__"
+_RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <https://arxiv.org/abs/1611.05431>`__"
+_WIDE_PAPER = "`Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__"
+
+_BUILDER_DOC = """{title} from {paper}.
 
     Args:
         weights ({enum}, optional): pretrained weights (``{enum}.DEFAULT``, a member name as a
@@ -253,9 +303,9 @@ _BUILDER_DOC = """{title} from `Deep Residual Learning for Image Recognition <ht
     """
 
 
-def _builder(name: str, title: str, enum: type[WeightsEnum]):
+def _builder(name: str, title: str, enum: type[WeightsEnum], paper: str = _RESNET_PAPER):
     def decorate(fn):
-        fn.__doc__ = _BUILDER_DOC.format(title=title, enum=enum.__name__, name=name)
+        fn.__doc__ = _BUILDER_DOC.format(title=title, enum=enum.__name__, name=name, paper=paper)
         return register_model()(handle_legacy_interface(enum.IMAGENET1K_V1)(fn))
     return decorate
 
@@ -283,3 +333,41 @@ def resnet101(*, weights: ResNet101_Weights | None = None, progress: bool = True
 @_builder("resnet152", "ResNet-152", ResNet152_Weights)
 def resnet152(*, weights: ResNet152_Weights | None = None, progress: bool = True, **kwargs: Any) -> ResNet:
     return _resnet(Bottleneck, [3, 8, 36, 3], ResNet152_Weights.verify(weights), progress, **kwargs)
+
+
+@_builder("resnext50_32x4d", "ResNeXt-50 32x4d", ResNeXt50_32X4D_Weights, _RESNEXT_PAPER)
+def resnext50_32x4d(*, weights: ResNeXt50_32X4D_Weights | None = None, progress: bool = True, **kwargs: Any
+                    ) -> ResNet:
+    _ovewrite_named_param(kwargs, "groups", 32)
+    _ovewrite_named_param(kwargs, "width_per_group", 4)
+    return _resnet(Bottleneck, [3, 4, 6, 3], ResNeXt50_32X4D_Weights.verify(weights), progress, **kwargs)
+
+
+@_builder("resnext101_32x8d", "ResNeXt-101 32x8d", ResNeXt101_32X8D_Weights, _RESNEXT_PAPER)
+def resnext101_32x8d(*, weights: ResNeXt101_32X8D_Weights | None = None, progress: bool = True, **kwargs: Any
+                     ) -> ResNet:
+    _ovewrite_named_param(kwargs, "groups", 32)
+    _ovewrite_named_param(kwargs, "width_per_group", 8)
+    return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_32X8D_Weights.verify(weights), progress, **kwargs)
+
+
+@_builder("resnext101_64x4d", "ResNeXt-101 64x4d", ResNeXt101_64X4D_Weights, _RESNEXT_PAPER)
+def resnext101_64x4d(*, weights: ResNeXt101_64X4D_Weights | None = None, progress: bool = True, **kwargs: Any
+                     ) -> ResNet:
+    _ovewrite_named_param(kwargs, "groups", 64)
+    _ovewrite_named_param(kwargs, "width_per_group", 4)
+    return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_64X4D_Weights.verify(weights), progress, **kwargs)
+
+
+@_builder("wide_resnet50_2", "Wide ResNet-50-2", Wide_ResNet50_2_Weights, _WIDE_PAPER)
+def wide_resnet50_2(*, weights: Wide_ResNet50_2_Weights | None = None, progress: bool = True, **kwargs: Any
+                    ) -> ResNet:
+    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 6, 3], Wide_ResNet50_2_Weights.verify(weights), progress, **kwargs)
+
+
+@_builder("wide_resnet101_2", "Wide ResNet-101-2", Wide_ResNet101_2_Weights, _WIDE_PAPER)
+def wide_resnet101_2(*, weights: Wide_ResNet101_2_Weights | None = None, progress: bool = True, **kwargs: Any
+                     ) -> ResNet:
+    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 23, 3], Wide_ResNet101_2_Weights.verify(weights), progress, **kwargs)

@@ -18,10 +18,18 @@ from ember.vision.models._api import (
 from ember.vision.models._meta import _IMAGENET_CATEGORIES
 from ember.vision.models._presets import ImageClassification
 
-__all__ = ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "vgg11", "vgg11_bn", "make_layers"]
+__all__ = ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+           "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
+           "vgg16_bn", "vgg19", "vgg19_bn"]
 
-# configuration "A" of the paper (VGG-11): output channels of each 3x3 convolution, "M" for a 2x2 max pool
-_CFG_A: list[int | str] = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+# the paper's configurations A (VGG-11), B (13), D (16) and E (19): output channels of each 3x3
+# convolution, "M" for a 2x2 max pool
+_CFGS: dict[str, list[int | str]] = {
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+}
 
 
 class VGG(nn.Module):
@@ -81,7 +89,8 @@ def make_layers(cfg: list[int | str], batch_norm: bool = False) -> nn.Sequential
 def _vgg(cfg: list[int | str], batch_norm: bool, weights: WeightsEnum | None, progress: bool, **kwargs: Any) -> VGG:
     if weights is not None:
         kwargs["init_weights"] = False
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+        if weights.meta["categories"] is not None:  # feature-only weights fix no number of classes
+            _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
     model = VGG(make_layers(cfg, batch_norm=batch_norm), **kwargs)
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
@@ -106,28 +115,82 @@ class VGG11_BN_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@register_model()
-@handle_legacy_interface(VGG11_Weights.IMAGENET1K_V1)
-def vgg11(*, weights: VGG11_Weights | None = None, progress: bool = True, **kwargs: Any) -> VGG:
-    """VGG-11 (configuration "A") from `Very Deep Convolutional Networks for Large-Scale Image Recognition
-    <https://arxiv.org/abs/1409.1556>`__.
+class VGG13_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg13-19584684.pth", 133047848, 69.928, 89.246)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg13_bn-abd245e5.pth", 133053736, 71.586, 90.374)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg16-397923af.pth", 138357544, 71.592, 90.382)
+    # Feature extraction only (SSD's backbone): the classifier's values are missing; inputs are
+    # standardised the paper's way, on the 0-255 scale.
+    IMAGENET1K_FEATURES = Weights(
+        url="https://download.pytorch.org/models/vgg16_features-amdegroot-88682ab5.pth",
+        transforms=partial(ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784),
+                           std=(1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0)),
+        meta={"min_size": (32, 32), "categories": None, "num_params": 138357544,
+              "recipe": "https://github.com/amdegroot/ssd.pytorch#training-ssd",
+              "_metrics": {"ImageNet-1K": {"acc@1": float("nan"), "acc@5": float("nan")}},
+              "_docs": "These weights can't be used for classification because they are missing values in the "
+                       "`classifier` module. Only the `features` module has valid values and can be used for "
+                       "feature extraction."})
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg16_bn-6c64b313.pth", 138365992, 73.36, 91.516)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg19-dcbb9e9d.pth", 143667240, 72.376, 90.876)
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = _imagenet("https://download.pytorch.org/models/vgg19_bn-c79401a0.pth", 143678248, 74.218, 91.842)
+    DEFAULT = IMAGENET1K_V1
+
+
+_BUILDER_DOC = """VGG-{depth}{bn} (configuration "{cfg}") from `Very Deep Convolutional Networks for Large-Scale Image
+    Recognition <https://arxiv.org/abs/1409.1556>`__.
 
     Args:
-        weights (VGG11_Weights, optional): pretrained weights, or None for random initialisation.
+        weights ({enum}, optional): pretrained weights, or None for random initialisation.
         progress (bool): show a progress bar while downloading the weights. Default: ``True``.
         **kwargs: passed to ``VGG`` (``num_classes``, ``dropout``, ``init_weights``).
 
     Example::
 
-        >>> model = vgg11(num_classes=10)
+        >>> model = {name}(num_classes=10)
         >>> model(ember.randn(1, 3, 32, 32)).shape
         ember.Size([1, 10])
     """
-    return _vgg(_CFG_A, False, VGG11_Weights.verify(weights), progress, **kwargs)
 
 
-@register_model()
-@handle_legacy_interface(VGG11_BN_Weights.IMAGENET1K_V1)
-def vgg11_bn(*, weights: VGG11_BN_Weights | None = None, progress: bool = True, **kwargs: Any) -> VGG:
-    """VGG-11 with batch normalisation after every convolution; arguments as ``vgg11``."""
-    return _vgg(_CFG_A, True, VGG11_BN_Weights.verify(weights), progress, **kwargs)
+def _builder(name: str, cfg: str, batch_norm: bool, enum: type[WeightsEnum]):
+    """The builder ``name``: configuration ``cfg``, with or without batch norm, weights from ``enum``."""
+    def build(*, weights: WeightsEnum | None = None, progress: bool = True, **kwargs: Any) -> VGG:
+        return _vgg(_CFGS[cfg], batch_norm, enum.verify(weights), progress, **kwargs)
+
+    build.__name__ = build.__qualname__ = name
+    depth = {"A": 11, "B": 13, "D": 16, "E": 19}[cfg]
+    build.__doc__ = _BUILDER_DOC.format(depth=depth, bn=" with batch normalisation" if batch_norm else "", cfg=cfg,
+                                        enum=enum.__name__, name=name)
+    build.__annotations__["weights"] = f"{enum.__name__} | None"
+    return register_model(name)(handle_legacy_interface(enum.IMAGENET1K_V1)(build))
+
+
+vgg11 = _builder("vgg11", "A", False, VGG11_Weights)
+vgg11_bn = _builder("vgg11_bn", "A", True, VGG11_BN_Weights)
+vgg13 = _builder("vgg13", "B", False, VGG13_Weights)
+vgg13_bn = _builder("vgg13_bn", "B", True, VGG13_BN_Weights)
+vgg16 = _builder("vgg16", "D", False, VGG16_Weights)
+vgg16_bn = _builder("vgg16_bn", "D", True, VGG16_BN_Weights)
+vgg19 = _builder("vgg19", "E", False, VGG19_Weights)
+vgg19_bn = _builder("vgg19_bn", "E", True, VGG19_BN_Weights)

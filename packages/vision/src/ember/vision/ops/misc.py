@@ -1,13 +1,11 @@
-"""``Conv2dNormActivation``: convolution, then normalisation, then activation, as one ``Sequential``.
-
-torchvision keeps this block in ``torchvision.ops.misc``; its children are named ``0`` (conv),
-``1`` (norm) and ``2`` (activation), which is what checkpoints of MobileNetV2 expect.
-"""
+"""Building blocks of the models (``torchvision.ops.misc``): ``Conv2dNormActivation`` and
+``SqueezeExcitation``, with torchvision's child names so that checkpoints load."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import ember
 from ember import nn
 
 
@@ -41,3 +39,31 @@ class Conv2dNormActivation(nn.Sequential):
             layers.append(activation_layer(**({} if inplace is None else {"inplace": inplace})))
         super().__init__(*layers)
         self.out_channels = out_channels
+
+
+class SqueezeExcitation(nn.Module):
+    """Squeeze-and-Excitation (Hu et al., 2018): rescale each channel by a gate computed from the
+    channel means: ``x * scale_activation(fc2(activation(fc1(avgpool(x)))))``.
+
+    Args:
+        input_channels: channels of the input (and output).
+        squeeze_channels: channels of the bottleneck between ``fc1`` and ``fc2``.
+        activation: the bottleneck's activation. Default: ``nn.ReLU``.
+        scale_activation: the gate's activation. Default: ``nn.Sigmoid``.
+
+    Shape: input (N, C, H, W), output the same.
+    """
+
+    def __init__(self, input_channels: int, squeeze_channels: int,
+                 activation: Callable[..., nn.Module] = nn.ReLU,
+                 scale_activation: Callable[..., nn.Module] = nn.Sigmoid) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
+
+    def forward(self, x: ember.Tensor) -> ember.Tensor:
+        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return scale * x
