@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ember import _core
 from ember.ops.activation import ActivationMethods
+from ember.ops.closeness import ClosenessMethods
 from ember.ops.conversion import ConversionMethods
 from ember.ops.factory_methods import FactoryMethods
 from ember.ops.indexing import IndexingMethods
@@ -22,7 +23,7 @@ subclass_hooks: list = []
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, SortingMethods, ActivationMethods, NnOpsMethods, ConversionMethods,
-             RandomMethods, FactoryMethods):
+             RandomMethods, FactoryMethods, ClosenessMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);
