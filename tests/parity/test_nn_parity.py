@@ -307,6 +307,56 @@ def test_losses_stable_for_large_logits_like_pytorch():
           TF.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(y)))
 
 
+INF = float("inf")
+SATURATED_LOSSES = [  # (name, loss(F, lib, *tensors), inputs, which inputs get gradients)
+    ("bce", lambda F, L, x, t: F.binary_cross_entropy(x, t, reduction="none"),
+     ([0.0, 1.0, 0.0, 1.0, 0.5, 1e-30], [0.0, 1.0, 1.0, 0.0, 0.3, 1.0]), (0,)),
+    ("bce-mean-weight", lambda F, L, x, t: F.binary_cross_entropy(x, t, weight=L.tensor([2.0, 3.0, 0.5, 1.0])),
+     ([0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0]), (0,)),
+    ("bce-sum-target", lambda F, L, x, t: F.binary_cross_entropy(x, t, reduction="sum"),
+     ([0.0, 1.0, 0.25, 1e-30], [0.0, 1.0, 0.5, 1.0]), (0, 1)),
+    ("bce-module", lambda F, L, x, t: L.nn.BCELoss(weight=L.tensor([0.5, 2.0]))(x, t), ([[0.0, 1.0]], [[1.0, 0.0]]),
+     (0,)),
+    ("bce-logits", lambda F, L, x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+     ([-200.0, 200.0, -1e4, 1e4, 88.0, -88.0, 1e38], [1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0]), (0, 1)),
+    ("bce-logits-pos-weight", lambda F, L, x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=L.tensor(3.0)),
+     ([-200.0, 200.0, -1e4, 1e4], [1.0, 0.0, 0.5, 1.0]), (0,)),
+    ("nll-inf", lambda F, L, x: F.nll_loss(x, L.tensor([1, 0])), ([[0.0, -1e30, 5.0], [-INF, 0.0, 0.0]],), (0,)),
+    ("cross-entropy-smoothing", lambda F, L, x: F.cross_entropy(x, L.tensor([1, 0]), label_smoothing=0.1),
+     ([[1e4, -1e4, 0.0], [0.0, -1e4, 3.0]],), (0,)),
+    ("cross-entropy-smoothing-inf", lambda F, L, x: F.cross_entropy(x, L.tensor([0]), label_smoothing=0.1),
+     ([[0.0, -INF, 3.0]],), (0,)),
+    ("cross-entropy-probs", lambda F, L, x, t: F.cross_entropy(x, t, label_smoothing=0.2),
+     ([[1e4, -1e4, 0.0]], [[0.0, 1.0, 0.0]]), (0,)),
+    ("kl-zero-target", lambda F, L, x, t: F.kl_div(x, t, reduction="batchmean"),
+     ([[-1.0, 0.0, -INF]], [[0.0, 1.0, 0.0]]), (0,)),
+    ("kl-log-target", lambda F, L, x, t: F.kl_div(x, t, reduction="sum", log_target=True),
+     ([-1.0, 0.0, -2.0], [-INF, 0.0, -1000.0]), (0, 1)),
+    ("poisson-nll", lambda F, L, x, t: F.poisson_nll_loss(x, t, log_input=False, reduction="sum"),
+     ([0.0, 1e-12, 2.0], [1.0, 0.0, 3.0]), (0,)),
+    ("poisson-nll-log", lambda F, L, x, t: F.poisson_nll_loss(x, t, reduction="none"), ([80.0, -100.0], [1.0, 0.0]),
+     (0,)),
+    ("gaussian-nll-zero-var", lambda F, L, x, v: F.gaussian_nll_loss(x, L.zeros(2), v, reduction="sum"),
+     ([1.0, 2.0], [0.0, 1e-30]), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "loss", "inputs", "grads"), SATURATED_LOSSES, ids=[c[0] for c in SATURATED_LOSSES])
+def test_losses_at_saturated_probabilities_match_pytorch(dtype, name, loss, inputs, grads):
+    """Probabilities of exactly 0 or 1, infinite log-probabilities and extreme logits: the same values and the same
+    (finite where PyTorch's are) gradients."""
+    results = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        tensors = [lib.tensor(np.array(a), dtype=getattr(lib, dtype), requires_grad=i in grads)
+                   for i, a in enumerate(inputs)]
+        out = loss(F, lib, *tensors)
+        got = lib.autograd.grad(out.sum(), [tensors[i] for i in grads])
+        results.append([out.detach().numpy()] + [g.numpy() for g in got])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
 FUNCTIONALS = [
     ("pad-constant", lambda F, x: F.pad(x, (1, -1, 2, 0), value=0.5), (2, 3, 4)),
     ("pad-reflect", lambda F, x: F.pad(x, (2, 1, 1, 2), mode="reflect"), (1, 2, 4, 5)),
