@@ -176,6 +176,11 @@ def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[
                     tt = t0 + l
                     y0 = M * (tt // tiles_w)
                     x0 = M * (tt % tiles_w)
+                    if y0 + M <= Ho and x0 + M <= Wo:     # inner tile: no checks
+                        for i in range(M):
+                            for j in range(M):
+                                plane[(y0 + i) * Wo + x0 + j] = y[(M * i + j) * CHUNK + l] + b
+                        continue
                     for i in range(M):
                         if y0 + i >= Ho:
                             break
@@ -221,6 +226,7 @@ def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad
     cdef real* t
     cdef real* d
     cdef real* plane
+    cdef real* row
     cdef const real* src
     if N * C == 0 or tiles == 0:
         return
@@ -242,6 +248,12 @@ def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad
                     tt = t0 + l
                     y0 = M * (tt // tiles_w) - pad
                     x0 = M * (tt % tiles_w) - pad
+                    if y0 >= 0 and x0 >= 0 and y0 + ALPHA <= H and x0 + ALPHA <= W:   # inner tile: no checks
+                        row = plane + y0 * W + x0
+                        for i in range(ALPHA):
+                            for j in range(ALPHA):
+                                row[i * W + j] += d[(ALPHA * i + j) * CHUNK + l]
+                        continue
                     for i in range(ALPHA):
                         yy = y0 + i
                         if yy < 0 or yy >= H:
