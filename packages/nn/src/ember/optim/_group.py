@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.optim.optimizer import check_state
+
 _GROUP_DTYPES = ("f", "d")  # NumPy's type characters of float32 and float64
 
 
@@ -30,6 +32,7 @@ class GroupUpdate:
         dt = pd.dtype
         if dt.char not in _GROUP_DTYPES or not pd.flags.c_contiguous:
             return False
+        check_state(param, buffers)
         arrays = [b._data for b in buffers]
         for a in arrays:
             if a.dtype != dt or not a.flags.c_contiguous:
