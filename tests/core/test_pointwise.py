@@ -208,6 +208,30 @@ def test_no_floating_point_warnings_from_ember():
     assert np.seterr()["divide"] == "warn"   # the user's own NumPy state is untouched
 
 
+def test_kernels_in_many_threads_stay_quiet():
+    # one thread at a time runs kernels in ember's quiet context; the others set NumPy's state
+    # in their own context: both ways no warning, no "context already entered" error
+    import threading
+    errors = []
+
+    def work():
+        try:
+            for _ in range(200):
+                ember.log(ember.zeros(4)), ember.ones(3).div(0), ember.tensor([-1.0]).sqrt()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == [] and [str(w.message) for w in caught] == []
+    assert np.seterr()["divide"] == "warn"
+
+
 def test_numpy_warnings_of_user_code_stay_visible():
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         np.log(np.zeros(1))

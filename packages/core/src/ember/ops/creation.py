@@ -44,9 +44,10 @@ def parse_size(size: tuple) -> tuple[int, ...]:
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-    if math.prod(shape) > _MAX_NUMEL:
-        raise RuntimeError(f"a tensor of sizes {list(shape)} would hold {math.prod(shape)} elements, more than "
-                           f"memory can address")
+    numel = math.prod(shape)
+    if numel > _MAX_NUMEL:
+        raise RuntimeError(f"a tensor of sizes {list(shape)} would hold {numel} elements, more than memory can "
+                           f"address")
     return shape
 
 
