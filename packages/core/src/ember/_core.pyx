@@ -13,7 +13,6 @@ import numpy as np
 import contextvars
 
 from cpython.contextvars cimport PyContextVar_Reset, PyContextVar_Set
-from cpython.ref cimport PyObject
 
 
 cdef extern from *:
@@ -42,9 +41,7 @@ cdef extern from "Python.h":
     long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
     int _context_enter "PyContext_Enter"(object) noexcept
     int _context_exit "PyContext_Exit"(object) noexcept
-    int _contextvar_get "PyContextVar_Get"(object, PyObject*, PyObject**) noexcept
     void _clear_error "PyErr_Clear"() noexcept
-    void _decref "Py_XDECREF"(PyObject*) noexcept
 
 cdef type _ndarray = np.ndarray
 cdef type _npgeneric = np.generic
@@ -159,20 +156,11 @@ _setup_fp_state()
 
 cdef inline object _quiet():
     """Turn NumPy's floating-point warnings off; returns the token ``_restore`` takes."""
-    cdef PyObject* current = NULL
-    cdef bint quiet
     if _fp_state is None:
         return None
-    if _contextvar_get(_fp_state, NULL, &current) == 0:
-        quiet = current == <PyObject*>_fp_quiet
-        _decref(current)
-        if quiet:   # already quiet: a kernel that runs ops
-            return None
-    else:
-        _clear_error()
     if _context_enter(_fp_context) == 0:
         return _ENTERED
-    _clear_error()   # another thread is inside it
+    _clear_error()   # entered already: by another thread, or a kernel that runs ops
     return PyContextVar_Set(_fp_state, _fp_quiet)
 
 
