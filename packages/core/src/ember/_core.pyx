@@ -462,6 +462,16 @@ cdef object _bad_result(device dev, str name, object res):
 cdef inline TensorBase _wrap_one(object res, device dev, str name):
     """``wrap`` of one kernel result; a result that is not a native array of an ember dtype is the
     backend's fault, and the error says so."""
+    cdef TensorBase t
+    cdef object dt
+    if builtin_type(res) is _ndarray:   # the common case, without a try block
+        dt = _dtype_by_num.get(res.dtype.num)
+        if dt is not None:
+            t = TensorBase.__new__(_Tensor)
+            t._data = res
+            t._device = dev
+            t._dtype = dt
+            return t
     try:
         return wrap(res, dev)
     except (AttributeError, KeyError, TypeError):
