@@ -48,6 +48,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("dtype", ALL)
 
 
+@pytest.fixture(autouse=True)
+def _result_checks():
+    """Every kernel result is checked while the suite runs: a wrong shape, dtype or type is
+    reported by the dispatcher, naming the kernel, where the kernel returns it."""
+    with ember.backends.checking_results():
+        yield
+
+
 @pytest.fixture
 def device(request) -> ember.device:
     """The device under test: index 0 of the backend's type (``checked:0``, ``cpu``)."""

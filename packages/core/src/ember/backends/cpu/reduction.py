@@ -96,6 +96,15 @@ def _mean(x, dim, keepdim, dt):
     return np.true_divide(total, _count(x.shape, dim)).astype(x.dtype, copy=False)
 
 
+def _nanmean(x, dim, keepdim):
+    """The mean of the non-NaN values; NaN where there are none (NumPy's ``nanmean`` would warn)."""
+    w = _work(x)
+    nan = np.isnan(w)
+    total = np.add.reduce(np.where(nan, w.dtype.type(0), w), axis=dim, keepdims=keepdim)
+    count = np.add.reduce(~nan, axis=dim, keepdims=keepdim, dtype=w.dtype)
+    return np.true_divide(total, count).astype(x.dtype, copy=False)
+
+
 def _prod(x, dim, keepdim, dt):
     if dt is None and x.dtype == _HALF:
         return np.prod(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
@@ -203,5 +212,5 @@ KERNELS = {
     "cumsum": _cumulative(np.cumsum),
     "cumprod": _cumulative(np.cumprod),
     "nansum": lambda x, dim, keepdim, dt: np.nansum(x, axis=dim, keepdims=keepdim, dtype=dt),
-    "nanmean": lambda x, dim, keepdim: np.nanmean(_work(x), axis=dim, keepdims=keepdim).astype(x.dtype),
+    "nanmean": _nanmean,
 }
