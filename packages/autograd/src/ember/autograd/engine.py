@@ -9,6 +9,8 @@ its dtype here, in one place, so derivative rules need not.
 
 from __future__ import annotations
 
+import threading
+
 from ember import _core
 from ember.autograd import anomaly_mode
 from ember.autograd.node import Node
@@ -172,7 +174,39 @@ def _graph(root_fns, with_parents: bool):
     return deps, leaves, parents
 
 
+_callbacks = threading.local()  # .stack: one list of queued callbacks per backward pass running
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward pass that is running now has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``): a gradient hook uses it to act after every
+    gradient of the pass is accumulated (``DistributedDataParallel`` waits for its all-reduces).
+    Callbacks run in the order queued; a callback may queue more. Raises ``RuntimeError``
+    outside a backward pass."""
+    stack = getattr(_callbacks, "stack", None)
+    if not stack:
+        raise RuntimeError("queue_callback() can only be called during the backward pass (from a hook)")
+    stack[-1].append(callback)
+
+
 def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
+    """Backpropagate ``grads`` from ``roots``, then run the callbacks queued during the pass
+    (see ``_run_backward`` and ``queue_callback``)."""
+    stack = getattr(_callbacks, "stack", None)
+    if stack is None:
+        stack = _callbacks.stack = []
+    queued: list = []
+    stack.append(queued)
+    try:
+        results = _run_backward(roots, grads, keep_graph, create_graph, targets, accumulate)
+        while queued:
+            queued.pop(0)()
+    finally:
+        stack.pop()
+    return results
+
+
+def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
     """Backpropagate ``grads`` from ``roots`` (lists of tensors).
 
     Without ``targets`` every leaf reached accumulates its gradient into ``.grad``. With
@@ -322,4 +356,4 @@ def _capture(entries, buf, results, accumulate, create_graph, given, leaf: bool)
             results[slot] = g if results[slot] is None else results[slot] + g
 
 
-__all__ = ["run_backward", "sum_to", "Node"]
+__all__ = ["run_backward", "queue_callback", "sum_to", "Node"]

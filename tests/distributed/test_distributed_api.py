@@ -1,0 +1,108 @@
+"""ember.distributed in one process: what works without a process group, the backend registry."""
+
+import pytest
+
+import ember
+import ember.distributed as dist
+from ember.backends.registry import registry as devices
+from ember.distributed import groups as group_module
+from ember.distributed import mpi
+from ember.distributed.backend_registry import CollectiveRegistry
+from ember.hookspecs import hookimpl
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dist.get_rank(), lambda: dist.get_world_size(), lambda: dist.all_reduce(ember.ones(2)),
+    lambda: dist.barrier(), lambda: dist.new_group([0]), lambda: dist.destroy_process_group(),
+])
+def test_collectives_need_a_process_group(call):
+    assert not dist.is_initialized()
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        call()
+
+
+def test_reduce_op_members():
+    assert [op.name for op in dist.ReduceOp] == ["SUM", "AVG", "PRODUCT", "MIN", "MAX"]
+    assert repr(dist.ReduceOp.SUM) == "<ReduceOp.SUM>"
+
+
+def test_init_process_group_refuses_what_mpi_cannot_do():
+    with pytest.raises(ValueError, match="init_method 'tcp://"):
+        dist.init_process_group("mpi", init_method="tcp://127.0.0.1:1234")
+    with pytest.raises(ValueError, match="takes no store"):
+        dist.init_process_group("mpi", store=object())
+    with pytest.raises(ValueError, match="'gloo' is not a registered collective backend"):
+        dist.init_process_group("gloo")
+    with pytest.raises(ValueError, match="comes with ember-cuda: pip install ember-cuda"):
+        dist.init_process_group("nccl")
+    assert not dist.is_initialized()
+
+
+def test_missing_mpi4py_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(mpi.importlib.util, "find_spec", lambda name: None)
+    assert not dist.is_mpi_available() and not dist.is_available()
+    with pytest.raises(RuntimeError, match=r"pip install 'ember-core\[mpi\]'"):
+        dist.init_process_group("mpi")
+    assert not dist.is_initialized()
+
+
+class _FakeBackend:
+    name = "fake"
+    devices = ("cpu",)
+
+    def is_available(self):
+        return False
+
+    def unavailable_reason(self):
+        return "the fake backend never works"
+
+    def create(self, rank, world_size, timeout):
+        raise AssertionError("unavailable backends are never created")
+
+
+class _Plugin:
+    @hookimpl
+    def ember_register_collective_backends(self, registry):
+        registry.register_backend(_FakeBackend())
+
+
+class _BrokenPlugin:
+    @hookimpl
+    def ember_register_collective_backends(self, registry):
+        registry.register_backend(_FakeBackend())
+        raise OSError("driver missing")
+
+
+@pytest.mark.parametrize("plugin", [_Plugin(), _BrokenPlugin()])
+def test_plugins_register_collective_backends_through_the_hook(plugin):
+    devices.load_plugins()
+    devices.pm.register(plugin, name="test-collective-plugin")
+    try:
+        reg = CollectiveRegistry()
+        if isinstance(plugin, _BrokenPlugin):
+            with pytest.warns(RuntimeWarning, match="driver missing"):
+                reg.names()
+            with pytest.raises(ValueError, match="test-collective-plugin .OSError: driver missing"):
+                reg.get("fake")
+        else:
+            assert isinstance(reg.get("fake"), _FakeBackend)
+            assert reg.names() == ["fake", "mpi"]
+    finally:
+        devices.pm.unregister(plugin)
+
+
+def test_unavailable_backend_reports_its_reason(monkeypatch):
+    reg = CollectiveRegistry()
+    reg.register_backend(_FakeBackend())
+    monkeypatch.setattr(group_module, "registry", reg)
+    with pytest.raises(RuntimeError, match="the fake backend never works"):
+        dist.init_process_group("fake")
+
+
+def test_register_backend_checks_what_it_gets():
+    reg = CollectiveRegistry()
+    with pytest.raises(TypeError, match="needs 'name'"):
+        reg.register_backend(object())
+    reg.register_backend(_FakeBackend())
+    with pytest.raises(RuntimeError, match="already registered"):
+        reg.register_backend(_FakeBackend())

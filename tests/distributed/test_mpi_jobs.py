@@ -1,0 +1,63 @@
+"""ember.distributed on real MPI processes: collectives, DDP and failures, on 2 and 3 ranks."""
+
+import subprocess
+import sys
+
+import pytest
+from mpi_jobs import mpi_env, needs_mpi, run_mpi
+
+pytestmark = needs_mpi
+
+
+def _passed(result, n: int, what: str) -> None:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    for r in range(n):
+        assert f"rank {r}: " in result.stdout and what in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_every_collective_matches_numpy(n):
+    _passed(run_mpi(n, "collectives.py"), n, "collective checks passed")
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_ddp_matches_one_process_on_the_whole_batch(n):
+    _passed(run_mpi(n, "ddp.py"), n, "DDP checks passed")
+
+
+@pytest.mark.parametrize("how", ["raise", "kill"])
+def test_a_failing_rank_ends_the_job_with_an_error(how):
+    # the other rank waits in an all_reduce that cannot complete: the job must still end, within 30 s
+    result = run_mpi(2, "failing_rank.py", how, timeout=30)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "unreachable" not in out
+    if how == "raise":
+        assert "rank 1 of 2 raised ValueError: rank 1 gives up on purpose" in out, out
+    else:
+        assert "rank 1" in out, out
+
+
+def _alone(code: str, **env) -> subprocess.CompletedProcess:
+    """Run ``code`` in one process started without mpirun (an MPI world of one)."""
+    full = mpi_env()
+    full.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=full)
+
+
+def test_a_process_started_without_mpirun_is_a_world_of_one():
+    result = _alone(
+        "import ember, ember.distributed as dist, os\n"
+        "dist.init_process_group('mpi', init_method='env://')\n"
+        "t = ember.tensor([1.0, 2.0])\n"
+        "dist.all_reduce(t)\n"
+        "print(dist.get_rank(), dist.get_world_size(), t.tolist(), os.environ['RANK'], os.environ['WORLD_SIZE'])\n"
+        "dist.destroy_process_group()\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "1", "[1.0,", "2.0]", "0", "1"]
+
+
+def test_world_size_from_the_environment_must_match_mpi():
+    result = _alone("import ember.distributed as dist\ndist.init_process_group('mpi')\n", WORLD_SIZE="2", RANK="0")
+    assert result.returncode != 0
+    assert "world_size is 2" in result.stderr and "mpirun -n 2" in result.stderr, result.stderr
