@@ -106,3 +106,17 @@ def test_register_backend_checks_what_it_gets():
     reg.register_backend(_FakeBackend())
     with pytest.raises(RuntimeError, match="already registered"):
         reg.register_backend(_FakeBackend())
+
+
+def test_launcher_command_line(monkeypatch):
+    from ember.distributed import run
+    monkeypatch.setattr(run, "_mpirun", lambda: "/opt/mpi/bin/mpirun")
+    cmd = run.mpirun_command(["--nnodes", "2", "--nproc-per-node", "4", "--hostfile", "hosts", "train.py", "--x", "1"])
+    assert cmd[:7] == ["/opt/mpi/bin/mpirun", "-n", "8", "--hostfile", "hosts", "--map-by", "ppr:4:node"]
+    assert cmd[-3:] == ["train.py", "--x", "1"] and "--oversubscribe" in cmd
+    cmd = run.mpirun_command(["--no-oversubscribe", "-m", "pkg.train"])
+    assert cmd[1:3] == ["-n", "1"] and "--oversubscribe" not in cmd and cmd[-2:] == ["-m", "pkg.train"]
+    with pytest.raises(SystemExit, match="needs --hostfile"):
+        run.mpirun_command(["--nnodes", "2", "train.py"])
+    with pytest.raises(SystemExit, match="at least 1"):
+        run.mpirun_command(["--nproc-per-node", "0", "train.py"])

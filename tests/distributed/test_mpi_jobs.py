@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from mpi_jobs import mpi_env, needs_mpi, run_mpi
+from mpi_jobs import WORKERS, mpi_env, needs_mpi, run_mpi
 
 pytestmark = needs_mpi
 
@@ -61,3 +61,14 @@ def test_world_size_from_the_environment_must_match_mpi():
     result = _alone("import ember.distributed as dist\ndist.init_process_group('mpi')\n", WORLD_SIZE="2", RANK="0")
     assert result.returncode != 0
     assert "world_size is 2" in result.stderr and "mpirun -n 2" in result.stderr, result.stderr
+
+
+def test_the_launcher_runs_a_script_on_every_rank():
+    script = str(WORKERS / "hello.py")
+    result = subprocess.run([sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2", script, "--lr",
+                             "0.1"], capture_output=True, text=True, timeout=120, env=mpi_env())
+    assert result.returncode == 0, result.stderr
+    lines = sorted(line for line in result.stdout.splitlines() if line.startswith("hello"))
+    heads = [line.split(" local=")[0] for line in lines]
+    assert heads == ["hello rank=0 world=2 env=0/2", "hello rank=1 world=2 env=1/2"]
+    assert all(line.endswith("sum=3 args=['--lr', '0.1']") for line in lines), lines

@@ -13,7 +13,7 @@ import ember
 import ember.distributed as dist
 import ember.nn.functional as F
 from ember import nn
-from ember.nn.parallel.distributed import DistributedDataParallel as DDP
+from ember.nn.parallel import DistributedDataParallel as DDP
 from ember.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 dist.init_process_group("mpi")
