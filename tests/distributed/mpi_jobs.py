@@ -31,6 +31,7 @@ def mpi_env() -> dict:
 
 
 def run_mpi(n: int, script: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run ``workers/<script>`` on ``n`` MPI ranks (oversubscribed: CI machines have few cores)."""
+    """Run ``workers/<script>`` (or the script at that path) on ``n`` MPI ranks (oversubscribed:
+    CI machines have few cores)."""
     cmd = [mpirun_path(), "-n", str(n), "--oversubscribe", sys.executable, str(WORKERS / script), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=mpi_env())

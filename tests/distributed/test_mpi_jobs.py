@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from mpi_jobs import WORKERS, mpi_env, needs_mpi, run_mpi
@@ -72,3 +73,19 @@ def test_the_launcher_runs_a_script_on_every_rank():
     heads = [line.split(" local=")[0] for line in lines]
     assert heads == ["hello rank=0 world=2 env=0/2", "hello rank=1 world=2 env=1/2"]
     assert all(line.endswith("sum=3 args=['--lr', '0.1']") for line in lines), lines
+
+
+@pytest.mark.slow
+def test_the_ddp_digits_example_reaches_the_single_process_accuracy_and_resumes(tmp_path):
+    pytest.importorskip("sklearn")
+    example = str(Path(__file__).resolve().parents[2] / "examples" / "train_digits_ddp.py")
+    out = str(tmp_path / "run")
+    first = run_mpi(2, example, "--epochs", "3", "--out", out, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "epoch  3: validation accuracy" in first.stdout and (tmp_path / "run" / "checkpoint.pth").exists()
+    second = run_mpi(2, example, "--epochs", "6", "--out", out, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "resuming from" in second.stdout and "after epoch 3" in second.stdout
+    assert "epoch  1:" not in second.stdout and "epoch  4:" in second.stdout
+    accuracy = float(second.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy >= 0.97, second.stdout  # the single-process job's bar (tests/integration)
