@@ -22,15 +22,14 @@ def wait_all(pending, timeout: float | None, what: str) -> None:
     deadline = time.monotonic() + timeout
     spins = 0
     for p in pending:
-        while not p.test():
+        while not p.test():  # each test() also drives MPI's progress
             spins += 1
-            if spins > 200:  # a fast collective finishes while spinning; a slow one sleeps a little
-                if time.monotonic() > deadline:
-                    raise DistBackendError(
-                        f"{what} did not complete within {timeout:g} s: another rank of the group did not take "
-                        f"part in it (it raised, is stuck, or called a different collective); the process group "
-                        f"cannot be used any more")
-                time.sleep(min(1e-3, 1e-6 * spins))
+            if spins % 64 == 0 and time.monotonic() > deadline:
+                raise DistBackendError(
+                    f"{what} did not complete within {timeout:g} s: another rank of the group did not take "
+                    f"part in it (it raised, is stuck, or called a different collective); the process group "
+                    f"cannot be used any more")
+            time.sleep(0)  # yield the core: ranks often share cores (mpirun --oversubscribe)
 
 
 class Work:

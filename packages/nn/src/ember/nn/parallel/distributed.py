@@ -283,6 +283,8 @@ class DistributedDataParallel(Module):
             nb = self._buckets[self._next_bucket]
             nb.request = self._pg.allreduce(nb.array, ReduceOp.SUM)
             self._next_bucket += 1
+        for started in self._buckets[:self._next_bucket]:
+            started.request.test()  # MPI moves non-blocking collectives forward only inside its calls
 
     def _finish(self) -> None:
         """End of backward: wait for the buckets and write the averages into ``.grad``."""
