@@ -120,3 +120,12 @@ def test_launcher_command_line(monkeypatch):
         run.mpirun_command(["--nnodes", "2", "train.py"])
     with pytest.raises(SystemExit, match="at least 1"):
         run.mpirun_command(["--nproc-per-node", "0", "train.py"])
+
+
+def test_ember_distributed_is_an_attribute_and_import_ember_loads_no_mpi():
+    import subprocess
+    import sys
+    code = ("import sys, ember\nassert 'ember.distributed' not in sys.modules\n"
+            "d = ember.distributed\nassert d.ReduceOp.SUM and 'mpi4py' not in sys.modules\nprint('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr

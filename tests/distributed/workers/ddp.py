@@ -172,6 +172,22 @@ for r in range(world):
 assert set(sum(shares, [])) == set(range(10)) and all(len(s) == -(-10 // world) for s in shares), shares
 checks += 1
 
+# arguments are checked before any communication; a model that differs between ranks names both
+for bad, error, match in (
+        (lambda: DDP(nn.Linear(2, 2), device_ids=[0]), ValueError, "device_ids"),
+        (lambda: DDP(nn.Linear(2, 2), bucket_cap_mb=0), ValueError, "bucket_cap_mb"),
+        (lambda: DDP(nn.Linear(2, 2).requires_grad_(False)), RuntimeError, "doesn't have any parameter"),
+        (lambda: DDP(nn.Linear(2 + rank, 2)), RuntimeError, "the model differs between ranks")):
+    try:
+        bad()
+        raise AssertionError(f"expected {error.__name__} matching {match!r}")
+    except error as exc:
+        assert match in str(exc), exc
+        if "differs" in match:
+            other = 1 if rank == 0 else 0
+            assert f"rank {rank} has parameters" in str(exc) and f"rank {other} has" in str(exc), exc
+checks += 1
+
 dist.destroy_process_group()
 print(f"rank {rank}: {checks} DDP checks passed", flush=True)
 sys.exit(0)
