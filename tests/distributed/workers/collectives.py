@@ -4,6 +4,7 @@ Each rank builds every rank's input from a seed, so it can compute the expected 
 An assertion failure raises, which aborts the whole job with a non-zero exit status.
 """
 
+import datetime
 import os
 import sys
 
@@ -237,6 +238,23 @@ try:
 except Exception as exc:
     assert rank != 0 and "system" in str(exc) and "rank 0" in str(exc), exc
 checks += 4
+
+# a wait that runs out of time raises DistBackendError naming the operation
+late = ember.zeros(2)
+if rank == 0:
+    work = dist.irecv(late, src=1, tag=77)
+    try:
+        work.wait(timeout=datetime.timedelta(seconds=0.3))
+        raise AssertionError("the receive cannot complete before rank 1 sends")
+    except dist.DistBackendError as exc:
+        assert "recv did not complete within 0.3 s" in str(exc), exc
+    assert not work.is_completed()
+dist.barrier()
+if rank == 1:
+    dist.send(ember.ones(2), dst=0, tag=77)
+if rank == 0:
+    work._pending[0].wait()  # the message still arrives into the abandoned request's buffer
+checks += 1
 
 # with EMBER_DISTRIBUTED_DEBUG=DETAIL, a shape mismatch names both ranks
 os.environ["EMBER_DISTRIBUTED_DEBUG"] = "DETAIL"
