@@ -129,3 +129,26 @@ def test_ember_distributed_is_an_attribute_and_import_ember_loads_no_mpi():
             "d = ember.distributed\nassert d.ReduceOp.SUM and 'mpi4py' not in sys.modules\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_contiguous_tensors_reach_the_backend_without_a_copy():
+    from ember.distributed.tensors import buffer
+    t = ember.arange(6.0).reshape(2, 3)
+    buf = buffer(t)
+    assert buf.array is t._data and not buf.copied
+    version = t._version
+    buf.array += 1  # what a collective does to it
+    buf.done()
+    assert t.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]] and t._version == version + 1
+
+
+def test_a_non_contiguous_tensor_goes_through_one_copy_written_back():
+    from ember.distributed.tensors import buffer
+    base = ember.arange(6.0).reshape(2, 3)
+    view = base.t()
+    buf = buffer(view)
+    assert buf.copied and buf.array.flags.c_contiguous and buf.array.shape == (3, 2)
+    buf.array *= 10
+    buf.done()
+    assert base.tolist() == [[0.0, 10.0, 20.0], [30.0, 40.0, 50.0]]
+    assert buffer(view, writes=False).array.flags.c_contiguous

@@ -84,11 +84,6 @@ class _Types:
             return self.logical[op]
         return self.native[op]
 
-    def free(self) -> None:
-        for op in self.half_ops.values():
-            op.Free()
-        self.half_type.Free()
-
 
 class ProcessGroupMPI(ProcessGroup):
     """A process group over an MPI communicator (a duplicate of the world's, or a subset)."""
