@@ -89,3 +89,11 @@ def test_the_ddp_digits_example_reaches_the_single_process_accuracy_and_resumes(
     assert "epoch  1:" not in second.stdout and "epoch  4:" in second.stdout
     accuracy = float(second.stdout.split("test accuracy ")[1].split()[0])
     assert accuracy >= 0.97, second.stdout  # the single-process job's bar (tests/integration)
+
+
+def test_a_size_mismatch_ends_the_job_with_an_error_saying_how_to_find_it():
+    result = run_mpi(2, "mismatch.py", timeout=30)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "unreachable" not in out, out
+    assert "DistBackendError: all_reduce failed in the collective backend" in out, out
+    assert "EMBER_DISTRIBUTED_DEBUG=DETAIL" in out

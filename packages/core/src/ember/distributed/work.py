@@ -15,6 +15,18 @@ def wait_all(pending, timeout: float | None, what: str) -> None:
     With ``timeout`` (seconds) the requests are polled and a ``DistBackendError`` naming
     ``what`` is raised when they are not complete in time; without, the backend waits.
     """
+    try:
+        _wait(pending, timeout, what)
+    except DistBackendError:
+        raise
+    except Exception as exc:  # the backend's own error (MPI_ERR_TRUNCATE, ...): say what it was doing
+        raise DistBackendError(
+            f"{what} failed in the collective backend ({type(exc).__name__}: {exc}); a truncation or size error "
+            f"means the ranks passed tensors of different sizes: run with EMBER_DISTRIBUTED_DEBUG=DETAIL to have "
+            f"every collective compare shapes across ranks and name both sides") from exc
+
+
+def _wait(pending, timeout: float | None, what: str) -> None:
     if timeout is None:
         for p in pending:
             p.wait()
