@@ -6,6 +6,7 @@ its DDP replica with it after every step.
 
 import copy
 import sys
+import warnings
 
 import numpy as np
 
@@ -157,6 +158,32 @@ ddp_bn.eval()
 ddp_bn(ember.zeros(2, 4))
 assert np.all(bn[1].running_mean.numpy() == 0.0), bn[1].running_mean
 checks += 1
+
+# forward_sync_buffers=False: synced at construction only; broadcast_buffers is deprecated
+bn = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+with ember.no_grad():
+    bn[1].running_mean.fill_(float(rank + 1))
+ddp_bn = DDP(bn, forward_sync_buffers=False)
+assert np.all(bn[1].running_mean.numpy() == 1.0) and not ddp_bn.broadcast_buffers
+with ember.no_grad():
+    bn[1].running_mean.fill_(float(rank + 1))
+ddp_bn.eval()
+ddp_bn(ember.zeros(2, 4))
+assert np.all(bn[1].running_mean.numpy() == rank + 1)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with ember.no_grad():
+        bn[1].running_mean.fill_(float(rank + 1))
+    DDP(bn, broadcast_buffers=False)
+assert any(issubclass(w.category, FutureWarning) and "forward_sync_buffers" in str(w.message) for w in caught)
+assert np.all(bn[1].running_mean.numpy() == rank + 1), "broadcast_buffers=False leaves buffers out of the init sync"
+# bucket_cap_mb_list: one cap per bucket, the last repeating
+ember.manual_seed(0)
+sizes = [sum(p.numel() for p in b.params) * 4 for b in DDP(Net(), bucket_cap_mb_list=[0.0001, 0.01],
+                                                          find_unused_parameters=True)._buckets]
+# the first cap (104 bytes) closes after extra.bias and extra.weight (340 bytes); the rest fits in 10 KiB
+assert sizes == [340, sum(p.numel() for p in Net().parameters()) * 4 - 340], sizes
+checks += 2
 
 # DistributedSampler takes its rank and size from the process group
 data = TensorDataset(ember.arange(10))

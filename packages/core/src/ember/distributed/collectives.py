@@ -279,9 +279,14 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     return run(pg, [req], recv.done, [output], "all_to_all_single", async_op)
 
 
-def barrier(group=None, async_op: bool = False, device_ids=None):
-    """Wait until every rank of the group reached the barrier."""
+def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
+    """Wait until every rank of the group reached the barrier (at most ``timeout``, a
+    ``timedelta``; default: the group's)."""
     pg = resolve(group)
     if pg is None:
         return None
-    return run(pg, [pg.barrier()], None, [], "barrier", async_op)
+    work = Work([pg.barrier()], None, [], "barrier", pg.timeout)
+    if async_op:
+        return work
+    work.wait(timeout)
+    return None

@@ -82,7 +82,7 @@ def _env_int(name: str, given: int) -> int | None:
 
 def init_process_group(backend: str | None = None, init_method: str | None = None, timeout=None,
                        world_size: int = -1, rank: int = -1, store=None, group_name: str = "",
-                       pg_options=None, device_id=None) -> None:
+                       pg_options=None, device_id=None, _ranks=None) -> None:
     """Create the default process group: every process of the job calls it once.
 
     Args:
@@ -240,10 +240,11 @@ def get_global_rank(group, group_rank: int) -> int:
 
 
 def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization: bool = False,
-              group_desc: str | None = None):
+              group_desc: str | None = None, device_id=None, sort_ranks: bool = True):
     """A process group of some of the default group's ranks. Every rank of the default group
     calls it with the same ``ranks`` (global ranks; None: all); ranks outside get
-    ``GroupMember.NON_GROUP_MEMBER``, on which collectives do nothing."""
+    ``GroupMember.NON_GROUP_MEMBER``, on which collectives do nothing. Group ranks follow the
+    sorted global ranks, or the order of ``ranks`` with ``sort_ranks=False``."""
     world = resolve(None)
     if ranks is None:
         ranks = list(world.ranks)
@@ -255,7 +256,8 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
         raise ValueError(f"new_group: ranks {ranks} has duplicates")
     if backend is not None and str(backend).lower() != world.name():
         raise ValueError(f"new_group: backend {backend!r} differs from the default group's '{world.name()}'")
-    ranks = sorted(ranks)
+    if sort_ranks:
+        ranks = sorted(ranks)
     seconds = world.timeout if timeout is None else _seconds(timeout)
     pg = world.new_group(ranks, seconds)
     if pg is None:

@@ -12,6 +12,7 @@ of backward waits for them and writes the averages back into ``.grad``.
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -98,15 +99,20 @@ class DistributedDataParallel(Module):
         module: the model (on the CPU with the ``mpi`` backend).
         device_ids, output_device: for one-device-per-process GPU training; must be None for CPU
             modules.
-        broadcast_buffers: copy rank 0's buffers (BatchNorm statistics) to every rank at the
-            start of each forward. Default: ``True``.
+        forward_sync_buffers: copy rank 0's buffers (BatchNorm statistics) to every rank at the
+            start of each forward. Default (None): ``True``. Buffers are always synced at
+            construction.
+        broadcast_buffers: deprecated (as in PyTorch 2.13) in favour of ``forward_sync_buffers``;
+            ``False`` also leaves the buffers out of the construction-time sync.
+        init_sync: check the model across ranks and broadcast rank 0's state at construction.
         process_group: the group to average over (default: the default group).
-        bucket_cap_mb: the size of a gradient bucket in MiB. Default: 25.
+        bucket_cap_mb: the size of a gradient bucket in MiB. Default: 25, with a first bucket
+            of 1 MiB; ``bucket_cap_mb_list`` gives each bucket its own cap (the last repeats).
         find_unused_parameters: walk the autograd graph of the output after each forward and
             treat parameters it does not reach as ready (their gradient counts as zero), so
             models that skip parameters in some iterations do not stall. Default: ``False``.
-        gradient_as_bucket_view, static_graph: accepted for compatibility; gradients are
-            always copied into the buckets and back.
+        gradient_as_bucket_view, static_graph, batched_grad_copy, skip_all_reduce_unused_params:
+            accepted for compatibility; gradients are always copied into the buckets and back.
 
     Example::
 
@@ -117,11 +123,13 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
-                 broadcast_buffers: bool = True, init_sync: bool = True, process_group=None,
+                 broadcast_buffers: bool | None = None, init_sync: bool = True, process_group=None,
                  bucket_cap_mb: float | None = None, find_unused_parameters: bool = False,
                  check_reduction: bool = False, gradient_as_bucket_view: bool = False,
                  static_graph: bool = False, delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
-                 mixed_precision=None, device_mesh=None) -> None:
+                 mixed_precision=None, device_mesh=None, skip_all_reduce_unused_params: bool = False,
+                 bucket_cap_mb_list: list | None = None, batched_grad_copy: bool = False,
+                 forward_sync_buffers: bool | None = None) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel expects an nn.Module, got {type(module).__name__}")
@@ -129,10 +137,16 @@ class DistributedDataParallel(Module):
             raise ValueError(f"DistributedDataParallel device_ids and output_device arguments only work with "
                              f"single-device GPU modules; this module's parameters are on the CPU, so pass "
                              f"device_ids=None (got {device_ids!r})")
-        if bucket_cap_mb is None:
-            bucket_cap_mb = 25
-        if isinstance(bucket_cap_mb, bool) or not isinstance(bucket_cap_mb, (int, float)) or bucket_cap_mb <= 0:
-            raise ValueError(f"bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
+        caps = self._bucket_caps(bucket_cap_mb, bucket_cap_mb_list)
+        if broadcast_buffers is not None:
+            warnings.warn("`broadcast_buffers` is deprecated. Use `forward_sync_buffers` instead (unlike "
+                          "`broadcast_buffers=False`, `forward_sync_buffers=False` still syncs buffers at init)."
+                          + (" It is ignored because `forward_sync_buffers` is given." if forward_sync_buffers
+                             is not None else ""), FutureWarning, stacklevel=2)
+        if forward_sync_buffers is not None:
+            sync_buffers, init_sync_buffers = bool(forward_sync_buffers), True
+        else:
+            sync_buffers = init_sync_buffers = True if broadcast_buffers is None else bool(broadcast_buffers)
         dist = _dist()
         from ember.distributed.groups import resolve
         self._pg = resolve(process_group)
@@ -143,11 +157,14 @@ class DistributedDataParallel(Module):
         self.dim = dim
         self.device_ids = None
         self.output_device = None
-        self.broadcast_buffers = broadcast_buffers
+        self.forward_sync_buffers = sync_buffers
         self.find_unused_parameters = find_unused_parameters
         self.gradient_as_bucket_view = gradient_as_bucket_view
         self.static_graph = static_graph
-        self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
+        self.skip_all_reduce_unused_params = skip_all_reduce_unused_params
+        self.batched_grad_copy = batched_grad_copy
+        self._caps = caps
+        self.bucket_bytes_cap = max(caps)
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
@@ -158,7 +175,7 @@ class DistributedDataParallel(Module):
         self._params = [p for _, p in named]
         self._check_same_model(dist)
         if init_sync:
-            self._sync_module_states()
+            self._sync_module_states(init_sync_buffers)
         self._buckets, self._where = self._make_buckets()
         self._ready = [False] * len(self._params)
         self._used = np.zeros(len(self._params), dtype=np.int32)
@@ -179,17 +196,39 @@ class DistributedDataParallel(Module):
                                    f"{self._pg.ranks[self._pg.rank()]} has parameters {repr(mine):.400} but rank "
                                    f"{self._pg.ranks[r]} has {theirs:.400}")
 
-    def _sync_module_states(self) -> None:
+    @staticmethod
+    def _bucket_caps(bucket_cap_mb, bucket_cap_mb_list) -> list[int]:
+        """Byte caps of bucket 0, 1, ... (the last one repeats), as PyTorch sizes them."""
+        def check(mb, what):
+            if isinstance(mb, bool) or not isinstance(mb, (int, float)) or mb <= 0:
+                raise ValueError(f"{what} must be a positive number of MiB, got {mb!r}")
+            return int(mb * 1024 * 1024)
+        if bucket_cap_mb_list:
+            return [check(mb, "every entry of bucket_cap_mb_list") for mb in bucket_cap_mb_list]
+        if bucket_cap_mb is None:
+            return [_FIRST_BUCKET_BYTES, 25 * 1024 * 1024]
+        return [check(bucket_cap_mb, "bucket_cap_mb")]
+
+    @property
+    def broadcast_buffers(self) -> bool:
+        """Whether rank 0's buffers are copied to every rank at each forward (``forward_sync_buffers``)."""
+        return self.forward_sync_buffers
+
+    @broadcast_buffers.setter
+    def broadcast_buffers(self, value: bool) -> None:
+        self.forward_sync_buffers = value
+
+    def _sync_module_states(self, buffers: bool) -> None:
         dist = _dist()
         with ember.no_grad():
-            for t in [*self.module.parameters(), *self.module.buffers()]:
+            for t in [*self.module.parameters(), *(self.module.buffers() if buffers else ())]:
                 dist.broadcast(t.detach(), group=self.process_group, group_src=0)
 
     def _make_buckets(self):
         buckets, where = [], [None] * len(self._params)
         current: list[int] = []
         size = 0
-        cap = min(_FIRST_BUCKET_BYTES, self.bucket_bytes_cap)
+        cap = self._caps[0]
 
         def close():
             nonlocal current, size, cap
@@ -198,7 +237,7 @@ class DistributedDataParallel(Module):
                 for k, i in enumerate(current):
                     where[i] = (b, k)
                 buckets.append(b)
-                cap = self.bucket_bytes_cap
+                cap = self._caps[min(len(buckets), len(self._caps) - 1)]
             current, size = [], 0
 
         for i in reversed(range(len(self._params))):
@@ -220,7 +259,7 @@ class DistributedDataParallel(Module):
                 "backward did not complete its gradient reduction (parameters without a gradient: "
                 f"{', '.join(self._unready_names()) or 'none'}). Pass find_unused_parameters=True to "
                 "DistributedDataParallel, or make sure every output takes part in the loss")
-        if self.require_forward_param_sync and self.broadcast_buffers and self._pg.size() > 1:
+        if self.require_forward_param_sync and self.forward_sync_buffers and self._pg.size() > 1:
             dist = _dist()
             with ember.no_grad():
                 for b in self.module.buffers():
@@ -341,4 +380,5 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = old
 
     def extra_repr(self) -> str:
-        return f"bucket_cap_mb={self.bucket_bytes_cap / 2**20:g}, find_unused_parameters={self.find_unused_parameters}"
+        return (f"bucket_cap_mb={self.bucket_bytes_cap / 2**20:g}, "
+                f"find_unused_parameters={self.find_unused_parameters}")
