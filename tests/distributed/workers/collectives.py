@@ -212,6 +212,14 @@ else:
     assert dist.all_reduce(t, group=sub) is None and t.item() == 5.0
 checks += 1
 
+# sort_ranks=False: group ranks follow the order given
+rev = dist.new_group(list(reversed(range(world))), sort_ranks=False)
+assert dist.get_rank(rev) == world - 1 - rank and dist.get_global_rank(rev, 0) == world - 1
+t = ember.tensor([float(rank)])
+dist.broadcast(t, group=rev, group_src=0)
+assert t.item() == world - 1
+checks += 1
+
 # object collectives: tensors, containers and plain values pass; any other class is refused
 objs = [{"step": 3, "lr": 0.1, "w": ember.arange(4.0)}, ["a", (1, 2)], None] if rank == 0 else [None, None, None]
 dist.broadcast_object_list(objs, src=0)
