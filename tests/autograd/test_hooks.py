@@ -155,3 +155,18 @@ def test_queue_callback_does_not_run_when_backward_fails():
     with pytest.raises(ValueError, match="hook failed"):
         (a * 2).sum().backward()
     assert ran == []
+
+
+def test_a_leaf_gradient_is_accumulated_as_soon_as_it_is_complete():
+    # DistributedDataParallel starts all-reduces from post-accumulate hooks: the output layer's
+    # gradient must land before backward has gone down the rest of the graph
+    w_in = ember.tensor([0.5, -0.25], requires_grad=True)
+    w_out = ember.tensor([2.0, 3.0], requires_grad=True)
+    order = []
+    w_in.register_post_accumulate_grad_hook(lambda t: order.append("w_in"))
+    w_out.register_post_accumulate_grad_hook(lambda t: order.append(("w_out", w_in.grad is None)))
+    h = w_in * ember.tensor([1.0, 2.0])
+    for _ in range(5):
+        h = ember.tanh(h)
+    (w_out * h).sum().backward()
+    assert order == [("w_out", True), "w_in"]

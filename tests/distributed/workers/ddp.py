@@ -112,6 +112,29 @@ checks += 3
 assert list(ddp.state_dict())[0].startswith("module."), list(ddp.state_dict())
 assert set(ddp.state_dict()) == {"module." + k for k in ddp.module.state_dict()}
 
+# overlap: with small buckets, the first all-reduce starts while backward still computes gradients
+ember.manual_seed(0)
+ddp = DDP(Net(), bucket_cap_mb=0.0002, find_unused_parameters=True)
+launches = []
+start = ddp._pg.allreduce
+
+
+def recording(buf, op):
+    launches.append(sum(ddp._ready))  # gradients ready when this bucket starts
+    return start(buf, op)
+
+
+ddp._pg.allreduce = recording
+x, y = batch(30, world * B)
+F.cross_entropy(ddp(local(x)), local(y)).backward()
+ddp._pg.allreduce = start
+n_params = len(list(ddp.parameters()))
+assert len(launches) == len(ddp._buckets) + 1, launches  # every bucket, then the used-parameter exchange
+unused = 2  # extra.weight and extra.bias: marked ready at forward, their bucket starts then
+during_backward = [n for n in launches[:-1] if unused < n < n_params]
+assert len(during_backward) >= 2, f"buckets must start while backward still computes gradients: {launches}"
+checks += 1
+
 # a parameter used on rank 0 only: every rank gets rank 0's gradient divided by the world size
 ember.manual_seed(0)
 model = Net()

@@ -246,6 +246,7 @@ def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=No
             deps[id(fn)] = -1
             ready.append(fn)
 
+    done_leaves: list = []
     anomaly = anomaly_mode.is_anomaly_enabled()
     prev_mode = _core.is_grad_enabled()
     _core._set_grad_enabled(create_graph)
@@ -315,7 +316,16 @@ def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=No
                 d = deps[ck] - 1
                 deps[ck] = d
                 if d == 0:
-                    ready.append(c)
+                    if ck in leaves:
+                        done_leaves.append(c)
+                    else:
+                        ready.append(c)
+            if done_leaves:
+                # leaves whose gradient is complete go on top of the stack, so their .grad (and their
+                # post-accumulate hooks: DistributedDataParallel starts all-reduces there) is ready now,
+                # not after the rest of the graph has run
+                ready.extend(done_leaves)
+                done_leaves.clear()
             if not keep_graph:
                 fn._release()
     finally:
