@@ -19,6 +19,7 @@ class CheckedBackend(Backend):
     """Runs the CPU backend's kernels on NumPy arrays and checks every float result."""
 
     type = "checked"
+    accelerator = False  # a debugging device: ember.accelerator must not send models here
 
     def __init__(self, cpu_kernels: dict) -> None:
         super().__init__()

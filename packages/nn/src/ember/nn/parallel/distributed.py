@@ -12,6 +12,7 @@ of backward waits for them and writes the averages back into ``.grad``.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import warnings
 
 import numpy as np
@@ -25,11 +26,21 @@ __all__ = ["DistributedDataParallel"]
 _FIRST_BUCKET_BYTES = 1024 * 1024  # as PyTorch: a small first bucket starts communication early
 
 
-def _dist():
+def _distributed():
+    """``ember.distributed``, or None when this installation has no such module (importing this
+    module never needs it, so ``import ember.nn`` works without it)."""
     try:
-        import ember.distributed as dist
-    except ImportError as exc:  # pragma: no cover - ember.distributed ships with ember-core
-        raise RuntimeError(f"DistributedDataParallel needs ember.distributed ({exc})") from exc
+        return importlib.import_module("ember.distributed")
+    except ImportError:
+        return None
+
+
+def _dist():
+    dist = _distributed()
+    if dist is None:
+        raise RuntimeError("DistributedDataParallel needs ember.distributed, which this installation does not "
+                           "have; install ember-core with the 'mpi' extra (pip install 'ember-core[mpi]'), or use "
+                           "nn.DataParallel for several devices in one process")
     return dist
 
 
@@ -148,8 +159,7 @@ class DistributedDataParallel(Module):
         else:
             sync_buffers = init_sync_buffers = True if broadcast_buffers is None else bool(broadcast_buffers)
         dist = _dist()
-        from ember.distributed.groups import resolve
-        self._pg = resolve(process_group)
+        self._pg = dist.groups.resolve(process_group)  # ValueError without init_process_group, as PyTorch
         if self._pg is None:
             raise ValueError("DistributedDataParallel: this rank is not a member of process_group")
         self.module = module
