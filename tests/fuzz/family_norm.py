@@ -5,35 +5,42 @@ running statistics, zero or negative group counts."""
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from strategies import float_dtypes, seeds
+from strategies import float_dtypes, legal_case, seeds
 
 OPS = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
 
-def _vector(draw, c: int):
-    """A per-channel tensor's shape: usually ``[c]``, sometimes wrong, sometimes absent."""
-    return draw(st.sampled_from([[c]] * 6 + [None, None, [c + 1], [], [1, c]]))
+def _vector(draw, c: int, legal: bool):
+    """A per-channel tensor's shape: ``[c]`` or absent, or (unless ``legal``) now and then wrong."""
+    return draw(st.sampled_from([[c]] * 6 + [None, None] + ([] if legal else [[c + 1], [], [1, c]])))
 
 
 @st.composite
 def cases(draw) -> dict:
     op = draw(st.sampled_from(OPS))
+    legal = legal_case(draw)
     dtype = draw(float_dtypes)
-    shape = draw(st.lists(st.integers(0, 4), min_size=1 if op == "layer_norm" else 2, max_size=4))
+    shape = draw(st.lists(st.integers(2 if legal else 0, 4), min_size=1 if op == "layer_norm" else 2, max_size=4))
     c = shape[1] if len(shape) > 1 else shape[0]
-    kwargs: dict = {"eps": draw(st.sampled_from([1e-5, 1e-3, 0.0]))}
+    kwargs: dict = {"eps": draw(st.sampled_from([1e-5, 1e-3] + ([] if legal else [0.0])))}
     if op == "layer_norm":
-        k = draw(st.integers(0, len(shape)))
-        normalized = shape[len(shape) - k:] if draw(st.integers(0, 5)) else [s + 1 for s in shape[len(shape) - k:]]
+        k = draw(st.integers(1 if legal else 0, len(shape)))
+        normalized = shape[len(shape) - k:]
+        if not legal and draw(st.integers(0, 4)) == 0:
+            normalized = [s + 1 for s in normalized]
         kwargs["normalized_shape"] = normalized
-        affine = [normalized if draw(st.integers(0, 5)) else [*normalized, 1] for _ in range(2)]
+        affine = [normalized if legal or draw(st.integers(0, 5)) else [*normalized, 1] for _ in range(2)]
         inputs = [[shape, dtype]] + [[a, dtype] if draw(st.booleans()) else None for a in affine]
     elif op == "group_norm":
-        kwargs["num_groups"] = draw(st.sampled_from([1, 2, 3, 4, 0, -1]))
-        inputs = [[shape, dtype]] + [None if v is None else [v, dtype] for v in (_vector(draw, c), _vector(draw, c))]
+        groups = [g for g in (1, 2, 3, 4) if c % g == 0] if legal else [1, 2, 3, 4, 0, -1]
+        kwargs["num_groups"] = draw(st.sampled_from(groups))
+        inputs = [[shape, dtype]] + [None if v is None else [v, dtype]
+                                     for v in (_vector(draw, c, legal), _vector(draw, c, legal))]
     else:
-        stats = [_vector(draw, c), _vector(draw, c)]
-        affine = [_vector(draw, c), _vector(draw, c)]
+        stats = [_vector(draw, c, legal), _vector(draw, c, legal)]
+        if legal and (stats[0] is None) != (stats[1] is None):
+            stats[1] = stats[0]
+        affine = [_vector(draw, c, legal), _vector(draw, c, legal)]
         inputs = [[shape, dtype]] + [None if v is None else [v, dtype] for v in stats + affine]
         if op == "batch_norm":
             kwargs["training"] = draw(st.booleans())

@@ -102,7 +102,8 @@ def _run_child(check: str, cases: list[dict], start: int, outcomes: list[Outcome
         if line is None:  # the child died (or hung) during case i
             if returncode is not None:
                 returncode = proc.wait()
-            tail = "".join(_since_last_case(err_lines)[-60:])
+            report = _since_last_case(err_lines)  # a sanitizer's or faulthandler's report opens with its gist
+            tail = "".join(report[:80]) + (f"[... {len(report) - 80} more lines]\n" if len(report) > 80 else "")
             outcomes[i] = Outcome(cases[i], False, f"{describe_exit(returncode)}\n{tail}")
             return i + 1
         answer = json.loads(line)
