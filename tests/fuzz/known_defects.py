@@ -286,6 +286,11 @@ DEFECTS: list[Defect] = [
            lambda c, d: c["op"] in ("tensor", "full") and "without overflow" in d,
            "tensor/full with a value outside an integer dtype's range (300 as int8, NaN or Inf as int16) wrap or "
            "return garbage; PyTorch raises RuntimeError ('value cannot be converted ... without overflow')"),
+    Defect("negative-into-unsigned", "family_creation",
+           {"op": "full", "args": [[], -1], "kwargs": {"dtype": {"__dtype__": "uint8"}}, "seed": 0},
+           lambda c, d: c["op"] in ("tensor", "full") and torch_returned(d) and "OverflowError" in d,
+           "full((), -1, dtype=uint8) raises OverflowError (NumPy's); PyTorch returns 255 (it accepts a negative "
+           "integer for an unsigned dtype and wraps it)"),
     Defect("int64-out-of-range-literal", "family_creation",
            {"op": "tensor", "args": [[2**63]], "kwargs": {}, "seed": 0},
            lambda c, d: c["op"] in ("tensor", "full") and any(not -(2**63) <= v < 2**63 for v in _data_ints(c)),
