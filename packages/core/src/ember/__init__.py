@@ -35,7 +35,7 @@ from ember.dtypes import (  # noqa: E402
 from ember.serialization import load, load_file, save, save_file  # noqa: E402
 from ember.size import Size  # noqa: E402
 
-_core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
+_core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32, dtypes.result_type)
 
 from ember import backends, cuda  # noqa: E402
 from ember.grad_mode import (  # noqa: E402

@@ -11,14 +11,14 @@ import pickle
 import numpy as np
 
 from ember import _core, dtypes
+from ember.backends.registry import DEFAULT_SEED, registry, set_seed
+from ember.ops.creation import from_numpy, parse_size, place
 
 __all__ = [
     "Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
     "default_generator", "rand", "randn", "randint", "randperm", "normal", "bernoulli",
     "multinomial", "rand_like", "randn_like", "randint_like", "RandomMethods",
 ]
-
-DEFAULT_SEED = 67280421310721  # PyTorch's default seed: a fresh process is reproducible too
 
 
 class Generator:
@@ -53,7 +53,6 @@ class Generator:
 
     def get_state(self):
         """The state as a uint8 tensor, for ``set_state``."""
-        from ember.ops.creation import from_numpy
         blob = pickle.dumps((self._seed, self._rng.bit_generator.state))
         return from_numpy(np.frombuffer(blob, dtype=np.uint8).copy())
 
@@ -82,8 +81,8 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator (and every registered backend's); returns it."""
-    from ember.backends.registry import registry
     default_generator.manual_seed(seed)
+    set_seed(seed)
     for backend in registry.backends.values():
         backend.manual_seed(int(seed))
     return default_generator
@@ -110,7 +109,6 @@ def _rng(generator) -> np.random.Generator:
 
 
 def _make(arr: np.ndarray, dtype, device, requires_grad):
-    from ember.ops.creation import place
     return place(np.ascontiguousarray(arr.astype(dtype.numpy, copy=False)), device, requires_grad)
 
 
@@ -124,7 +122,6 @@ def _float_dtype(dtype, fn: str):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False):
     """Uniform samples from [0, 1)."""
-    from ember.ops.creation import parse_size
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     arr = _rng(generator).random(parse_size(size), dtype=np.float64)
     return _make(arr, dtype, device, requires_grad)
@@ -133,7 +130,6 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False):
     """Samples from the standard normal distribution."""
-    from ember.ops.creation import parse_size
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     arr = _rng(generator).standard_normal(parse_size(size))
     return _make(arr, dtype, device, requires_grad)
@@ -166,7 +162,6 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            device=None, requires_grad: bool = False):
     """Normal samples; ``mean`` and ``std`` may be floats or tensors (broadcast)."""
-    from ember.ops.creation import parse_size
     is_t = [isinstance(v, _core.TensorBase) for v in (mean, std)]
     if any(is_t):
         ref = mean if is_t[0] else std
@@ -246,7 +241,6 @@ class RandomMethods:
     __slots__ = ()
 
     def _fill(self, arr: np.ndarray):
-        from ember.ops.creation import place
         _core.check_inplace(self)
         src = place(np.asarray(arr, dtype=self.dtype.numpy), self.device)
         self._device._kernels["copy_"](self._data, src._data)

@@ -10,7 +10,7 @@ its dtype here, in one place, so derivative rules need not.
 from __future__ import annotations
 
 from ember import _core
-from ember.autograd import anomaly_mode
+from ember.autograd import anomaly_state
 from ember.autograd.node import Node
 
 _TensorBase = _core.TensorBase
@@ -212,7 +212,7 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             deps[id(fn)] = -1
             ready.append(fn)
 
-    anomaly = anomaly_mode.is_anomaly_enabled()
+    anomaly = anomaly_state.is_anomaly_enabled()
     prev_mode = _core.is_grad_enabled()
     _core._set_grad_enabled(create_graph)
     try:
@@ -243,10 +243,10 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                     if anomaly:
                         try:
                             result = fn._apply(buf if single else tuple(buf), needs, create_graph)
-                            if anomaly_mode.is_anomaly_check_nan_enabled():
-                                anomaly_mode.check_nan(fn, result)
+                            if anomaly_state.is_anomaly_check_nan_enabled():
+                                anomaly_state.check_nan(fn, result)
                         except Exception:
-                            anomaly_mode.report_failure(fn)
+                            anomaly_state.report_failure(fn)
                             raise
                     else:
                         result = fn._apply(buf if single else tuple(buf), needs, create_graph)

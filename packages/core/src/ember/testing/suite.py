@@ -20,7 +20,6 @@ import pytest
 import ember
 from ember.backends.registry import registry
 from ember.testing.comparison import assert_close
-from ember.testing.plugin import ConformanceSuite
 from ember.testing.samples import SAMPLES, Sample
 from ember.testing.samples._base import ALL, values
 
@@ -30,7 +29,8 @@ GRAD_DTYPES = ("float32", "float64")
 
 
 def _device_type(node) -> str:
-    return node.getparent(ConformanceSuite).device_type
+    """The device type the suite was collected for: its module node is a ``plugin.ConformanceSuite``."""
+    return node.getparent(pytest.Module).device_type
 
 
 def pytest_generate_tests(metafunc):
