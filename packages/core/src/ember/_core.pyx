@@ -370,6 +370,9 @@ cdef object _kernel(device dev, str name):
     try:
         return dev._kernels[name]
     except KeyError:
+        fallback = dev._backend.fallback_kernel(name, dev.index) if dev._backend is not None else None
+        if fallback is not None:  # the backend asked for missing kernels to run on the CPU
+            return fallback
         raise NotImplementedError(
             f"ember: the '{dev.type}' backend has no kernel for '{name}' and no composite "
             f"covers it; implement '{name}' in the backend or run the op on the CPU") from None

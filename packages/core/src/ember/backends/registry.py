@@ -96,6 +96,9 @@ class BackendRegistry:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_]+", name):
             raise ValueError(f"a backend's type must be a name of letters, digits and '_' "
                              f"(it is what users write in device strings), got {name!r}")
+        if backend.fallback not in (None, "cpu"):
+            raise ValueError(f"backend '{name}': fallback must be None or \"cpu\" (run missing kernels on the "
+                             f"CPU on host copies), got {backend.fallback!r}")
         dist = self._loading or "the calling code"
         if name in self._conflicts:
             self._conflicts[name].append(dist)
@@ -109,6 +112,8 @@ class BackendRegistry:
             self._remove(name)
             return
         self.backends[name] = backend
+        if name != "cpu":
+            backend._cpu_kernels = self.backends["cpu"].kernels  # live: sees kernels plugins add later
         self._owner[name] = dist
         self._note_undo(lambda: self._remove(name))
         backend.manual_seed(_current_seed)  # as if it had been there at ember.manual_seed()
