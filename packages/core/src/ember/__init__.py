@@ -54,16 +54,8 @@ from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403
 from ember.ops.nn_ops import *  # noqa: E402,F403
 from ember.ops.pointwise import *  # noqa: E402,F403
-from ember.ops.reduction import *  # noqa: E402,F403
-from ember.ops.shape import *  # noqa: E402,F403
-from ember.ops.sorting import *  # noqa: E402,F403
-from ember.random import (  # noqa: E402
-    Generator,
+from ember.ops.random import (  # noqa: E402
     bernoulli,
-    default_generator,
-    get_rng_state,
-    initial_seed,
-    manual_seed,
     multinomial,
     normal,
     rand,
@@ -73,6 +65,16 @@ from ember.random import (  # noqa: E402
     randn,
     randn_like,
     randperm,
+)
+from ember.ops.reduction import *  # noqa: E402,F403
+from ember.ops.shape import *  # noqa: E402,F403
+from ember.ops.sorting import *  # noqa: E402,F403
+from ember.random import (  # noqa: E402
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
     seed,
     set_rng_state,
 )

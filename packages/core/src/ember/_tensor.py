@@ -9,10 +9,10 @@ from ember.ops.indexing import IndexingMethods
 from ember.ops.linalg import LinalgMethods
 from ember.ops.nn_ops import NnOpsMethods
 from ember.ops.pointwise import PointwiseMethods
+from ember.ops.random import RandomMethods
 from ember.ops.reduction import ReductionMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
-from ember.random import RandomMethods
 
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
