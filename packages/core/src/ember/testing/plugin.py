@@ -35,7 +35,7 @@ def conformance_suite(device_type: str, *, tolerances: dict | None = None,
     against the CPU backend across dtypes and shapes (0-d, empty, broadcast,
     non-contiguous), the backend contract (devices, conversions, seeding, errors) and,
     when ember-autograd is installed, gradients. It needs pytest; the optimizer kernels'
-    samples need ember-nn (without it they fail, naming it).
+    samples need ember-nn (without it they are skipped, saying so).
 
     Args:
         device_type: the backend's device type.
