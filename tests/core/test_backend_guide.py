@@ -120,6 +120,10 @@ def test_missing_kernels_run_on_the_cpu(partial):
     assert y.device == ember.device("partial:1")
     np.testing.assert_allclose(y.cpu().numpy(), expected.numpy(), rtol=1e-6)
     assert ("mm", 1) in partial.asked and ("exp", 1) in partial.asked
+    parts = x.split(1)  # several results
+    assert [p.device for p in parts] == [x.device, x.device] and parts[1].tolist() == [[3.0, 4.0]]
+    values, indices = x.sort(dim=1)
+    assert values.device == x.device and indices.tolist() == [[1, 0], [0, 1]]
     x.add_(1)  # in place: written back into the device's array with the backend's copy_
     assert x.tolist() == [[2.0, -1.0], [4.0, 5.0]]
     assert x.max().item() == 5.0 and x.argmax().item() == 3  # NumPy scalars come back as 0-d tensors

@@ -142,8 +142,8 @@ def _on_cpu(backend: Backend, name: str, kernel: Callable, index: int | None) ->
     def to_device(value):
         if isinstance(value, np.ndarray):
             return backend.from_numpy(np.ascontiguousarray(value), index)
-        if isinstance(value, tuple):
-            return tuple(to_device(v) for v in value)
+        if isinstance(value, (tuple, list)):  # several results (sort, split, unbind, ...)
+            return type(value)(to_device(v) for v in value)
         return value  # a Python or NumPy scalar: the dispatcher wraps it
 
     def run(*args):
