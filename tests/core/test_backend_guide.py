@@ -51,9 +51,27 @@ def test_the_kernel_table_lists_every_cpu_kernel_once():
 
 def test_the_table_names_the_contract_a_backend_needs():
     block = kernel_table.markdown()
-    assert "`dim` is a tuple of non-negative dimension indices" in block   # reductions
+    assert "None means every dimension; ops that take several dims" in block   # reductions
     assert "returns None" in block and "NumPy scalar" in block and "Python `bool`/`int`/`float`" in block
-    assert "`mm` (2-D @ 2-D), `bmm`" in block
+    assert "`dot` (1-D @ 1-D, may return a NumPy scalar), `mv` (2-D @ 1-D), `mm` (2-D @ 2-D)" in block
+
+
+def test_matmul_dispatches_by_rank_as_the_guide_says(monkeypatch):
+    """The kernel each rank combination of ``@`` reaches, as the README and the table state it."""
+    kernels = registry.backend("cpu").kernels
+    calls = []
+    for name in ("dot", "mv", "mm", "matmul", "bmm"):
+        fn = kernels[name]
+        monkeypatch.setitem(kernels, name, lambda *a, _n=name, _fn=fn: (calls.append(_n), _fn(*a))[1])
+    cases = {((3,), (3,)): "dot", ((2, 3), (3,)): "mv", ((2, 3), (3, 2)): "mm", ((3,), (3, 2)): "matmul",
+             ((4, 2, 3), (4, 3, 2)): "matmul", ((4, 2, 3), (3, 2)): "matmul", ((2, 3), (4, 3, 2)): "matmul"}
+    for (a, b), kernel in cases.items():
+        calls.clear()
+        ember.ones(*a) @ ember.ones(*b)
+        assert calls == [kernel], (a, b, calls)
+    calls.clear()
+    ember.bmm(ember.ones(4, 2, 3), ember.ones(4, 3, 2))
+    assert calls == ["bmm"]
 
 
 def test_the_kernel_table_command(capsys):

@@ -29,17 +29,20 @@ CONTRACTS = {
                  "result. `<name>_` writes into its first argument (which has the broadcast shape) and returns "
                  "None. A kernel may return a NumPy scalar for 0-d inputs: the dispatcher wraps it as a 0-d "
                  "tensor.",
-    "reduction": "Reductions. `dim` is a tuple of non-negative dimension indices, already wrapped and checked "
-                 "(`()` means every dimension), followed by `keepdim` (bool) and, where the op has one, `dtype` (a "
-                 "NumPy dtype or None); the result may be a NumPy scalar.",
-    "shape": "Views and copies. `dim` is a non-negative int, already wrapped and checked; sizes are tuples of "
-             "ints with `-1` resolved. View kernels may return a view or a copy: ember tracks views itself.",
-    "indexing": "Indexing. `dim` is a non-negative int, already wrapped; index arrays are int64 and already "
-                "checked to be in range. `<name>_` kernels write into their first argument and return None.",
-    "linalg": "Linear algebra. Operands have one dtype and shapes already checked; `@` and `matmul` dispatch to "
-              "`mm` (2-D @ 2-D), `bmm` (batched, 3-D and above), `mv` (2-D @ 1-D) or `dot` (1-D @ 1-D) by rank, "
-              "so a backend implements those four; `dot` may return a NumPy scalar.",
-    "sorting": "Sorting and selection. `dim` is a non-negative int, already wrapped; kernels with two results "
+    "reduction": "Reductions. `dim` arrives wrapped to non-negative and checked: None means every dimension; ops "
+                 "that take several dims (`sum`, `mean`, `amax`, `var`, ...) get a tuple, ops that take one "
+                 "(`argmax`, `max_dim`, `cumsum`, ...) an int. Then `keepdim` (bool) and, where the op has one, "
+                 "`dtype` (a NumPy dtype or None). A full reduction may return a NumPy scalar.",
+    "shape": "Views and copies. `dim` arrives wrapped to non-negative and checked (an int; a tuple for `flip`, "
+             "`roll` and `squeeze`); sizes are tuples of ints with `-1` resolved.",
+    "indexing": "Indexing. `dim` arrives wrapped to non-negative and checked; index arrays are integer (int64, or "
+                "int32 where PyTorch accepts it, as in `index_select`) and already checked to be in range. "
+                "`<name>_` kernels write into their first argument and return None.",
+    "linalg": "Linear algebra. Operands have one dtype and shapes already checked. `@` and `ember.matmul` "
+              "dispatch by rank: `dot` (1-D @ 1-D, may return a NumPy scalar), `mv` (2-D @ 1-D), `mm` "
+              "(2-D @ 2-D) and the `matmul` kernel for every other case (1-D @ 2-D and anything batched, with "
+              "NumPy's broadcasting of batch dimensions); `bmm` serves `ember.bmm` (3-D @ 3-D, equal batches).",
+    "sorting": "Sorting and selection. `dim` arrives wrapped to non-negative and checked; kernels with two results "
                "return a `(values, indices)` tuple with int64 indices.",
     "activation": "Fused activations and their adjoints (optional: composites cover them). `dim` is a "
                   "non-negative int.",
