@@ -125,3 +125,12 @@ def test_tril_triu_repeat_interleave_gradcheck():
     assert gradcheck(lambda t: t.repeat_interleave(3, dim=1), (x,))
     assert gradcheck(lambda t: t.repeat_interleave(ember.tensor([2, 0, 1]), dim=1), (x,))
     assert gradcheck(lambda t: t.repeat_interleave(2), (x,))
+
+
+def test_single_piece_unbind_split_chunk_gradients():
+    """An op that returned one piece gets its gradient from the engine as a lone tensor, not a tuple."""
+    for piece in (lambda t: t.unbind(0)[0], lambda t: t.split(1, 0)[0], lambda t: t.chunk(1, 0)[0]):
+        x = ember.randn(1, 4, 3, dtype=ember.float64, requires_grad=True)
+        (piece(x) * ember.arange(3.0, dtype=ember.float64)).sum().backward()
+        assert tuple(x.grad.shape) == (1, 4, 3)
+        assert x.grad[0, :, 2].tolist() == [2.0] * 4

@@ -14,11 +14,20 @@ from pathlib import Path
 
 PACKAGES = Path(__file__).resolve().parents[2] / "packages"
 
-# A lower layer that loads an optional distribution above it on demand, by design: these are
-# the only imports that point up, and the test keeps the list from growing silently.
+# A lower layer that loads a layer above it on demand, by design (an optional distribution, or
+# a subpackage kept out of ``import ember``): these are the only imports that point up, and the
+# test keeps the list from growing silently.
 UPWARD_LOOKUPS = {
     ("ember._core", "ember.autograd"): "setting requires_grad loads ember-autograd, which installs the recorder",
     ("ember.serialization.rebuild", "ember.nn"): "a file naming Parameter rebuilds ember.nn.Parameter if installed",
+    # ember.sparse is built on Tensor and the dense ops, and imported on first use (import ember stays fast):
+    ("ember._tensor", "ember.sparse.coo"): "Tensor.to_sparse loads the sparse layer",
+    ("ember.ops.linalg", "ember.sparse"): "mm/matmul of a sparse operand go to the sparse layer",
+    ("ember.ops.sparse_entry", "ember.sparse.coo"): "ember.sparse_coo_tensor is a door to the sparse layer",
+    ("ember.ops.sparse_entry", "ember.sparse.ops"): "ember.spmm is a door to the sparse layer",
+    # not by design: SparseCooTensor's operators forward to ember.sparse.ops, which builds on the class
+    # (a cycle inside api-core's sparse layer, left to its authors: move the operators' bodies to one side)
+    ("ember.sparse.coo", "ember.sparse.ops"): "SparseCooTensor.__add__/__matmul__/sum call the sparse ops",
 }
 
 

@@ -148,7 +148,7 @@ def test_transformer_encoder_stack_and_repr():
     enc = nn.TransformerEncoder(layer, 2)
     assert enc(ember.randn(3, 5, 8)).shape == (3, 5, 8)
     assert enc.layers[0].linear1.weight is not enc.layers[1].linear1.weight
-    mask = nn.TransformerEncoder.generate_square_subsequent_mask(3)
+    mask = nn.Transformer.generate_square_subsequent_mask(3)
     assert mask.numpy().tolist() == [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]]
     assert repr(layer).startswith("TransformerEncoderLayer(\n  (self_attn): MultiheadAttention(\n")
     assert "(norm2): LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)" in repr(layer)

@@ -20,6 +20,7 @@ class CheckedBackend(Backend):
 
     type = "checked"
     fallback = "cpu"  # a kernel that a plugin adds to the CPU later runs on host copies...
+    accelerator = False  # a debugging device: ember.accelerator must not send models here
 
     def __init__(self, cpu_kernels: dict) -> None:
         super().__init__()

@@ -32,12 +32,33 @@ from ember.dtypes import (  # noqa: E402
     short,
     uint8,
 )
+from ember.layout import layout, sparse_coo, strided  # noqa: E402
+from ember.legacy_tensor_types import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from ember.serialization import load, load_file, save, save_file  # noqa: E402
 from ember.size import Size  # noqa: E402
 
 _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32, dtypes.result_type)
 
-from ember import backends, cuda  # noqa: E402
+from ember import accelerator, backends, cuda  # noqa: E402
+from ember.algorithm_flags import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from ember.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -48,6 +69,7 @@ from ember.grad_mode import (  # noqa: E402
 )
 from ember.ops import return_types  # noqa: E402
 from ember.ops.activation import *  # noqa: E402,F403
+from ember.ops.closeness import *  # noqa: E402,F403
 from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
@@ -69,6 +91,7 @@ from ember.ops.random import (  # noqa: E402
 from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
 from ember.ops.sorting import *  # noqa: E402,F403
+from ember.ops.sparse_entry import sparse_coo_tensor, spmm  # noqa: E402
 from ember.random import (  # noqa: E402
     Generator,
     default_generator,
@@ -78,6 +101,10 @@ from ember.random import (  # noqa: E402
     seed,
     set_rng_state,
 )
+
+if "multiprocessing.reduction" in __import__("sys").modules:
+    # a process that uses multiprocessing (a spawned child, ...): tensors it sends go by shared memory
+    import ember.multiprocessing  # noqa: E402,F401
 
 
 def is_tensor(obj):
@@ -92,7 +119,8 @@ def numel(input):
 
 # ``ember.nn``, ``ember.optim``, ... come from other distributions; like ``torch.optim`` they are
 # reachable as attributes once installed, imported on first use so ``import ember`` stays fast.
-_SUBPACKAGES = frozenset({"autograd", "nn", "optim", "distributions", "utils", "vision", "cuda", "testing"})
+_SUBPACKAGES = frozenset({"autograd", "nn", "optim", "distributions", "utils", "vision", "cuda", "testing",
+                          "onnx", "multiprocessing", "sparse"})
 _SHIPPED_IN = {"optim": "nn", "distributions": "nn", "utils": "data"}  # subpackages named unlike their distribution
 
 

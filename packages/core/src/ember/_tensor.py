@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ember import _core
 from ember.ops.activation import ActivationMethods
+from ember.ops.closeness import ClosenessMethods
 from ember.ops.conversion import ConversionMethods
+from ember.ops.factory_methods import FactoryMethods
 from ember.ops.indexing import IndexingMethods
 from ember.ops.linalg import LinalgMethods
 from ember.ops.nn_ops import NnOpsMethods
@@ -14,10 +16,14 @@ from ember.ops.reduction import ReductionMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
 
+# Called with each new subclass of Tensor (``nn.Parameter``, ...): ember.multiprocessing
+# registers how the subclass crosses process boundaries.
+subclass_hooks: list = []
+
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, SortingMethods, ActivationMethods, NnOpsMethods, ConversionMethods,
-             RandomMethods):
+             RandomMethods, FactoryMethods, ClosenessMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);
@@ -25,6 +31,11 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
     """
 
     __array_ufunc__ = None  # NumPy defers to our reflected operators: np.float32(2) * t
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for hook in subclass_hooks:
+            hook(cls)
 
     def __new__(cls, *args, device=None):
         from ember.ops.creation import empty, tensor
@@ -116,6 +127,76 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
     @property
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
+
+    @property
+    def is_xpu(self) -> bool:
+        return self.device.type == "xpu"
+
+    @property
+    def is_mps(self) -> bool:
+        return self.device.type == "mps"
+
+    @property
+    def is_meta(self) -> bool:
+        return self.device.type == "meta"
+
+    @property
+    def is_quantized(self) -> bool:
+        """False: ember has no quantized tensors."""
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        """True for a sparse COO tensor (``layout == ember.sparse_coo``)."""
+        return False
+
+    @property
+    def layout(self):
+        """How the elements are stored: ``ember.strided`` (dense) or ``ember.sparse_coo``."""
+        from ember.layout import strided
+        return strided
+
+    def to_sparse(self, sparse_dim: int | None = None, *, layout=None):
+        """The non-zero elements of this tensor as a sparse COO tensor (differentiable).
+
+        ``sparse_dim`` leading dimensions are indexed (all by default); the rest stay dense in
+        each value.
+        """
+        from ember.layout import sparse_coo
+        if layout is not None and layout is not sparse_coo:
+            raise RuntimeError(f"to_sparse: ember supports layout=ember.sparse_coo only, got {layout}")
+        from ember.sparse.coo import dense_to_sparse
+        return dense_to_sparse(self, sparse_dim)
+
+    def to_sparse_coo(self):
+        """``to_sparse()``."""
+        return self.to_sparse()
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        """This tensor (it is dense already), cast to ``dtype`` if given."""
+        return self if dtype is None else self.to(dtype)
+
+    def share_memory_(self):
+        """Move this CPU tensor's data into shared memory (no-op if it is already there).
+
+        Processes that receive the tensor through ``ember.multiprocessing`` (or inherit it by
+        fork) then see each other's writes. Values, dtype, shape and strides stay. The whole
+        memory the tensor views moves; other views of it see the move once they are shared
+        too (sending them to a process does that), and alias the tensor again. Tensors on
+        other devices are left as they are. Returns the tensor.
+        """
+        if self.device.type == "cpu":
+            from ember.multiprocessing import shared_memory
+            self._data = shared_memory.share(self._data)
+        return self
+
+    def is_shared(self) -> bool:
+        """True if this tensor's data is in shared memory (``share_memory_()``, or received
+        from another process)."""
+        if self.device.type != "cpu":
+            return False
+        from ember.multiprocessing import shared_memory
+        return shared_memory.find(self._data) is not None
 
     def get_device(self) -> int:
         return -1 if self.device.index is None else self.device.index

@@ -3,10 +3,11 @@
 ``ember.backends.list()`` shows what is registered and why an installed plugin did not load.
 """
 
+from ember.backends import cuda, cudnn, mps  # noqa: E402  (PyTorch's switches: ember.backends.cudnn.benchmark)
 from ember.backends.base import Backend
 from ember.backends.registry import BackendRegistry, load_plugins, registry
 from ember.backends.registry import list_backends as list  # noqa: A004
 from ember.hookspecs import hookimpl
 
-# ``list`` stays out of __all__: a star import must not shadow the builtin
+# ``list`` and the flag modules stay out of __all__: a star import must not shadow the builtin or ember.cuda
 __all__ = ["Backend", "BackendRegistry", "hookimpl", "load_plugins", "registry"]

@@ -22,6 +22,9 @@ class Backend:
         type: the device type users write: ``"cpu"``, ``"cuda"``, ``"checked"``.
         has_index: whether devices of this type are numbered (``"cuda:1"``). A bare
             ``"cuda"`` then means the current device (index 0 unless changed).
+        accelerator: whether ``ember.accelerator`` may pick this device type for users'
+            models (True for a GPU or other accelerator; False for a debugging device that
+            only imitates one). The CPU is never the accelerator.
         kernels: op name -> function on native arrays. A kernel receives the native arrays
             of its tensor inputs followed by the op's parameters (Python numbers, tuples,
             NumPy dtypes) and returns a native array or a tuple of them; a kernel whose
@@ -44,6 +47,7 @@ class Backend:
     type: str = ""
     has_index: bool = True
     fallback: str | None = None
+    accelerator: bool = True
 
     def __init__(self) -> None:
         self.kernels: dict[str, Callable] = {}

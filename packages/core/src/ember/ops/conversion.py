@@ -16,6 +16,16 @@ _TYPE_STRINGS = {
 }
 
 
+def _parse_type_string(name: str):
+    """``'ember.FloatTensor'`` -> (float32, "cpu"); ``'torch.cuda.LongTensor'`` -> (int64, "cuda")."""
+    parts = name.split(".")
+    kind = parts[-1]
+    matches = [k for k, v in _TYPE_STRINGS.items() if v == kind]
+    if len(parts) not in (2, 3) or parts[0] not in ("ember", "torch") or not matches:
+        raise ValueError(f"invalid type: '{name}'")
+    return getattr(dtypes, matches[0]), (parts[1] if len(parts) == 3 else "cpu")
+
+
 def _parse_to(args, kwargs):
     """``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` -> (device or None, dtype or None)."""
     device = kwargs.pop("device", None)
@@ -85,19 +95,25 @@ class ConversionMethods:
             device = f"cuda:{device}"
         return self.to(device)
 
-    def type(self, dtype=None, non_blocking: bool = False):
-        """With no argument the type string (``'ember.FloatTensor'``), else ``to(dtype)``."""
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """With no argument the type string (``'ember.FloatTensor'``), else this tensor as that type.
+
+        ``dtype`` is an ``ember.dtype``, a legacy type (``ember.DoubleTensor``) or its name:
+        ``'ember.DoubleTensor'``, ``'ember.cuda.FloatTensor'`` (moves the tensor too), and the
+        same names with ``torch.`` for programs and configs written for PyTorch.
+        """
         if dtype is None:
             prefix = "ember." if self.device.type == "cpu" else f"ember.{self.device.type}."
             return prefix + _TYPE_STRINGS[self.dtype.name]
+        device = None
         if isinstance(dtype, str):
-            name = dtype.rsplit(".", 1)[-1]
-            matches = [k for k, v in _TYPE_STRINGS.items() if v == name]
-            if not matches:
-                raise ValueError(f"invalid type: '{dtype}'")
-            dtype = getattr(dtypes, matches[0])
-        return _cast(self, dtype)
-
+            dtype, device = _parse_type_string(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), dtypes.dtype) and not isinstance(dtype, _core.TensorBase):
+            dtype, device = dtype.dtype, "cpu"    # ember.FloatTensor and the other legacy types
+        elif not isinstance(dtype, dtypes.dtype):
+            raise TypeError(f"type() expects an ember.dtype, a tensor type or its name, got {type(dtype).__name__}")
+        out = self if device is None or self.device.type == device else self.to(device)
+        return _cast(out, dtype)
     def type_as(self, other):
         return self.to(other.dtype)
 

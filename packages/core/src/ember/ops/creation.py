@@ -141,20 +141,31 @@ def _filled(shape, value, dtype, device, requires_grad, default=None):
     return place(arr, device, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
-    """A tensor of zeros of shape ``size`` (ints, or one sequence of ints)."""
-    return _result(_filled(parse_size(size), 0, dtype, device, requires_grad), out)
+def size_argument(args: tuple, size, fn: str) -> tuple[int, ...]:
+    """The shape of ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    if size is None:
+        return parse_size(args)
+    if args:
+        raise TypeError(f"{fn}() got multiple values for argument 'size'")
+    if not isinstance(size, (Sequence, np.ndarray)) or isinstance(size, str):
+        raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    return parse_size((size,))
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
+    """A tensor of zeros of shape ``size`` (ints, one sequence of ints, or ``size=``)."""
+    return _result(_filled(size_argument(args, size, "zeros"), 0, dtype, device, requires_grad), out)
+
+
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of ones of shape ``size``."""
-    return _result(_filled(parse_size(size), 1, dtype, device, requires_grad), out)
+    return _result(_filled(size_argument(args, size, "ones"), 1, dtype, device, requires_grad), out)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None):
     """An uninitialised tensor of shape ``size``."""
-    arr = np.empty(parse_size(size), dtype=_np_dtype(dtype))
+    arr = np.empty(size_argument(args, size, "empty"), dtype=_np_dtype(dtype))
     return _result(place(arr, device, requires_grad), out)
 
 

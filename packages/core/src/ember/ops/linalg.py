@@ -21,6 +21,7 @@ the products share one dtype; shapes are checked here, so kernels may assume the
 from __future__ import annotations
 
 from ember import _core, dtypes
+from ember.layout import CooData
 from ember.ops.shape import _expand, expanded_shape
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "LinalgMethods"]
@@ -87,6 +88,8 @@ def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
 
 def mm(input, mat2):
     """The matrix product of ``input`` (n, k) and ``mat2`` (k, m), shape (n, m). No broadcasting."""
+    if input._data.__class__ is CooData or mat2._data.__class__ is CooData:
+        return _sparse_mm(input, mat2)
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 2:
         raise RuntimeError("self must be a matrix")
@@ -151,7 +154,14 @@ def matmul(input, other):
     return _matmul(input, other)
 
 
+def _sparse_mm(input, other):
+    from ember.sparse import mm as sparse_mm
+    return sparse_mm(input, other)
+
+
 def _matmul(input, other):
+    if input._data.__class__ is CooData or other._data.__class__ is CooData:
+        return _sparse_mm(input, other)
     sa, sb = input._data.shape, other._data.shape
     da, db = len(sa), len(sb)
     if da == 2 and db == 2:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _core, dtypes
-from ember.ops.creation import parse_size, place
+from ember.ops.creation import parse_size, place, size_argument
 from ember.random import _rng
 
 __all__ = [
@@ -30,34 +30,50 @@ def _float_dtype(dtype, fn: str):
     return dtype
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False):
     """Uniform samples from [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    arr = _rng(generator).random(parse_size(size), dtype=np.float64)
+    arr = _rng(generator).random(size_argument(args, size, "rand"), dtype=np.float64)
     return _make(arr, dtype, device, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False):
     """Samples from the standard normal distribution."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = _rng(generator).standard_normal(parse_size(size))
+    arr = _rng(generator).standard_normal(size_argument(args, size, "randn"))
     return _make(arr, dtype, device, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad: bool = False):
-    """Integers drawn uniformly from [low, high); ``randint(high, size)`` also works."""
-    if size is None:
-        low, high, size = 0, low, high
-    if size is None and high is not None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    Example::
+
+        >>> ember.randint(10, (2, 3))            # values 0..9
+        >>> ember.randint(5, 10, size=(4,))      # values 5..9
+    """
+    if size is None and high is not None and not isinstance(high, (int, np.integer, _core.TensorBase)):
+        low, high, size = 0, low, high          # randint(high, size)
     if high is None:
-        raise TypeError("randint() missing required argument 'high'")
+        if size is None:
+            raise TypeError("randint() missing required arguments: use randint(high, size) or "
+                            "randint(low, high, size)")
+        low, high = 0, low                      # randint(high, size=...) or randint(high=..., size=...)
+    if size is None:
+        raise TypeError("randint() missing required argument 'size' (a tuple of ints)")
+    shape = size_argument((), size, "randint")
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, _core.TensorBase):
+            v = v.item()
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
+    low, high = int(low), int(high)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = _rng(generator).integers(low, high, size=tuple(size))
+    arr = _rng(generator).integers(low, high, size=shape)
     return _make(arr, dtype or dtypes.int64, device, requires_grad)
 
 

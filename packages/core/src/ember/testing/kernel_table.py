@@ -49,6 +49,9 @@ CONTRACTS = {
     "nn_ops": "Neural-network pieces and their adjoints for autograd: shapes, strides, padding and kernel sizes "
               "arrive as tuples of ints, already checked.",
     "normalization": "Fused normalization forward and backward (optional: composites cover them).",
+    "sparse": "Sparse COO products: `sparse_coo_mm(indices, values, dense, rows)` gets the int64 (2, nnz) "
+              "indices, the (nnz,) values and a dense (k, m) matrix of the values' dtype and returns the dense "
+              "(rows, m) product; repeated indices add up.",
     "optim": "Optimizer updates (need ember-nn to be exercised): they update parameters and state in place and "
              "return None; without them ember-nn runs the update on host copies.",
 }

@@ -83,8 +83,14 @@ def _narrow(grad, inputs, output, params):
     return ember.cat(pieces, dim) if len(pieces) > 1 else grad
 
 
+def _per_output(grads) -> tuple:
+    """A multi-output op's gradients as a tuple; the engine passes a lone tensor when it had one output."""
+    return grads if isinstance(grads, (tuple, list)) else (grads,)
+
+
 @rule("split", "SplitWithSizesBackward0", save_inputs=False)
 def _split(grads, inputs, output, params):
+    grads = _per_output(grads)
     sizes, dim = params
     base = list(inputs[0].shape)
     shapes = [tuple(base[:dim] + [s] + base[dim + 1:]) for s in sizes]
@@ -93,6 +99,7 @@ def _split(grads, inputs, output, params):
 
 @rule("unbind", "UnbindBackward0", save_inputs=False)
 def _unbind(grads, inputs, output, params):
+    grads = _per_output(grads)
     (dim,) = params
     shape = list(inputs[0].shape)
     del shape[dim]

@@ -22,11 +22,12 @@ from ember.backends.cpu import (
     reduction,
     shape,
     sorting,
+    sparse,
 )
 from ember.hookspecs import hookimpl
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, normalization,
-            optim)
+            optim, sparse)
 
 
 class CPUBackend(Backend):

@@ -14,12 +14,13 @@ from ember.testing.samples import (
     reduction,
     shape,
     sorting,
+    sparse,
 )
 from ember.testing.samples._base import Case, Sample
 
 SAMPLES: list[Sample] = [
     *conversion.SAMPLES, *pointwise.SAMPLES, *reduction.SAMPLES, *shape.SAMPLES, *indexing.SAMPLES,
-    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES,
+    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES, *sparse.SAMPLES,
 ]
 
 __all__ = ["SAMPLES", "Case", "Sample"]

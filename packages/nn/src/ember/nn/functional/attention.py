@@ -26,13 +26,21 @@ def _repeat_heads(x, repeat: int):
     return expanded.reshape(shape[:-3] + (shape[-3] * repeat,) + shape[-2:])
 
 
+def _softmax_of_masked(scores):
+    """Softmax over the last dim where rows whose every score is -inf (nothing may be attended) give
+    zeros and zero gradients instead of NaN, as PyTorch's scaled_dot_product_attention does."""
+    unattended = (scores == float("-inf")).all(-1, keepdim=True)
+    weights = ember.softmax(scores.masked_fill(unattended, 0.0), -1)
+    return weights.masked_fill(unattended, 0.0)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
                                  scale=None, enable_gqa: bool = False):
     """softmax(Q K^T * scale + mask) V over the last two dims of (..., L, E), (..., S, E), (..., S, Ev).
 
     Args:
         attn_mask: a bool mask (True = may attend) or a float mask added to the scores;
-            broadcast to (..., L, S).
+            broadcast to (..., L, S). A query that may attend nothing gets zeros (not NaN).
         dropout_p: dropout on the attention weights (always applied when > 0, as in PyTorch).
         is_causal: mask out keys after each query (upper triangle); not with ``attn_mask``.
         scale: defaults to 1/sqrt(E).
@@ -55,7 +63,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
             scores = scores + _bias_from_bool(attn_mask, scores.dtype)
         else:
             scores = scores + attn_mask
-    weights = ember.softmax(scores, -1)
+    weights = ember.softmax(scores, -1) if attn_mask is None else _softmax_of_masked(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights.matmul(value)
@@ -153,7 +161,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     scores = (q * math.sqrt(1.0 / head_dim)).matmul(k.transpose(-2, -1))
     if attn_mask is not None:
         scores = scores + attn_mask
-    weights = ember.softmax(scores, -1)
+    # PyTorch's need_weights=False path runs scaled_dot_product_attention: fully masked rows give zeros.
+    # With need_weights it takes an explicit softmax, whose fully masked rows are NaN.
+    weights = _softmax_of_masked(scores) if attn_mask is not None and not need_weights else ember.softmax(scores, -1)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     out = weights.matmul(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)

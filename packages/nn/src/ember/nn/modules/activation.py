@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ember
 from ember.nn import functional as F
+from ember.nn.modules.attention import MultiheadAttention  # PyTorch defines it in this module
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
@@ -11,6 +12,7 @@ __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh",
     "Hardsigmoid", "Hardswish", "Sigmoid", "Tanh", "LogSigmoid", "Tanhshrink", "Softshrink", "Hardshrink",
     "Threshold", "GLU", "PReLU", "Softmax", "LogSoftmax", "Softmin",
+    "MultiheadAttention",
 ]
 
 
@@ -309,3 +311,4 @@ class Softmin(Softmax):
 
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
+

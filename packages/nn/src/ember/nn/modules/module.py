@@ -488,6 +488,15 @@ class Module:
 
         return self._apply(convert)
 
+    def share_memory(self) -> Module:
+        """Move every parameter, gradient and buffer into shared memory (``Tensor.share_memory_()``);
+        returns self.
+
+        Processes started with ``ember.multiprocessing`` then update the same parameters
+        (Hogwild training) instead of copies.
+        """
+        return self._apply(lambda t: t.share_memory_())
+
     def cpu(self) -> Module:
         """Move every parameter and buffer to the CPU; returns self."""
         return self._apply(lambda t: t.cpu())

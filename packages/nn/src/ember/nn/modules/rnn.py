@@ -16,6 +16,7 @@ from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
+from ember.nn.utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -88,7 +89,16 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
+        """The parameters grouped per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh(, w_hr)], ...]``."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: on the CPU the weights are used where they are (PyTorch compacts them for cuDNN).
+        Kept so that programs calling it, often in ``forward``, run unchanged."""
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -116,10 +126,64 @@ class RNNBase(Module):
         w_hr = get("weight_hr") if self.proj_size > 0 else None
         return w_ih, w_hh, b_ih, b_hh, w_hr
 
+    # -- PyTorch's checking helpers, which subclasses call ------------------------------------
+
+    def check_input(self, input, batch_sizes) -> None:
+        """Raise unless ``input`` has the weights' dtype, 2 dims when packed (``batch_sizes`` given) or
+        3 otherwise, and ``input_size`` features."""
+        self._check_dtype(input)
+        expected = 2 if batch_sizes is not None else 3
+        if input.ndim != expected:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.ndim}")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{input.shape[-1]}")
+
+    def get_expected_hidden_size(self, input, batch_sizes) -> tuple:
+        """(num_layers * num_directions, batch, proj_size or hidden_size) for this input."""
+        if batch_sizes is not None:
+            batch = int(batch_sizes[0])
+        else:
+            batch = input.shape[0] if self.batch_first else input.shape[1]
+        dirs = 2 if self.bidirectional else 1
+        return (self.num_layers * dirs, batch, self.proj_size if self.proj_size > 0 else self.hidden_size)
+
+    def check_hidden_size(self, hx, expected_hidden_size, msg: str = "Expected hidden size {}, got {}") -> None:
+        if tuple(hx.shape) != tuple(expected_hidden_size):
+            raise RuntimeError(msg.format(tuple(expected_hidden_size), list(hx.shape)))
+
+    def check_forward_args(self, input, hidden, batch_sizes) -> None:
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx, permutation):
+        """``hx`` with its batch dim (1) reordered by ``permutation`` (None: unchanged)."""
+        return hx if permutation is None else hx.index_select(1, permutation)
+
+    def _check_dtype(self, input) -> None:
+        weight = getattr(self, self._flat_weights_names[0])
+        if input.dtype is not weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert "
+                             f"the input (input.to({weight.dtype})) or the model (model.to({input.dtype}))")
+
+    def _check_state_count(self, states: list, count: int) -> None:
+        if len(states) != count:
+            raise RuntimeError(f"{type(self).__name__} expects {'(h_0, c_0)' if count == 2 else 'one tensor h_0'} "
+                               f"as its initial state, got {len(states)} tensor(s)")
+        for h in states:
+            if not isinstance(h, ember.Tensor):
+                raise TypeError(f"{type(self).__name__}: initial states must be Tensors, got {type(h).__name__}")
+            self._check_dtype(h)
+
     def _prepare(self, input, hx, state_sizes):
-        """Validate shapes; return the (L, N, I) input, per-state (layers*dirs, N, H) tensors, flags."""
+        """Validate shapes; return the (L, N, I) input (or packed data), per-state (layers*dirs, N, H)
+        tensors (in sorted order for a packed input), and whether the input is batched."""
+        if isinstance(input, PackedSequence):
+            return self._prepare_packed(input, hx, state_sizes)
         if not isinstance(input, ember.Tensor):
-            raise TypeError(f"{type(self).__name__} expects a Tensor input (ember has no PackedSequence)")
+            raise TypeError(f"{type(self).__name__} expects a Tensor or a PackedSequence input, got "
+                            f"{type(input).__name__}")
+        self._check_dtype(input)
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         batched = input.ndim == 3
@@ -137,6 +201,7 @@ class RNNBase(Module):
                       for size in state_sizes]
         else:
             states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+            self._check_state_count(states, len(state_sizes))
             for i, (h, size) in enumerate(zip(states, state_sizes)):
                 if batched and h.ndim != 3:
                     raise RuntimeError(f"For batched 3-D input, hx and cx should also be 3-D but got ({h.ndim}-D) "
@@ -155,7 +220,46 @@ class RNNBase(Module):
                 states[i] = h
         return input, states, batched
 
-    def _run(self, input, states):
+    def _forward(self, input, hx, state_sizes):
+        """Run on a padded (batched or unbatched) or packed input; returns (output, final states)."""
+        x, states, how = self._prepare(input, hx, state_sizes)
+        if isinstance(input, PackedSequence):
+            out, finals = self._run(x, states, how)
+            if input.unsorted_indices is not None:
+                finals = [f.index_select(1, input.unsorted_indices) for f in finals]
+            return PackedSequence(out, input.batch_sizes, input.sorted_indices, input.unsorted_indices), finals
+        out, finals = self._run(x, states)
+        if not how:
+            return out.squeeze(1), [f.squeeze(1) for f in finals]
+        return (out.transpose(0, 1) if self.batch_first else out), finals
+
+    def _prepare_packed(self, packed, hx, state_sizes):
+        data = packed.data
+        self._check_dtype(data)
+        if data.ndim != 2:
+            raise ValueError(f"{type(self).__name__}: a PackedSequence's data must be 2-D (steps, input_size), got "
+                             f"shape {tuple(data.shape)}")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                               f"{data.shape[-1]}")
+        sizes = [int(v) for v in packed.batch_sizes.tolist()]
+        n = sizes[0] if sizes else 0
+        dirs = 2 if self.bidirectional else 1
+        if hx is None:
+            states = [ember.zeros(self.num_layers * dirs, n, size, dtype=data.dtype, device=data.device)
+                      for size in state_sizes]
+        else:
+            states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+            self._check_state_count(states, len(state_sizes))
+            for i, (h, size) in enumerate(zip(states, state_sizes)):
+                expected = (self.num_layers * dirs, n, size)
+                if tuple(h.shape) != expected:
+                    what = "cell" if i == 1 else "hidden"
+                    raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
+                states[i] = RNNBase.permute_hidden(self, h, packed.sorted_indices)
+        return data, states, sizes
+
+    def _run(self, input, states, batch_sizes=None):
         """Run every layer and direction; returns (output (L, N, D*H), final states)."""
         dirs = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
@@ -164,7 +268,8 @@ class RNNBase(Module):
             outputs = []
             for direction in range(dirs):
                 k = layer * dirs + direction
-                out, last = self._run_direction(layer_input, [s[k] for s in states], layer, direction)
+                run = self._run_direction if batch_sizes is None else self._run_packed_direction
+                out, last = run(layer_input, [s[k] for s in states], layer, direction, batch_sizes)
                 outputs.append(out)
                 for i, s in enumerate(last):
                     finals[i].append(s)
@@ -173,7 +278,32 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, [ember.stack(f, 0) for f in finals]
 
-    def _run_direction(self, x, state, layer: int, direction: int):
+    def _run_packed_direction(self, data, state, layer: int, direction: int, batch_sizes):
+        """One layer and direction over packed steps: step t updates the first batch_sizes[t] rows of
+        the state; the other rows keep theirs (finished sequences, or ones not yet started when
+        running backwards), so each row ends with its own sequence's final state."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
+        if self.mode == "GRU" or b_ih is None:
+            projected = F.linear(data, w_ih, b_ih)
+        else:
+            projected = ember.addmm(b_ih + b_hh, data, w_ih.t())
+        starts = [0]
+        for n in batch_sizes:
+            starts.append(starts[-1] + n)
+        order = range(len(batch_sizes) - 1, -1, -1) if direction == 1 else range(len(batch_sizes))
+        w_hh_t = w_hh.t()
+        cell = _CELLS[self.mode]
+        outs = [None] * len(batch_sizes)
+        for t in order:
+            n = batch_sizes[t]
+            full = state[0].shape[0]
+            active = state if n == full else [s[:n] for s in state]
+            active = cell(projected[starts[t]:starts[t + 1]], active, w_hh_t, b_hh, w_hr)
+            outs[t] = active[0]
+            state = active if n == full else [ember.cat([a, s[n:]], 0) for a, s in zip(active, state)]
+        return ember.cat(outs, 0), state
+
+    def _run_direction(self, x, state, layer: int, direction: int, batch_sizes=None):
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
         steps, n = x.shape[0], x.shape[1]
         if self.mode == "GRU" or b_ih is None:
@@ -260,9 +390,8 @@ class RNN(RNNBase):
         super().__init__(mode, *args, **kwargs)
 
     def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, hx, [self.hidden_size])
-        out, (h_n,) = self._run(x, states)
-        return _finish(self, out, batched), (h_n if batched else h_n.squeeze(1))
+        out, (h_n,) = self._forward(input, hx, [self.hidden_size])
+        return out, h_n
 
 
 class LSTM(RNNBase):
@@ -280,13 +409,27 @@ class LSTM(RNNBase):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
+    def get_expected_cell_size(self, input, batch_sizes) -> tuple:
+        """(num_layers * num_directions, batch, hidden_size): the cell state is never projected."""
+        layers, batch, _ = self.get_expected_hidden_size(input, batch_sizes)
+        return (layers, batch, self.hidden_size)
+
+    def check_forward_args(self, input, hidden, batch_sizes) -> None:
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
+                               "Expected hidden[0] size {}, got {}")
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
+                               "Expected hidden[1] size {}, got {}")
+
+    def permute_hidden(self, hx, permutation):
+        if permutation is None:
+            return hx
+        return tuple(RNNBase.permute_hidden(self, h, permutation) for h in hx)
+
     def forward(self, input, hx=None):
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
-        x, states, batched = self._prepare(input, hx, [real_hidden, self.hidden_size])
-        out, (h_n, c_n) = self._run(x, states)
-        if not batched:
-            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
-        return _finish(self, out, batched), (h_n, c_n)
+        out, (h_n, c_n) = self._forward(input, hx, [real_hidden, self.hidden_size])
+        return out, (h_n, c_n)
 
 
 class GRU(RNNBase):
@@ -299,15 +442,8 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, hx, [self.hidden_size])
-        out, (h_n,) = self._run(x, states)
-        return _finish(self, out, batched), (h_n if batched else h_n.squeeze(1))
-
-
-def _finish(module: RNNBase, out, batched: bool):
-    if not batched:
-        return out.squeeze(1)
-    return out.transpose(0, 1) if module.batch_first else out
+        out, (h_n,) = self._forward(input, hx, [self.hidden_size])
+        return out, h_n
 
 
 # -- cells -------------------------------------------------------------------------------------
