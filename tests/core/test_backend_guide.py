@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,20 @@ def test_the_fallback_sees_kernels_added_to_the_cpu_later(partial):
     finally:
         cpu["exp"] = exp
     assert ember.zeros(2, device="partial").exp().tolist() == [1.0, 1.0]
+
+
+def test_kernels_of_any_backend_run_without_floating_point_warnings(partial):
+    """The warning policy of the guide: a backend's own NumPy kernel needs no errstate."""
+    partial.kernels["log"] = np.log
+    before = np.geterr()
+    x = ember.tensor([0.0, -1.0, 1.0], device="partial")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = x.log()
+        fallback_out = x.reciprocal()  # through the CPU fallback: 1/0
+    assert out.cpu().tolist()[0] == float("-inf") and np.isnan(out.cpu().tolist()[1])
+    assert fallback_out.cpu().tolist()[0] == float("inf")
+    assert np.geterr() == before
 
 
 def test_composites_are_preferred_to_the_fallback(partial):

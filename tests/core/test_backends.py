@@ -119,6 +119,31 @@ def test_a_plugin_that_fails_to_import_is_a_warning_and_ember_keeps_working(inst
     assert "plugins that failed to load: ember-broken (ImportError: libfoo.so" in str(err.value)
 
 
+def test_a_broken_plugins_warning_is_visible_after_importing_ember_and_running_ops(tmp_path):
+    """ember installs no warnings filter: in a plain interpreter, after ops that make NumPy's
+    floating-point errors (which ember keeps quiet, as PyTorch does), the warning shows."""
+    info = tmp_path / "ember_broken-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ember-broken\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[ember]\nbroken = broken_plugin\n")
+    (tmp_path / "broken_plugin.py").write_text("raise ImportError('libfoo.so: cannot open shared object file')\n")
+    code = textwrap.dedent("""
+        import ember
+        x = ember.tensor([0.0, -1.0, 1.0])
+        ember.log(x), x / 0, x.sqrt_(), ember.ones(1).var()
+        ember.backends.load_plugins()
+        print(sorted(ember.backends.list()))
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    env.pop("PYTHONWARNINGS", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert ("RuntimeWarning: ember: the plugin 'broken' of distribution 'ember-broken' failed to load and was "
+            "skipped (ImportError: libfoo.so: cannot open shared object file)") in out.stderr
+    assert "encountered" not in out.stderr   # no NumPy floating-point warning from ember's ops
+    assert "'ember-broken'" in out.stdout
+
+
 def test_a_plugin_whose_hook_raises_is_taken_back(install):
     install("ember-half", "half_plugin", backend_plugin("Half", "half") + """
 @hookimpl

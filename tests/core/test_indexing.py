@@ -662,9 +662,15 @@ def test_index_family_errors():
         (lambda: ember.index_select(x, 1, ember.tensor([0.])), RuntimeError,
          "index_select(): Expected dtype int32 or int64 for index"),
         (lambda: ember.index_select(x, 1, ember.tensor([9])), RuntimeError,
-         "INDICES element is out of DATA bounds, id=9 axis_dim=4"),
+         "index_select(): index 9 is out of range for dimension 1 with size 4 (indices must be in [0, 4))"),
         (lambda: ember.index_select(x, 1, ember.tensor([-1])), RuntimeError,
-         "INDICES element is out of DATA bounds, id=-1 axis_dim=4"),
+         "index_select(): index -1 is out of range for dimension 1 with size 4 (indices must be in [0, 4))"),
+        (lambda: ember.index_select(x, 0, ember.tensor([-1])), IndexError,   # PyTorch: IndexError but along dim 1
+         "index_select(): index -1 is out of range for dimension 0 with size 3 (indices must be in [0, 3))"),
+        (lambda: ember.index_select(ember.ones(3), 0, ember.tensor([5])), IndexError,   # 1-d: IndexError
+         "index_select(): index 5 is out of range for dimension 0 with size 3 (indices must be in [0, 3))"),
+        (lambda: ember.index_select(ember.tensor(5.), 0, ember.tensor([1])), IndexError,
+         "index_select(): index 1 is out of range for dimension 0 with size 1 (indices must be in [0, 1))"),
         (lambda: ember.index_select(ember.tensor(5.), 0, ember.tensor([0, 0])), IndexError,
          "index_select(): Index to scalar can have only 1 value, got 2 value(s)"),
         (lambda: ember.index_add(x, 1, ember.tensor([0, 1]).short(), ember.ones(3, 2)), RuntimeError,

@@ -124,22 +124,22 @@ def test_batch_norm_kernels_refuse_disagreeing_buffers():
 # -- Winograd ------------------------------------------------------------------------------------------------------
 
 def test_winograd_transforms_refuse_disagreeing_buffers():
-    x = z(1, 2, 6, 6)          # padding 1: a 6x6 output, 2x2 tiles
-    with pytest.raises(ValueError, match=r"v has shape \(36, 2, 3\), expected \(36, 2, 4\)"):
-        _winograd.input_transform(x, z(36, 2, 3), 1, 2, 2)
-    with pytest.raises(ValueError, match=r"a \(3, 2\) grid of tiles for a \(6, 6\) output, expected \(2, 2\)"):
-        _winograd.input_transform(x, z(36, 2, 6), 1, 3, 2)
+    x = z(1, 2, 6, 6)          # padding 1: a 6x6 output, 3x3 tiles of F(2x2, 3x3), 16 slabs
+    with pytest.raises(ValueError, match=r"v has shape \(16, 2, 8\), expected \(16, 2, 9\)"):
+        _winograd.input_transform(x, z(16, 2, 8), 1, 3, 3)
+    with pytest.raises(ValueError, match=r"a \(2, 3\) grid of tiles for a \(6, 6\) output, expected \(3, 3\)"):
+        _winograd.input_transform(x, z(16, 2, 6), 1, 2, 3)
     with pytest.raises(ValueError, match="contiguous last axis"):
-        _winograd.input_transform(x, z(36, 2, 8)[:, :, ::2], 1, 2, 2)
-    with pytest.raises(ValueError, match=r"m has shape \(36, 3, 4\), expected \(36, 2, 4\)"):
-        _winograd.output_transform(z(36, 3, 4), x, z(0), 2, 2)
+        _winograd.input_transform(x, z(16, 2, 18)[:, :, ::2], 1, 3, 3)
+    with pytest.raises(ValueError, match=r"m has shape \(16, 3, 9\), expected \(16, 2, 9\)"):
+        _winograd.output_transform(z(16, 3, 9), x, z(0), 3, 3)
     with pytest.raises(ValueError, match="3 bias values for 2 channels"):
-        _winograd.output_transform(z(36, 2, 4), x, z(3), 2, 2)
-    with pytest.raises(ValueError, match=r"gt has shape \(36, 2, 5\)"):
-        _winograd.grad_transform(x, z(36, 2, 5), 2, 2)
-    with pytest.raises(ValueError, match=r"v has shape \(36, 1, 4\)"):
-        _winograd.input_transform_adjoint(z(36, 1, 4), x, 1, 2, 2)
+        _winograd.output_transform(z(16, 2, 9), x, z(3), 3, 3)
+    with pytest.raises(ValueError, match=r"gt has shape \(16, 2, 5\)"):
+        _winograd.grad_transform(x, z(16, 2, 5), 3, 3)
+    with pytest.raises(ValueError, match=r"v has shape \(16, 1, 9\)"):
+        _winograd.input_transform_adjoint(z(16, 1, 9), x, 1, 3, 3)
     with pytest.raises(ValueError, match=r"\(4, 2, 5, 5\) filters"):
-        _winograd.filter_transform(z(4, 2, 5, 5), z(36, 4, 2))
-    with pytest.raises(ValueError, match=r"with \(36, 2, 4\) transforms"):
-        _winograd.filter_transform_adjoint(z(36, 2, 4), z(4, 2, 3, 3))
+        _winograd.filter_transform(z(4, 2, 5, 5), z(16, 4, 2))
+    with pytest.raises(ValueError, match=r"with \(16, 2, 4\) transforms"):
+        _winograd.filter_transform_adjoint(z(16, 2, 4), z(4, 2, 3, 3))

@@ -231,10 +231,17 @@ def test_conv_transpose_module_output_size():
         up(x, output_size=(10, 10))
 
 
+@pytest.fixture
+def winograd_always(monkeypatch):
+    """Every 3x3 stride-1 convolution with 16+ channels takes Winograd F(2x2, 3x3), however small."""
+    from ember.backends.cpu import nn_ops, winograd
+    monkeypatch.setattr(winograd, "MIN_WORK", 0)
+    assert nn_ops.use_winograd is winograd.use_winograd
+
+
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
 @pytest.mark.parametrize("padding", [0, 1, 2])
-def test_winograd_path_for_3x3_convolutions(dtype, padding):
-    # 3x3, stride 1, 16+ channels: the CPU kernel takes the Winograd F(4x4, 3x3) path
+def test_winograd_path_for_3x3_convolutions(winograd_always, dtype, padding):
     x = rng.standard_normal((2, 16, 7, 6))
     w = rng.standard_normal((17, 16, 3, 3))
     b = rng.standard_normal(17)
@@ -250,7 +257,7 @@ def test_winograd_path_for_3x3_convolutions(dtype, padding):
 
 @pytest.mark.parametrize(("padding", "size"), [(0, (7, 6)), (1, (5, 8)), (2, (4, 4)), (1, (9, 13)), (0, (10, 3)),
                                                (1, (1, 2)), (3, (6, 5))])
-def test_winograd_gradients_against_numpy(padding, size):
+def test_winograd_gradients_against_numpy(winograd_always, padding, size):
     x = rng.standard_normal((2, 16) + size)
     w = rng.standard_normal((18, 16, 3, 3))
     tx, tw = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
@@ -264,8 +271,9 @@ def test_winograd_gradients_against_numpy(padding, size):
     np.testing.assert_allclose(tx.grad.numpy(), expected_gx, atol=1e-9)
 
 
-def test_winograd_float32_rounding_stays_small():
-    """F(4x4, 3x3) in float32 with 64 channels: within 1e-5 of the output's scale, for output and both gradients."""
+def test_winograd_float32_rounding_stays_small(winograd_always):
+    """F(2x2, 3x3) in float32 with 64 channels: within 1e-6 of the output's scale, for output and both gradients
+    (F(4x4, 3x3) needed 1e-5; tests/nn/test_conv_accuracy.py has the float32 bar at ResNet's shapes)."""
     r = np.random.default_rng(5)
     x = r.standard_normal((2, 64, 12, 12))
     w = r.uniform(-1, 1, (32, 64, 3, 3)) / np.sqrt(64 * 9)       # PyTorch's default initialisation range
@@ -279,7 +287,7 @@ def test_winograd_float32_rounding_stays_small():
         results[dtype] = [out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()]
     np.testing.assert_allclose(results[ember.float64][0], ref.conv2d(x, w, None, padding=(1, 1)), atol=1e-12)
     for single, exact in zip(results[ember.float32], results[ember.float64]):
-        assert np.abs(single - exact).max() <= 1e-5 * np.abs(exact).max()
+        assert np.abs(single - exact).max() <= 1e-6 * np.abs(exact).max()
 
 
 @pytest.mark.parametrize(("cin", "k", "stride", "padding", "size"), [(8, 1, 2, 0, 2), (4, 3, 1, 1, 1), (8, 3, 2, 1, 2)])

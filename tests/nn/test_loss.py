@@ -7,7 +7,7 @@ import pytest
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from ember.autograd import gradcheck
+from ember.autograd import gradcheck, gradgradcheck
 
 rng = np.random.default_rng(4)
 REDUCTIONS = ["mean", "sum", "none"]
@@ -175,6 +175,41 @@ def test_binary_cross_entropy(reduction):
         F.binary_cross_entropy(ember.tensor([1.5]), ember.tensor([1.0]))
     with pytest.raises(ValueError, match="is deprecated. Please ensure they have the same size."):
         F.binary_cross_entropy(ember.ones(2, 1) * 0.5, ember.ones(2))
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_gradient_at_zero_and_one(dtype, reduction, weighted):
+    """Probabilities of exactly 0 and 1: the logs clamp at -100 and the gradient is (x - t) / max(x(1 - x), 1e-12)
+    (times the weight), finite, where differentiating the clamped logs would give 0 * inf = NaN."""
+    x = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 0.25])
+    y = np.array([0.0, 1.0, 1.0, 0.0, 0.5, 1.0])
+    w = np.array([2.0, 3.0, 0.5, 1.5, 1.0, 2.0]) if weighted else np.ones(6)
+    tx = ember.tensor(x, dtype=dtype, requires_grad=True)
+    loss = F.binary_cross_entropy(tx, ember.tensor(y, dtype=dtype), ember.tensor(w, dtype=dtype) if weighted else None,
+                                  reduction=reduction)
+    per_item = w * np.array([0.0, 0.0, 100.0, 100.0, np.log(2.0), np.log(4.0)])
+    np.testing.assert_allclose(loss.detach().numpy(), reduce(per_item, reduction), rtol=1e-6)
+    loss.sum().backward()
+    expected = w * np.array([0.0, 0.0, -1e12, 1e12, 0.0, -4.0]) / (6 if reduction == "mean" else 1)
+    assert np.isfinite(tx.grad.numpy()).all()
+    np.testing.assert_allclose(tx.grad.numpy(), expected, rtol=1e-6)
+    module = nn.BCELoss(weight=ember.tensor(w, dtype=dtype) if weighted else None, reduction=reduction)
+    tx.grad = None
+    module(tx, ember.tensor(y, dtype=dtype)).sum().backward()
+    np.testing.assert_allclose(tx.grad.numpy(), expected, rtol=1e-6)
+
+
+def test_binary_cross_entropy_target_gradient_and_double_backward():
+    p, y = rng.random((3, 4)) * 0.9 + 0.05, rng.random((3, 4))
+    assert gradcheck(lambda a, b: F.binary_cross_entropy(a, b), (t(p, True), t(y, True)))
+    assert gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction="sum"), (t(p, True), t(y, True)))
+    tp = t([1e-30, 0.5], True)
+    ty = t([1.0, 0.25], True)
+    F.binary_cross_entropy(tp, ty, reduction="sum").backward()
+    np.testing.assert_allclose(ty.grad.numpy(), [np.log(1 - 1e-30) - np.log(1e-30), 0.0], atol=1e-12)
+    np.testing.assert_allclose(tp.grad.numpy(), [-1e12, (0.5 - 0.25) / (0.5 * 0.5)], rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -196,6 +196,60 @@ def test_resnet18_train_mode_matches(tmp_path):
                                        getattr(tmodel.get_submodule(name), stat).numpy(), atol=1e-5, rtol=1e-4)
 
 
+class PatternReLU:
+    """ReLU for either framework that records its on/off pattern call by call, or replays a recorded one."""
+
+    def __init__(self, lib, patterns, replay):
+        self.lib, self.patterns, self.replay, self.calls = lib, patterns, replay, 0
+
+    def __call__(self, x):
+        if not self.replay:
+            self.patterns.append((x > 0).numpy())
+            return x.clamp(min=0)
+        on = self.lib.from_numpy(self.patterns[self.calls])
+        self.calls += 1
+        return self.lib.where(on, x, self.lib.zeros((), dtype=x.dtype))
+
+
+def resnet18_gradients(lib, state, x, target, dtype, relu):
+    if lib is torch:
+        model = ResNet(BasicBlock, [2, 2, 2, 2], 10)
+        model.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in state.items()})
+    else:
+        model = M.resnet18(num_classes=10)
+        model.load_state_dict(state)
+    model = model.to(dtype).train()
+    layer = lib.nn.Module()
+    layer.forward = relu   # one module in call order: blocks reuse theirs
+    for name, module in list(model.named_modules()):
+        if isinstance(module, lib.nn.ReLU):
+            setattr(model.get_submodule(name.rpartition(".")[0]), name.rpartition(".")[2], layer)
+    lib.nn.functional.cross_entropy(model(lib.from_numpy(x).to(dtype)), lib.from_numpy(target)).backward()
+    return {name: p.grad.numpy().astype(np.float64) for name, p in model.named_parameters()}
+
+
+def test_resnet18_float32_gradients_match_pytorch_float32():
+    """A ResNet-18 training step (batch 4, 64x64) in float32: every parameter's gradient within 1e-4 (relative
+    norm) of PyTorch's. Both replay the activation pattern of ember's float64 run, so a unit whose pre-activation
+    rounds to the other side of zero in one of them cannot make the gradients differ by a path (see
+    tests/vision/test_resnet_float32_accuracy.py)."""
+    ember.manual_seed(0)
+    state = M.resnet18(num_classes=10).state_dict()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 64, 64)).astype(np.float32)
+    target = rng.integers(0, 10, 4)
+    patterns = []
+    exact = resnet18_gradients(ember, state, x, target, ember.float64, PatternReLU(ember, patterns, False))
+    ours = resnet18_gradients(ember, state, x, target, ember.float32, PatternReLU(ember, patterns, True))
+    replay = PatternReLU(torch, patterns, True)
+    theirs = resnet18_gradients(torch, state, x, target, torch.float32, replay)
+    assert replay.calls == len(patterns) == 17
+    for name, g in exact.items():
+        scale = np.linalg.norm(g)
+        assert np.linalg.norm(theirs[name] - g) / scale < 1e-4, name   # PyTorch's own rounding, for reference
+        assert np.linalg.norm(ours[name] - theirs[name]) / scale < 1e-4, name
+
+
 class LeNet5(tnn.Module):  # ember.vision.models.LeNet5 in torch.nn
     def __init__(self, num_classes=10):
         super().__init__()

@@ -10,6 +10,39 @@ import threading
 
 import numpy as np
 
+import contextvars
+
+from cpython.contextvars cimport PyContextVar_Reset, PyContextVar_Set
+
+
+cdef extern from *:
+    """
+    /* The head of NumPy's array object (PyArrayObject_fields, part of NumPy's stable ABI in 1.x and
+       2.x) and its WRITEABLE flag: reading the flag directly costs nothing, ndarray.flags builds
+       an object. Only used on objects whose type is exactly numpy.ndarray. */
+    typedef struct {
+        PyObject_HEAD
+        char *data;
+        int nd;
+        Py_ssize_t *dimensions;
+        Py_ssize_t *strides;
+        PyObject *base;
+        PyObject *descr;
+        int flags;
+    } ember_ndarray_head;
+    static inline int ember_ndarray_writeable(PyObject *a) {
+        return (((ember_ndarray_head *)a)->flags & 0x0400) != 0;
+    }
+    """
+    bint ember_ndarray_writeable(object) noexcept
+
+
+cdef extern from "Python.h":
+    long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
+    int _context_enter "PyContext_Enter"(object) noexcept
+    int _context_exit "PyContext_Exit"(object) noexcept
+    void _clear_error "PyErr_Clear"() noexcept
+
 cdef type _ndarray = np.ndarray
 cdef type _npgeneric = np.generic
 
@@ -89,6 +122,69 @@ def set_recorder(recorder):
 
 def get_recorder():
     return _recorder
+
+
+# ---------------------------------------------------------------------------------------
+# NumPy's floating-point error state while a kernel runs
+
+# PyTorch computes log(0), 0/0 and overflows silently; NumPy warns. Kernels run with NumPy's
+# error reporting off, scoped to the kernel call: the user's own NumPy code keeps its state and
+# every other warning stays visible. The dispatcher enters a context (PEP 567) in which NumPy's
+# error-state variable is "ignore" around each kernel: two pointer swaps, where setting and
+# resetting the variable (np.errstate) allocates and costs a third of a small op. That context
+# can be entered by one thread at a time; a second thread sets the variable in its own context
+# instead. Inside it, a kernel sees the other context variables as they were at import.
+# On a NumPy without the variable, kernels run in the caller's state.
+cdef object _fp_state = None      # NumPy's context variable of the ufunc error state
+cdef object _fp_quiet = None      # its value inside np.errstate(all="ignore")
+cdef object _fp_context = None    # a context in which it has that value
+cdef object _ENTERED = object()   # the token of a kernel that runs in _fp_context
+
+
+def _setup_fp_state():
+    global _fp_state, _fp_quiet, _fp_context
+    try:
+        from numpy._core.umath import _extobj_contextvar
+    except ImportError:
+        return
+    with np.errstate(all="ignore"):
+        _fp_quiet = _extobj_contextvar.get()
+    _fp_context = contextvars.copy_context()
+    _fp_context.run(_extobj_contextvar.set, _fp_quiet)
+    _fp_state = _extobj_contextvar
+
+
+_setup_fp_state()
+
+
+cdef inline object _quiet():
+    """Turn NumPy's floating-point warnings off; returns the token ``_restore`` takes."""
+    if _fp_state is None:
+        return None
+    if _context_enter(_fp_context) == 0:
+        return _ENTERED
+    _clear_error()   # entered already: by another thread, or a kernel that runs ops
+    return PyContextVar_Set(_fp_state, _fp_quiet)
+
+
+cdef inline void _restore(object token):
+    if token is None:
+        return
+    if token is _ENTERED:
+        if _context_exit(_fp_context) != 0:
+            _clear_error()
+    else:
+        PyContextVar_Reset(_fp_state, token)
+
+
+def run_kernel(kernel, *args):
+    """``kernel(*args)`` with NumPy's floating-point warnings off, as the dispatcher runs kernels
+    (for ops that call a kernel of the table themselves)."""
+    cdef object token = _quiet()
+    try:
+        return kernel(*args)
+    finally:
+        _restore(token)
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,6 +441,52 @@ def _wrap(data, device dev):
     return wrap(data, dev)
 
 
+# ---------------------------------------------------------------------------------------
+# Checks of what kernels return
+
+cdef object _result_checker = None   # ember.backends.result_check's check, while result checks are on
+
+
+def _set_result_checker(checker):
+    """Install (or remove, with None) the function that checks every kernel result."""
+    global _result_checker
+    _result_checker = checker
+
+
+def _get_result_checker():
+    return _result_checker
+
+
+cdef object _bad_result(device dev, str name, object res):
+    from ember.backends.result_check import bad_result
+    return bad_result(dev, name, res)
+
+
+cdef inline TensorBase _wrap_one(object res, device dev, str name):
+    """``wrap`` of one kernel result; a result that is not a native array of an ember dtype is the
+    backend's fault, and the error says so."""
+    cdef TensorBase t
+    cdef object dt
+    if builtin_type(res) is _ndarray:   # the common case, without a try block
+        dt = _dtype_by_num.get(res.dtype.num)
+        if dt is not None:
+            t = TensorBase.__new__(_Tensor)
+            t._data = res
+            t._device = dev
+            t._dtype = dt
+            return t
+    try:
+        return wrap(res, dev)
+    except (AttributeError, KeyError, TypeError):
+        raise _bad_result(dev, name, res) from None
+
+
+cdef object _wrap_results(object res, device dev, str name):
+    if builtin_type(res) is tuple:
+        return tuple([_wrap_one(r, dev, name) for r in res])
+    return _wrap_one(res, dev, name)
+
+
 cdef inline void _bump(TensorBase t):
     if t._version_counter is None:
         t._version_counter = VersionCounter()
@@ -468,11 +610,21 @@ cpdef binary(str name, object a, object b, int kind):
             y = _cast(dev, y, dt)
     else:
         return NotImplemented
+    cdef object token = _quiet()
     try:
-        out = wrap(_kernel(dev, name)(x, y), dev)
+        res = _kernel(dev, name)(x, y)
     except ValueError:
         _raise_if_not_broadcastable(a, b)
         raise
+    except OverflowError:   # NumPy refuses an int operand beyond the dtype's range; PyTorch wraps it
+        if not _wraps_int_operand(x, y, dt):
+            raise
+        res = _kernel(dev, name)(_as_element(x, dt), _as_element(y, dt))
+    finally:
+        _restore(token)
+    out = _wrap_one(res, dev, name)
+    if _result_checker is not None:
+        _result_checker(dev, name, (x, y), (), res, (None, np.dtype(bool) if kind == BOOL else dt.numpy))
     if _recorder is not None and _grad_mode.enabled and (
             (isinstance(a, TensorBase) and (<TensorBase>a)._requires_grad)
             or (isinstance(b, TensorBase) and (<TensorBase>b)._requires_grad)):
@@ -493,6 +645,32 @@ cdef _raise_if_not_broadcastable(object a, object b):
                                f"non-singleton dimension {i}")
 
 
+cdef object _UINT64_END = 2 ** 64
+
+
+cdef inline int _check_int_operand(object s) except -1:
+    """PyTorch reads a Python int operand as a 64-bit integer (from -2**63 up to 2**64 - 1, the
+    upper half wrapping around in integer tensors, as in C); a wider one is an error."""
+    cdef int overflow = 0
+    PyLong_AsLongLongAndOverflow(s, &overflow)
+    if overflow and (overflow < 0 or s >= _UINT64_END):
+        raise OverflowError(f"the Python integer {s} is too big to use with a tensor: integer operands must "
+                            f"fit in 64 bits")
+    return 0
+
+
+cdef object _as_element(object v, object dt):
+    """A Python int operand as an element of the integer dtype ``dt``, wrapped around as C casts
+    do (``int8 + 300`` adds 44, as in PyTorch); other operands as they are."""
+    if builtin_type(v) is not int:
+        return v
+    return np.array(v & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(dt.numpy)[()]
+
+
+cdef inline bint _wraps_int_operand(object x, object y, object dt):
+    return dt._category == 1 and (builtin_type(x) is int or builtin_type(y) is int)
+
+
 cdef object _scalar_result(TensorBase t, object s):
     cdef object dt = t._dtype
     cdef type st = builtin_type(s)
@@ -501,6 +679,7 @@ cdef object _scalar_result(TensorBase t, object s):
             return dt
         return _default_dtype
     if st is int:
+        _check_int_operand(s)
         if dt._category >= 1:
             return dt
         return _promote(t, s)
@@ -517,7 +696,14 @@ cpdef unary(str name, TensorBase x, int kind):
     cdef device dev = x._device
     if kind == FLOAT and not x._dtype.is_floating_point:
         data = _cast(dev, data, _default_dtype)
-    out = wrap(_kernel(dev, name)(data), dev)
+    cdef object token = _quiet()
+    try:
+        res = _kernel(dev, name)(data)
+    finally:
+        _restore(token)
+    out = _wrap_one(res, dev, name)
+    if _result_checker is not None:
+        _result_checker(dev, name, (data,), (), res, (data.shape, np.dtype(bool) if kind == BOOL else data.dtype))
     if x._requires_grad and _recorder is not None and _grad_mode.enabled:
         _recorder.record(name, (x,), out, None)
     return out
@@ -530,6 +716,7 @@ cpdef inplace_binary(str name, TensorBase self, object other, int kind):
     cdef device dev = self._device
     _check_inplace(self)
     if _recording(self, other):
+        _check_writable(self)
         result = binary(name, self, other, kind)
         _assign(self, result)
         return self
@@ -547,8 +734,14 @@ cpdef inplace_binary(str name, TensorBase self, object other, int kind):
     if dt._category > self._dtype._category:
         raise RuntimeError(f"result type {_type_name(dt)} can't be cast to the desired output "
                            f"type {_type_name(self._dtype)}")
+    cdef object token = _quiet()
     try:
-        _kernel(dev, name + "_")(self._data, y)
+        try:
+            _kernel(dev, name + "_")(self._data, y)
+        except OverflowError:   # as in binary: an int operand beyond the dtype's range wraps around
+            if not _wraps_int_operand(None, y, self._dtype):
+                raise
+            _kernel(dev, name + "_")(self._data, _as_element(y, self._dtype))
     except ValueError as e:
         if "broadcast" in str(e):
             _raise_if_not_broadcastable(self, other)
@@ -556,10 +749,10 @@ cpdef inplace_binary(str name, TensorBase self, object other, int kind):
                 f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                 f"{list(np.broadcast_shapes(self._data.shape, np.shape(y)))}") from None
         if "read-only" in str(e):
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to a single "
-                "memory location. Please clone() the tensor before performing the operation.") from None
+            _check_writable(self)
         raise
+    finally:
+        _restore(token)
     _bump(self)
     return self
 
@@ -576,8 +769,32 @@ cdef _check_inplace(TensorBase self):
 
 
 def check_inplace(TensorBase self):
-    """Raise if ``self`` is a leaf that requires grad and grad mode is on."""
+    """Raise if ``self`` is a leaf that requires grad and grad mode is on, or if its memory
+    cannot be written (an ``expand()``ed view, a read-only NumPy array)."""
     _check_inplace(self)
+    _check_writable(self)
+
+
+def check_writable(TensorBase self):
+    """Raise if the memory of ``self`` cannot be written (see ``check_inplace``)."""
+    _check_writable(self)
+
+
+cdef _check_writable(TensorBase self):
+    """PyTorch refuses to write into a tensor whose elements share memory (an ``expand()``ed
+    view); on the CPU NumPy marks such views read-only, like arrays it was handed read-only."""
+    cdef object data = self._data
+    if builtin_type(data) is not _ndarray or ember_ndarray_writeable(data):
+        return
+    for n, stride in zip(data.shape, data.strides):
+        if stride == 0 and n > 1:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single "
+                f"memory location (a tensor of shape {list(data.shape)} expanded from fewer elements). Please "
+                "clone() the tensor before performing the operation.")
+    raise RuntimeError(f"cannot write into a tensor of shape {list(data.shape)} whose memory is read-only (it shares "
+                       "a read-only NumPy array or an expand()ed view). Please clone() the tensor before performing "
+                       "the operation.")
 
 
 cdef _assign(TensorBase self, TensorBase result):
@@ -597,6 +814,7 @@ cdef _assign(TensorBase self, TensorBase result):
 def assign(TensorBase self, TensorBase result):
     """Copy ``result`` into ``self`` in place, carrying autograd history (in-place ops)."""
     _check_inplace(self)
+    _check_writable(self)
     _assign(self, result)
     return self
 
@@ -607,6 +825,8 @@ def call(str name, tuple inputs, tuple params=()):
     The kernel receives the native arrays followed by ``params`` and returns one native
     array or a tuple of them. The op is recorded for autograd under ``name``.
     """
+    if len(inputs) == 0:   # checked: this module has no bounds checks, not even on tuples
+        raise TypeError(f"call('{name}'): an op needs at least one input tensor")
     cdef TensorBase first = <TensorBase?>inputs[0]
     cdef device dev = first._device
     cdef list datas = []
@@ -614,11 +834,14 @@ def call(str name, tuple inputs, tuple params=()):
         if (<TensorBase?>t)._device is not dev:
             _device_mismatch(dev, (<TensorBase>t)._device)
         datas.append((<TensorBase>t)._data)
-    res = _kernel(dev, name)(*datas, *params)
-    if builtin_type(res) is tuple:
-        out = tuple([wrap(r, dev) for r in res])
-    else:
-        out = wrap(res, dev)
+    cdef object token = _quiet()
+    try:
+        res = _kernel(dev, name)(*datas, *params)
+    finally:
+        _restore(token)
+    out = _wrap_results(res, dev, name)
+    if _result_checker is not None:
+        _result_checker(dev, name, tuple(datas), params, res, None)
     if _recorder is not None and _any_requires_grad(inputs) and _grad_mode.enabled:
         _recorder.record(name, inputs, out, params)
     return out
@@ -627,8 +850,11 @@ def call(str name, tuple inputs, tuple params=()):
 def call_view(str name, TensorBase x, tuple params=()):
     """Like ``call`` for one input, for ops whose result shares ``x``'s memory."""
     cdef device dev = x._device
-    cdef TensorBase out = wrap(_kernel(dev, name)(x._data, *params), dev)
+    cdef object res = _kernel(dev, name)(x._data, *params)
+    cdef TensorBase out = _wrap_one(res, dev, name)
     cdef TensorBase base = x if x._base is None else x._base
+    if _result_checker is not None:
+        _result_checker(dev, name, (x._data,), params, res, None)
     if base._version_counter is None:
         base._version_counter = VersionCounter()
     out._base = base

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ember import _core, dtypes
@@ -24,6 +26,72 @@ def _parse_type_string(name: str):
     if len(parts) not in (2, 3) or parts[0] not in ("ember", "torch") or not matches:
         raise ValueError(f"invalid type: '{name}'")
     return getattr(dtypes, matches[0]), (parts[1] if len(parts) == 3 else "cpu")
+
+
+_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "int8_t",
+            "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
+
+_LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max)) if d.is_floating_point else
+                    (int(np.iinfo(d.numpy).min), int(np.iinfo(d.numpy).max)))
+           for d in dtypes.ALL if d is not dtypes.bool}
+
+
+_LIMITS_OF = {d: _LIMITS[d.name] for d in dtypes.ALL if d is not dtypes.bool}
+
+
+def _overflow(dtype, c_name: bool = True) -> RuntimeError:
+    name = _C_TYPES[dtype.name] if c_name else dtype.name
+    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def fill_value(value, dtype, op: str = ""):
+    """``value`` (a number or a one-element tensor) as a Python scalar for a fill of a ``dtype``
+    tensor (``fill_``, ``full``, ``masked_fill``, ...); PyTorch refuses values that overflow."""
+    tv = type(value)
+    if tv is float or tv is int:   # the common case: a number well inside the dtype's range
+        limits = _LIMITS_OF.get(dtype)
+        if limits is not None and limits[0] <= value <= limits[1]:
+            return value
+    if isinstance(value, _core.TensorBase):
+        if value.ndim != 0:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.ndim} dimension(s).")
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, (int, float, bool)):
+        raise TypeError(f"value must be a number or a 0-dimensional tensor, got {type(value).__name__}")
+    if dtype is dtypes.bool or isinstance(value, bool):
+        return value
+    lo, hi = _LIMITS[dtype.name]
+    if dtype.is_floating_point:
+        fits = not math.isfinite(value) or -hi <= value <= hi
+    elif isinstance(value, int):   # negative ints wrap around in unsigned types, as in C
+        fits = (-hi if lo == 0 else lo) <= value <= hi
+        value = value % (hi + 1) if value < 0 and lo == 0 else value
+    else:
+        fits = math.isfinite(value) and lo <= value <= hi
+    if not fits:
+        raise _overflow(dtype)
+    return value
+
+
+def check_values_fit(array: np.ndarray, dtype) -> None:
+    """Raise PyTorch's error when Python numbers in ``array`` (``ember.tensor(data, dtype=...)``)
+    do not fit the integer ``dtype``: NumPy's cast would wrap them silently. Floating and bool
+    targets take any number (out-of-range floats become inf, as in PyTorch)."""
+    if dtype is dtypes.bool or dtype.is_floating_point or array.size == 0:
+        return
+    kind = array.dtype.kind
+    if kind not in "iuf":
+        return
+    lo, hi = _LIMITS[dtype.name]
+    low, high = array.min(), array.max()
+    if kind == "f":
+        if not (np.isfinite(low) and np.isfinite(high) and lo <= low and high <= hi):
+            raise _overflow(dtype, c_name=False)   # NaN fails the comparisons too
+    elif int(low) < (-hi if lo == 0 else lo) or int(high) > hi:   # negative ints wrap in unsigned types, as in C
+        raise _overflow(dtype, c_name=False)
 
 
 def _parse_to(args, kwargs):
@@ -263,6 +331,7 @@ class ConversionMethods:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.ndim} dimensions.")
             value = value.item()
+        value = fill_value(value, self._dtype, "fill_")
         _core.check_inplace(self)
         self._device._kernels["copy_"](self._data, value)
         self._bump_version()

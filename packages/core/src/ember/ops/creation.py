@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
 
 from ember import _core, dtypes
 from ember.backends.registry import registry
+from ember.ops import conversion
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
@@ -27,6 +29,9 @@ def place(array: np.ndarray, device=None, requires_grad: bool = False):
     return t
 
 
+_MAX_NUMEL = sys.maxsize // 8   # elements of 8 bytes that one buffer can address
+
+
 def parse_size(size: tuple) -> tuple[int, ...]:
     """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])`` all mean shape (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (Sequence, np.ndarray)) and not isinstance(size[0], str):
@@ -39,6 +44,10 @@ def parse_size(size: tuple) -> tuple[int, ...]:
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    numel = math.prod(shape)
+    if numel > _MAX_NUMEL:
+        raise RuntimeError(f"a tensor of sizes {list(shape)} would hold {numel} elements, more than memory can "
+                           f"address")
     return shape
 
 
@@ -64,10 +73,16 @@ def _infer(data, dtype=None) -> np.ndarray:
         arr = np.array(data)
     except ValueError as e:
         raise ValueError(f"expected sequence of equal-length elements: {e}") from None
+    if arr.dtype == np.uint64 or arr.dtype == object or (arr.dtype.kind == "f" and arr.size
+                                                           and _largest(arr) >= _INT64_END):
+        # NumPy reads ints beyond int64 as uint64, objects, or float64 ([2**63, -1]; below -2**63 is an object)
+        arr = _wide_ints(data, arr, dtype)
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
     if dtype is not None and arr.dtype.kind != "c":
-        return arr.astype(dtype.numpy, copy=False)  # Python floats go straight to the requested precision
+        conversion.check_values_fit(arr, dtype)   # NumPy's cast would wrap 300 to int8 silently
+        with np.errstate(over="ignore"):   # 1e40 as float32 is inf, as in PyTorch
+            return arr.astype(dtype.numpy, copy=False)  # Python floats go straight to the requested precision
     if arr.dtype.kind == "f" or (arr.size == 0 and arr.dtype == np.float64):
         return arr.astype(dtypes.get_default_dtype().numpy, copy=False)
     if arr.dtype.kind in "iu":
@@ -75,6 +90,39 @@ def _infer(data, dtype=None) -> np.ndarray:
     if arr.dtype.kind == "c":
         raise TypeError("ember does not support complex tensors")
     return arr
+
+
+_INT64_END = 2 ** 63
+
+
+def _leaves(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            yield from _leaves(x)
+    else:
+        yield data
+
+
+def _largest(arr: np.ndarray) -> float:
+    """The largest value (a NumPy reduction costs more than the list of a few values)."""
+    return max(arr.ravel().tolist()) if arr.size <= 32 else arr.max()
+
+
+def _wide_ints(data, arr: np.ndarray, dtype) -> np.ndarray:
+    """``data`` holding integers beyond int64 as PyTorch reads it: numbers when a float is among
+    them or a floating dtype is asked for (``tensor([2**63, 1.5])``), else an overflow error."""
+    leaves = list(_leaves(data))
+    big = next((x for x in leaves if isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+                and not -_INT64_END <= x < _INT64_END), None)
+    if big is None:
+        return arr
+    if (dtype is not None and dtype.is_floating_point) or any(isinstance(x, (float, np.floating)) for x in leaves):
+        try:
+            return np.array(data, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            return arr
+    raise ValueError(f"Overflow when converting the integer {big} to a tensor: integers must fit in int64 "
+                     f"(-2**63 to 2**63 - 1); pass dtype=ember.float64 to store larger values as floats")
 
 
 def _scalars(data):
@@ -173,7 +221,9 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value."""
     if dtype is None:
         dtype = dtypes._scalar_dtype(fill_value.item() if isinstance(fill_value, _core.TensorBase) else fill_value)
-    if isinstance(fill_value, _core.TensorBase):
+    if isinstance(dtype, dtypes.dtype):
+        fill_value = conversion.fill_value(fill_value, dtype, "full")   # PyTorch refuses values that overflow
+    elif isinstance(fill_value, _core.TensorBase):
         fill_value = fill_value.item()
     return _result(_filled(parse_size((size,)), fill_value, dtype, device, requires_grad), out)
 
@@ -183,6 +233,7 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
     """A 2-D tensor with ones on the diagonal and zeros elsewhere."""
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    parse_size((n, n if m is None else m))   # refuses sizes that memory cannot address
     arr = np.eye(n, n if m is None else m, dtype=_np_dtype(dtype))
     return _result(place(arr, device, requires_grad), out)
 
@@ -196,7 +247,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, _core.TensorBase) else v for v in (start, end, step)]
+    for v in vals:
+        if not isinstance(v, (builtins.int, builtins.float, np.integer, np.floating)):
+            raise TypeError(f"arange(): start, end and step must be numbers, got {type(v).__name__}")
     start, end, step = vals
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"unsupported range: {start} -> {end} with step {step} (start, end and step must be "
+                           f"finite)")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
@@ -204,7 +261,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is None:
         ints = all(isinstance(v, (builtins.int, np.integer)) for v in vals)
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    if not dtype.is_floating_point:
+        for v in vals:
+            if isinstance(v, (builtins.int, np.integer)):
+                conversion.fill_value(builtins.int(v), dtypes.int64)   # PyTorch computes ranges in int64
     n = builtins.max(0, math.ceil((end - start) / step))
+    if n > _MAX_NUMEL:
+        raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} holds {n} values, more than "
+                           f"memory can address")
     arr = (start + step * np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64))
     return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)
 
@@ -214,8 +278,12 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    arr = np.linspace(start, end, steps, dtype=np.float64)
     dtype = dtype or dtypes.get_default_dtype()
+    start, end = (v.item() if isinstance(v, _core.TensorBase) else v for v in (start, end))
+    if isinstance(dtype, dtypes.dtype) and not dtype.is_floating_point:   # PyTorch refuses bounds that overflow
+        conversion.fill_value(start, dtype, "linspace")
+        conversion.fill_value(end, dtype, "linspace")
+    arr = np.linspace(start, end, steps, dtype=np.float64)
     if not dtype.is_floating_point:
         arr = np.trunc(arr)
     return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)

@@ -35,12 +35,12 @@ one, else ``<name>`` and ``copy_``; while autograd records they run out of place
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from ember import _core, dtypes
+from ember.ops.conversion import fill_value as _scalar
 from ember.ops.creation import _result as _out
 from ember.ops.shape import wrap_dim
 
@@ -54,14 +54,6 @@ _Tensor = _core.TensorBase
 _INDEX_DTYPES = (dtypes.int64, dtypes.int32)
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
             "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char", "bool": "bool"}
-_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "int8_t",
-            "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
-
-
-_LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max)) if d.is_floating_point else
-                    (int(np.iinfo(d.numpy).min), int(np.iinfo(d.numpy).max)))
-           for d in dtypes.ALL if d is not dtypes.bool}
-
 
 def _name(t) -> str:
     return _core._type_name(t.dtype)
@@ -95,32 +87,6 @@ def _inplace(name: str, self, others: tuple, params: tuple):
         kernels["copy_"](self._data, kernels[name](self._data, *datas, *params))
     self._bump_version()
     return self
-
-
-def _scalar(value, dtype, op: str = ""):
-    """A Python scalar for a fill of a ``dtype`` tensor; PyTorch refuses values that overflow."""
-    if isinstance(value, _Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value.ndim} dimension(s).")
-        value = value.item()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if not isinstance(value, (int, float, bool)):
-        raise TypeError(f"value must be a number or a 0-dimensional tensor, got {type(value).__name__}")
-    if dtype is dtypes.bool or isinstance(value, bool):
-        return value
-    lo, hi = _LIMITS[dtype.name]
-    if dtype.is_floating_point:
-        fits = not math.isfinite(value) or -hi <= value <= hi
-    elif isinstance(value, int):   # negative ints wrap around in unsigned types, as in C
-        fits = (-hi if lo == 0 else lo) <= value <= hi
-        value = value % (hi + 1) if value < 0 and lo == 0 else value
-    else:
-        fits = math.isfinite(value) and lo <= value <= hi
-    if not fits:
-        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
-    return value
 
 
 def _broadcast_shape(a: tuple, b: tuple) -> tuple:
@@ -405,6 +371,7 @@ def _put(self, key: tuple, advanced: bool, value, accumulate: bool) -> None:
     if self._requires_grad and self.grad_fn is None and _core.is_grad_enabled():
         raise RuntimeError(("a leaf Variable" if advanced else "a view of a leaf Variable") +
                            " that requires grad is being used in an in-place operation.")
+    _core.check_writable(self)
     try:
         if recording:
             _core.assign(self, _core.call("index_put", (self, value), (key, accumulate)))

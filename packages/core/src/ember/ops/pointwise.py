@@ -45,6 +45,7 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember._core import BOOL, FLOAT, SAME, TensorBase, binary, inplace_binary, unary
+from ember.ops.conversion import _LIMITS_OF, fill_value
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -530,6 +531,11 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's nam
     if min is None and max is None:
         raise RuntimeError("ember.clamp: At least one of 'min' or 'max' must not be None")
     dt = _clamp_dtype(input, min, max)
+    limits = _LIMITS_OF.get(dt)
+    for bound in (min, max):   # PyTorch refuses a bound the result dtype cannot hold
+        if bound.__class__ in _NUMBERS and bound is not None and limits is not None \
+                and not limits[0] <= bound <= limits[1]:
+            fill_value(bound, dt, "clamp")   # raises, or takes it (inf, NaN, a negative int for uint8)
     x = input if input._dtype is dt else input.to(dt)
     if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         if min is not None:

@@ -61,6 +61,14 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(autouse=True)
+def _result_checks():
+    """Every kernel result is checked while the suite runs: a wrong shape, dtype or type is
+    reported by the dispatcher, naming the kernel, where the kernel returns it."""
+    with ember.backends.checking_results():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _expected_failure(request) -> None:
     """A test the backend declared in ``expected_failures`` must fail (strict: when it passes, remove it)."""
     for pattern in _suite(request.node).expected_failures:

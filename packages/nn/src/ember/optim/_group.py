@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember._core import TensorBase
+
 _GROUP_DTYPES = ("f", "d")  # NumPy's type characters of float32 and float64
 
 
@@ -30,10 +32,13 @@ class GroupUpdate:
         dt = pd.dtype
         if dt.char not in _GROUP_DTYPES or not pd.flags.c_contiguous:
             return False
-        arrays = [b._data for b in buffers]
-        for a in arrays:
-            if a.dtype != dt or not a.flags.c_contiguous:
+        dev, shape = param._device, pd.shape
+        arrays = []
+        for b in buffers:   # a buffer that does not fit goes to the per-parameter path, whose check names it
+            a = b._data if isinstance(b, TensorBase) and b._device is dev else None
+            if a is None or a.shape != shape or a.dtype != dt or not a.flags.c_contiguous:
                 return False
+            arrays.append(a)
         gd = grad._data
         if gd.dtype != dt or not gd.flags.c_contiguous:
             gd = np.ascontiguousarray(gd, dtype=dt)  # the gradient is only read

@@ -29,6 +29,11 @@ class Optimizer:
         defaults: the default options of every group.
     """
 
+    # state entries that have their parameter's shape; ``load_state_dict`` checks them (an
+    # optimizer whose state has other names or shapes overrides this)
+    _param_shaped_state = frozenset({"momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "square_avg",
+                                     "grad_avg", "sum", "acc_delta", "exp_inf"})
+
     def __init__(self, params: Iterable, defaults: dict) -> None:
         self.defaults = defaults
         self.state: defaultdict = defaultdict(dict)
@@ -135,15 +140,37 @@ class Optimizer:
         for ours, theirs in zip(self.param_groups, saved_groups):
             for p, i in zip(ours["params"], theirs["params"]):
                 by_index[i] = p
-        self.state = defaultdict(dict)
+        state = defaultdict(dict)
         for i, s in state_dict["state"].items():
             if i not in by_index:
                 continue
             p = by_index[i]
-            self.state[p] = {k: _match_param(k, v, p) for k, v in s.items()}
+            state[p] = {k: self._check_loaded_state(i, k, _match_param(k, v, p), p) for k, v in s.items()}
+        self.state = state
         for ours, theirs in zip(self.param_groups, saved_groups):
             theirs["params"] = ours["params"]
         self.param_groups = saved_groups
+
+    def _check_loaded_state(self, index: int, key: str, value, param):
+        """Refuse a loaded state entry that the update kernels could not use with ``param``: a
+        buffer of another shape would be read and written past its end by a fused kernel."""
+        if key == "step":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = ember.tensor(float(value))   # checkpoints that kept the step as a number
+            elif not isinstance(value, _core.TensorBase) or value.numel() != 1:
+                raise ValueError(f"loaded state dict has a 'step' for parameter {index} that is not a number or a "
+                                 f"one-element tensor: {_describe(value)}")
+            return value
+        if key not in self._param_shaped_state or value is None:
+            return value
+        if not isinstance(value, _core.TensorBase):
+            raise ValueError(f"loaded state dict has a '{key}' for parameter {index} that is not a tensor: "
+                             f"{_describe(value)}")
+        if value._data.shape != param._data.shape:
+            raise ValueError(f"loaded state dict has a '{key}' of shape {list(value.shape)} for parameter {index} "
+                             f"of shape {list(param.shape)}: it was saved for a different model (or the parameters "
+                             f"are in another order)")
+        return value
 
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -169,10 +196,31 @@ def _match_param(key: str, value, param):
     return value.to(device=param.device, dtype=param.dtype if value.dtype.is_floating_point else value.dtype)
 
 
+def _describe(value) -> str:
+    if isinstance(value, _core.TensorBase):
+        return f"a tensor of shape {list(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
 def check_grad(param, grad) -> None:
     if grad._data.shape != param._data.shape:
         raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match its parameter of shape "
                            f"{list(param.shape)}")
+
+
+def check_state(param, buffers) -> None:
+    """Refuse state buffers that do not match ``param`` in shape and device: the fused update
+    kernels walk the parameter's length through every buffer."""
+    shape, dev = param._data.shape, param._device
+    for b in buffers:
+        if not isinstance(b, _core.TensorBase):
+            raise RuntimeError(f"optimizer state for a parameter of shape {list(param.shape)} holds {_describe(b)} "
+                               f"where a tensor belongs")
+        if b._data.shape != shape:
+            raise RuntimeError(f"optimizer state of shape {list(b.shape)} does not match its parameter of shape "
+                               f"{list(param.shape)} (was the state loaded from another model?)")
+        if b._device is not dev:
+            raise RuntimeError(f"optimizer state on {b._device} does not match its parameter on {dev}")
 
 
 def step_tensor():
@@ -199,6 +247,7 @@ def run_update(kernel: str, tensors: list, *args) -> None:
     backends without the kernel run it on host copies and write the results back.
     """
     param, grad = tensors[0], tensors[1]
+    check_state(param, tensors[2:])
     fused = param._device._kernels.get(kernel)
     if param._device.type == "cpu":
         arrays = [t._data for t in tensors]

@@ -225,6 +225,16 @@ cdef Py_ssize_t _add_flat_any(int code, char* out, const int64_t* offsets, char*
 # -----------------------------------------------------------------------------------------
 # Python entry points
 
+# This module is compiled without bounds checks, and that covers Python subscripts too: ``shape[dim]``
+# on a tuple reads past its end for a ``dim`` outside it. Every entry point checks its axis first.
+
+cdef int _check_axis(str kernel, Py_ssize_t ndim, Py_ssize_t dim) except -1:
+    if dim < 0 or dim >= ndim:
+        raise IndexError(f"{kernel}: dimension {dim} is out of range for an array of {ndim} dimension(s) "
+                         f"(expected 0 to {ndim - 1})")
+    return 0
+
+
 def first_out_of_range(index, int64_t lo, int64_t hi):
     """The first value of the integer array ``index`` outside ``[lo, hi)``, or None. One pass
     and no temporaries: cheaper than ``min()`` and ``max()`` on the small indices of most ops."""
@@ -278,6 +288,9 @@ def add_along(x, index, source, int dim):
     """``x[..., index[j], ...] += source[..., j, ...]`` along ``dim``; ``index`` is 1-d with
     values in ``[0, x.shape[dim])``; ``source`` broadcasts to the indexed shape."""
     cdef _Buffer out, idx, src
+    _check_axis("add_along", x.ndim, dim)
+    if index.ndim != 1 or index.dtype.kind not in "iu":
+        raise ValueError(f"add_along: the index must be a 1-d integer array, got {index.ndim}-d {index.dtype}")
     shape = x.shape
     src_shape = shape[:dim] + (index.shape[0],) + shape[dim + 1:]
     code = _CODES.get(x.dtype)
@@ -342,6 +355,7 @@ def add_at(target, tuple key, values):
         np.add.at(target, key, values)
         return
     dim, index = found
+    _check_axis("add_at", target.ndim, dim)
     size = target.shape[dim]
     bad = first_out_of_range(index, -size, size)
     if bad is not None:
@@ -369,6 +383,7 @@ def gather_along(x, index, int dim):
     fit the loop. Raises IndexError with the first index outside ``[0, x.shape[dim])``."""
     cdef _Buffer xb, ib, ob
     cdef Py_ssize_t bad
+    _check_axis("gather_along", x.ndim, dim)
     if not _fits(x, index, dim) or x.itemsize > 8 or x.itemsize == 0 or x.itemsize & (x.itemsize - 1):
         return None
     index = np.ascontiguousarray(index, dtype=np.int64)
@@ -389,6 +404,7 @@ def scatter_along(out, index, src, int dim, bint add):
     when the layout does not fit the loop. Raises IndexError like ``gather_along``."""
     cdef _Buffer ob, ib, sb
     cdef Py_ssize_t bad
+    _check_axis("scatter_along", out.ndim, dim)
     if not (src.shape == index.shape and src.dtype == out.dtype and src.flags.c_contiguous
             and _fits(out, index, dim)):
         return False

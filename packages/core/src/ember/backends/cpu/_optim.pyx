@@ -2,9 +2,12 @@
 """Fused optimizer updates: one pass over each parameter's memory, no temporaries.
 
 Each kernel updates ``param`` and its state buffers in place. ``<name>`` takes one parameter's
-flat, C-contiguous arrays of one floating dtype (``ember.optim`` ensures that before calling);
-``<name>_group`` takes a list of such tuples of arrays (any shape), one per parameter, and checks
-their layout, dtype and sizes itself.
+flat, C-contiguous arrays of one floating dtype (the typed memoryviews refuse any other layout,
+a read-only buffer and mixed dtypes) and checks that they all have the parameter's length before
+its loop; ``<name>_group`` takes a list of such tuples of arrays (any shape), one per parameter,
+and checks their layout, dtype and sizes itself. The loops run without bounds checks, so these
+per-call checks are what keeps a state buffer of the wrong size (a checkpoint of another model)
+from being read or written past its end.
 The arithmetic follows PyTorch's reference (single-tensor) implementations step by step, in
 the parameter's own precision as PyTorch computes it (float32 parameters in float32).
 
@@ -69,6 +72,17 @@ cdef inline real _fabs(real x) noexcept nogil:
         return fabs(x)
 
 
+cdef int _check_sizes(str kernel, Py_ssize_t n, tuple others) except -1:
+    """Every buffer a single-parameter kernel reads or writes has the parameter's length: the loops
+    run over ``n`` elements of each without bounds checks (``others`` holds (name, length) pairs)."""
+    for name, m in others:
+        if m != n:
+            raise ValueError(f"{kernel}: the parameter has {n} elements but its {name} has {m}; every state "
+                             f"buffer must have the parameter's shape (was the optimizer state loaded from "
+                             f"another model?)")
+    return 0
+
+
 # -- group kernels: the arrays of many parameters in one call --------------------------------
 
 cdef enum:
@@ -100,8 +114,8 @@ cdef char _open(tuple row, Py_ssize_t k, Py_buffer* views) except 0:
         if views[j].format[0] != fmt or views[j].format[1] != 0 or views[j].len != views[0].len:
             _close(views, k)
             raise ValueError("an optimizer group kernel needs the arrays of each parameter to share one size and "
-                             f"one dtype (float32 or float64), got formats {[row[i].dtype.str for i in range(k)]} "
-                             f"and sizes {[row[i].size for i in range(k)]}")
+                             f"one dtype (float32 or float64), got dtypes {[str(getattr(row[i], 'dtype', '?')) for i in range(k)]} "
+                             f"and sizes {[getattr(row[i], 'size', '?') for i in range(k)]}")
     if fmt != b'f' and fmt != b'd':
         _close(views, k)
         raise ValueError(f"optimizer group kernels update float32 and float64 arrays, got {row[0].dtype}")
@@ -148,9 +162,10 @@ cdef inline void _sgd_run(real* pp, const real* gp, real* bp, Py_ssize_t n, bint
         _sgd(pp, gp, bp, n, lr_, m, keep, wd, False, True, False, False, False)
 
 
-def sgd(real[::1] p, real[::1] g, real[::1] buf, bint first, double lr, double momentum,
+def sgd(real[::1] p, const real[::1] g, real[::1] buf, bint first, double lr, double momentum,
         double dampening, double weight_decay, bint nesterov, bint maximize):
     """SGD with momentum, dampening, Nesterov and weight decay (``buf`` unused if momentum == 0)."""
+    _check_sizes("sgd", p.shape[0], (("gradient", g.shape[0]), ("momentum buffer", buf.shape[0])))
     if p.shape[0]:
         with nogil:
             _sgd_run(&p[0], &g[0], &buf[0], p.shape[0], first, lr, momentum, dampening, weight_decay, nesterov,
@@ -239,10 +254,12 @@ cdef inline void _adam_run(real* pp, const real* gp, real* mp, real* vp, real* x
               False, False, False, False)
 
 
-def adam(real[::1] p, real[::1] g, real[::1] m, real[::1] v, real[::1] vmax, long step, double lr,
+def adam(real[::1] p, const real[::1] g, real[::1] m, real[::1] v, real[::1] vmax, long step, double lr,
          double beta1, double beta2, double eps, double weight_decay, bint amsgrad, bint maximize,
          bint decoupled):
     """Adam (``decoupled=False``) and AdamW (``decoupled=True``), with AMSGrad."""
+    _check_sizes("adam", p.shape[0], (("gradient", g.shape[0]), ("exp_avg", m.shape[0]), ("exp_avg_sq", v.shape[0]),
+                                      ("max_exp_avg_sq", vmax.shape[0])))
     if p.shape[0]:
         with nogil:
             _adam_run(&p[0], &g[0], &m[0], &v[0], &vmax[0], p.shape[0], step, lr, beta1, beta2, eps, weight_decay,
@@ -275,7 +292,7 @@ def adam_group(list rows, list steps, double lr, double beta1, double beta2, dou
 
 # -- the others: one loop each; their flags are loop-invariant, which -O3 unswitches ----------
 
-def rmsprop(real[::1] p, real[::1] g, real[::1] sq, real[::1] gavg, real[::1] buf, double lr, double alpha,
+def rmsprop(real[::1] p, const real[::1] g, real[::1] sq, real[::1] gavg, real[::1] buf, double lr, double alpha,
             double eps, double weight_decay, double momentum, bint centered, bint maximize):
     """RMSprop, optionally centered and with momentum."""
     cdef Py_ssize_t i, n = p.shape[0]
@@ -283,6 +300,8 @@ def rmsprop(real[::1] p, real[::1] g, real[::1] sq, real[::1] gavg, real[::1] bu
     cdef real lr_ = <real>lr, al = <real>alpha, alc = <real>(1 - alpha), eps_ = <real>eps
     cdef real wd = <real>weight_decay, mom = <real>momentum
     cdef bint decay = weight_decay != 0, use_buf = momentum > 0
+    _check_sizes("rmsprop", n, (("gradient", g.shape[0]), ("square_avg", sq.shape[0]), ("grad_avg", gavg.shape[0]),
+                                ("momentum_buffer", buf.shape[0])))
     with nogil:
         for i in range(n):
             d = -g[i] if maximize else g[i]
@@ -303,13 +322,14 @@ def rmsprop(real[::1] p, real[::1] g, real[::1] sq, real[::1] gavg, real[::1] bu
                 p[i] = p[i] + (-lr_ * d) / avg
 
 
-def adagrad(real[::1] p, real[::1] g, real[::1] acc, long step, double lr, double lr_decay,
+def adagrad(real[::1] p, const real[::1] g, real[::1] acc, long step, double lr, double lr_decay,
             double weight_decay, double eps, bint maximize):
     """Adagrad with learning-rate decay."""
     cdef Py_ssize_t i, n = p.shape[0]
     cdef real d, a
     cdef real clr = <real>(lr / (1 + (step - 1) * lr_decay)), wd = <real>weight_decay, eps_ = <real>eps
     cdef bint decay = weight_decay != 0
+    _check_sizes("adagrad", n, (("gradient", g.shape[0]), ("sum", acc.shape[0])))
     with nogil:
         for i in range(n):
             d = -g[i] if maximize else g[i]
@@ -320,13 +340,15 @@ def adagrad(real[::1] p, real[::1] g, real[::1] acc, long step, double lr, doubl
             p[i] = p[i] + (-clr * d) / (_sqrt(a) + eps_)
 
 
-def adadelta(real[::1] p, real[::1] g, real[::1] sq, real[::1] acc_delta, double lr, double rho,
+def adadelta(real[::1] p, const real[::1] g, real[::1] sq, real[::1] acc_delta, double lr, double rho,
              double eps, double weight_decay, bint maximize):
     """Adadelta."""
     cdef Py_ssize_t i, n = p.shape[0]
     cdef real d, s, delta
     cdef real lr_ = <real>lr, r = <real>rho, rc = <real>(1 - rho), eps_ = <real>eps, wd = <real>weight_decay
     cdef bint decay = weight_decay != 0
+    _check_sizes("adadelta", n, (("gradient", g.shape[0]), ("square_avg", sq.shape[0]),
+                                 ("acc_delta", acc_delta.shape[0])))
     with nogil:
         for i in range(n):
             d = -g[i] if maximize else g[i]
@@ -339,7 +361,7 @@ def adadelta(real[::1] p, real[::1] g, real[::1] sq, real[::1] acc_delta, double
             p[i] = p[i] - lr_ * delta
 
 
-def adamax(real[::1] p, real[::1] g, real[::1] m, real[::1] u, long step, double lr, double beta1,
+def adamax(real[::1] p, const real[::1] g, real[::1] m, real[::1] u, long step, double lr, double beta1,
            double beta2, double eps, double weight_decay, bint maximize):
     """Adamax (Adam with the infinity norm)."""
     cdef Py_ssize_t i, n = p.shape[0]
@@ -347,6 +369,7 @@ def adamax(real[::1] p, real[::1] g, real[::1] m, real[::1] u, long step, double
     cdef real clr = <real>(lr / (1 - beta1 ** step)), b1c = <real>(1 - beta1), b2 = <real>beta2
     cdef real eps_ = <real>eps, wd = <real>weight_decay
     cdef bint decay = weight_decay != 0
+    _check_sizes("adamax", n, (("gradient", g.shape[0]), ("exp_avg", m.shape[0]), ("exp_inf", u.shape[0])))
     with nogil:
         for i in range(n):
             d = -g[i] if maximize else g[i]

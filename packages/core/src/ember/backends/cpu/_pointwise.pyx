@@ -54,12 +54,12 @@ cdef extern from *:
 
 
 cdef void _floats(const float[::1] x, float[::1] out, float nan, float posinf, float neginf) noexcept nogil:
-    if x.shape[0]:
+    if x.shape[0] and out.shape[0] == x.shape[0]:   # ``nan_to_num`` makes ``out`` from ``x``'s shape
         ember_nan_to_num_f(&x[0], &out[0], x.shape[0], nan, posinf, neginf)
 
 
 cdef void _doubles(const double[::1] x, double[::1] out, double nan, double posinf, double neginf) noexcept nogil:
-    if x.shape[0]:
+    if x.shape[0] and out.shape[0] == x.shape[0]:
         ember_nan_to_num_d(&x[0], &out[0], x.shape[0], nan, posinf, neginf)
 
 
@@ -83,7 +83,11 @@ def nan_to_num(x, nan, posinf, neginf):
 
 
 def threshold_backward(const floating[::1] g, const floating[::1] x, floating[::1] out, double threshold):
-    """out = 0 where x <= threshold, else g (so a NaN in x passes g through, as PyTorch's does)."""
+    """out = 0 where x <= threshold, else g (so a NaN in x passes g through, as PyTorch's does).
+    The three buffers must have one length: the loop runs without bounds checks."""
+    if x.shape[0] != g.shape[0] or out.shape[0] != g.shape[0]:
+        raise ValueError(f"threshold_backward: the gradient has {g.shape[0]} elements, the input {x.shape[0]} and "
+                         f"the output {out.shape[0]}; they must all have one length")
     if g.shape[0] == 0:
         return
     if floating is float:

@@ -45,7 +45,7 @@ cdef Py_ssize_t CHUNK = 1 << 14
 
 
 cdef void _erf_floats(const float[::1] x, float[::1] out) noexcept nogil:
-    cdef Py_ssize_t c, n = x.shape[0], chunks = (n + CHUNK - 1) // CHUNK
+    cdef Py_ssize_t c, n = min(x.shape[0], out.shape[0]), chunks = (n + CHUNK - 1) // CHUNK  # one length by construction
     if n >= PARALLEL_MIN:
         for c in prange(chunks, schedule="static"):
             ember_erf_floats(&x[c * CHUNK], &out[c * CHUNK], min(CHUNK, n - c * CHUNK))
@@ -54,7 +54,7 @@ cdef void _erf_floats(const float[::1] x, float[::1] out) noexcept nogil:
 
 
 cdef void _erf_doubles(const double[::1] x, double[::1] out) noexcept nogil:
-    cdef Py_ssize_t i, n = x.shape[0]
+    cdef Py_ssize_t i, n = min(x.shape[0], out.shape[0])  # one length by construction
     if n >= PARALLEL_MIN:
         for i in prange(n, schedule="static"):
             out[i] = c_erf(x[i])

@@ -1,16 +1,19 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Winograd F(4x4, 3x3): a 3x3 stride-1 convolution with 4x fewer multiplications.
+"""Winograd F(2x2, 3x3): a 3x3 stride-1 convolution with 2.25x fewer multiplications.
 
-Each 4x4 output tile comes from a 6x6 input tile: V = B^T d B per input channel, then for each
-of the 36 positions one matrix product over channels (M = U V, done by BLAS), then
-Y = A^T M A, with U = G g G^T the transformed filters (Lavin and Gray, 2015, points 0, +-1,
-+-2). The input transform writes V as (36, C, T) with T = N * tiles_h * tiles_w, so the 36
-products are matmuls with U (36, C_out, C). The 36 slabs of V and M must not lie a multiple
-of 4 KiB apart: their streams would then share cache sets (the caller pads them).
+Each 2x2 output tile comes from a 4x4 input tile: V = B^T d B per input channel, then for each
+of the 16 positions one matrix product over channels (M = U V, done by BLAS), then
+Y = A^T M A, with U = G g G^T the transformed filters (Lavin and Gray, 2015, points 0, +-1).
+Every transform matrix holds only 0, +-1 and +-1/2, so the transforms add no rounding to speak of
+and the float32 results are about as close to exact as a direct convolution's (F(4x4, 3x3), with
+points +-2, rounds about 7x worse). The input transform writes V as (16, C, T) with
+T = N * tiles_h * tiles_w, so the 16 products are matmuls with U (16, C_out, C). The 16 slabs of
+V and M must not lie a multiple of 4 KiB apart: their streams would then share cache sets (the
+caller pads them).
 
 Every 2-D transform is a 1-D one applied down the columns, then along the rows. The backward
 pass uses the adjoints: A (of A^T) for the output gradient, B (of B^T) for the input gradient,
-G^T (of G) for the filter gradient.
+G^T (of G) for the filter gradient. The filter transforms work in double and round once.
 """
 
 from cython.parallel cimport parallel, prange
@@ -21,14 +24,15 @@ ctypedef fused real:
     double
 
 cdef enum:
-    ALPHA = 6     # input tile size
-    M = 4         # output tile size
+    ALPHA = 4     # input tile size
+    M = 2         # output tile size
     CHUNK = 64    # tiles transformed together (vectorised across them)
+    FILTERS = 16  # filters transformed together
 
 
 cdef int _check_slabs(str fn, str what, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t s2, Py_ssize_t stride0,
                      Py_ssize_t stride2, size_t item, Py_ssize_t channels, Py_ssize_t tiles) except -1:
-    """``what`` must be (36, channels, tiles) with whole-element slab strides and a contiguous last axis: the
+    """``what`` must be (ALPHA*ALPHA, channels, tiles) with whole-element slab strides and a contiguous last axis: the
     transforms address slab k of tile t as ``base + k*stride0/item + t``."""
     if s0 != ALPHA * ALPHA or s1 != channels or s2 != tiles:
         raise ValueError(f"{fn}: {what} has shape ({s0}, {s1}, {s2}), expected ({ALPHA * ALPHA}, {channels}, {tiles})")
@@ -38,7 +42,7 @@ cdef int _check_slabs(str fn, str what, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t
 
 
 cdef int _check_grid(str fn, Py_ssize_t ho, Py_ssize_t wo, int tiles_h, int tiles_w) except -1:
-    """The tiles must be the (ceil(ho/4), ceil(wo/4)) grid over the output."""
+    """The tiles must be the (ceil(ho/M), ceil(wo/M)) grid over the output."""
     if ho < 0 or wo < 0 or tiles_h != (ho + M - 1) // M or tiles_w != (wo + M - 1) // M:
         raise ValueError(f"{fn}: a ({tiles_h}, {tiles_w}) grid of tiles for a ({ho}, {wo}) output, expected "
                          f"({(ho + M - 1) // M}, {(wo + M - 1) // M})")
@@ -54,101 +58,57 @@ cdef int _check_filters(str fn, Py_ssize_t o, Py_ssize_t c, Py_ssize_t kh, Py_ss
 
 
 cdef inline void _bt(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
-    """o = B^T z for n 6-vectors side by side: vector l has elements z[l + i*zs], results o[l + k*os]."""
+    """o = B^T z for n 4-vectors side by side: vector l has elements z[l + i*zs], results o[l + k*os]."""
     cdef Py_ssize_t l
-    cdef real z0, z1, z2, z3, z4, z5, a, b, c, d
+    cdef real z0, z1, z2, z3
     for l in range(n):
         z0 = z[l]
         z1 = z[zs + l]
         z2 = z[2 * zs + l]
         z3 = z[3 * zs + l]
-        z4 = z[4 * zs + l]
-        z5 = z[5 * zs + l]
-        a = z4 - 4 * z2
-        b = z3 - 4 * z1
-        c = z4 - z2
-        d = 2 * (z3 - z1)
-        o[l] = 4 * z0 - 5 * z2 + z4
-        o[os + l] = a + b
-        o[2 * os + l] = a - b
-        o[3 * os + l] = c + d
-        o[4 * os + l] = c - d
-        o[5 * os + l] = 4 * z1 - 5 * z3 + z5
+        o[l] = z0 - z2
+        o[os + l] = z1 + z2
+        o[2 * os + l] = z2 - z1
+        o[3 * os + l] = z1 - z3
 
 
 cdef inline void _b(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
-    """o = B z (the adjoint of ``_bt``) for n 6-vectors side by side."""
+    """o = B z (the adjoint of ``_bt``) for n 4-vectors side by side."""
     cdef Py_ssize_t l
-    cdef real z0, z1, z2, z3, z4, z5
+    cdef real z0, z1, z2, z3
     for l in range(n):
         z0 = z[l]
         z1 = z[zs + l]
         z2 = z[2 * zs + l]
         z3 = z[3 * zs + l]
-        z4 = z[4 * zs + l]
-        z5 = z[5 * zs + l]
-        o[l] = 4 * z0
-        o[os + l] = -4 * z1 + 4 * z2 - 2 * z3 + 2 * z4 + 4 * z5
-        o[2 * os + l] = -5 * z0 - 4 * z1 - 4 * z2 - z3 - z4
-        o[3 * os + l] = z1 - z2 + 2 * z3 - 2 * z4 - 5 * z5
-        o[4 * os + l] = z0 + z1 + z2 + z3 + z4
-        o[5 * os + l] = z5
+        o[l] = z0
+        o[os + l] = z1 - z2 + z3
+        o[2 * os + l] = z1 + z2 - z0
+        o[3 * os + l] = -z3
 
 
 cdef inline void _at(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
-    """o = A^T z for n 6-vectors side by side (4 results each)."""
+    """o = A^T z for n 4-vectors side by side (2 results each)."""
     cdef Py_ssize_t l
-    cdef real p, q, r, s
+    cdef real z1, z2
     for l in range(n):
-        p = z[zs + l] + z[2 * zs + l]
-        q = z[zs + l] - z[2 * zs + l]
-        r = z[3 * zs + l] + z[4 * zs + l]
-        s = z[3 * zs + l] - z[4 * zs + l]
-        o[l] = z[l] + p + r
-        o[os + l] = q + 2 * s
-        o[2 * os + l] = p + 4 * r
-        o[3 * os + l] = q + 8 * s + z[5 * zs + l]
+        z1 = z[zs + l]
+        z2 = z[2 * zs + l]
+        o[l] = z[l] + (z1 + z2)
+        o[os + l] = (z1 - z2) - z[3 * zs + l]
 
 
 cdef inline void _a(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os, Py_ssize_t n) noexcept nogil:
-    """o = A z (the adjoint of ``_at``) for n 4-vectors side by side (6 results each)."""
+    """o = A z (the adjoint of ``_at``) for n 2-vectors side by side (4 results each)."""
     cdef Py_ssize_t l
-    cdef real z0, z1, z2, z3, even, odd, even4, odd8
+    cdef real z0, z1
     for l in range(n):
         z0 = z[l]
         z1 = z[zs + l]
-        z2 = z[2 * zs + l]
-        z3 = z[3 * zs + l]
-        even = z0 + z2
-        odd = z1 + z3
-        even4 = z0 + 4 * z2
-        odd8 = 2 * z1 + 8 * z3
         o[l] = z0
-        o[os + l] = even + odd
-        o[2 * os + l] = even - odd
-        o[3 * os + l] = even4 + odd8
-        o[4 * os + l] = even4 - odd8
-        o[5 * os + l] = z3
-
-
-cdef inline void _g(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os) noexcept nogil:
-    """o = G z: a 3-vector (filter row or column) to a 6-vector."""
-    cdef real z0 = z[0], z1 = z[zs], z2 = z[2 * zs]
-    cdef real even = (z0 + z2) / 6, quarter = z0 / 24 + z2 / 6
-    o[0] = z0 / 4
-    o[os] = -even - z1 / 6
-    o[2 * os] = -even + z1 / 6
-    o[3 * os] = quarter + z1 / 12
-    o[4 * os] = quarter - z1 / 12
-    o[5 * os] = z2
-
-
-cdef inline void _gt(const real* z, Py_ssize_t zs, real* o, Py_ssize_t os) noexcept nogil:
-    """o = G^T z (the adjoint of ``_g``): a 6-vector to a 3-vector."""
-    cdef real z0 = z[0], z1 = z[zs], z2 = z[2 * zs], z3 = z[3 * zs], z4 = z[4 * zs], z5 = z[5 * zs]
-    o[0] = z0 / 4 - (z1 + z2) / 6 + (z3 + z4) / 24
-    o[os] = (z2 - z1) / 6 + (z3 - z4) / 12
-    o[2 * os] = (z3 + z4 - z1 - z2) / 6 + z5
+        o[os + l] = z0 + z1
+        o[2 * os + l] = z0 - z1
+        o[3 * os + l] = -z1
 
 
 cdef inline void _gather(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t size, Py_ssize_t step,
@@ -181,9 +141,9 @@ cdef inline void _gather(const real* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize
 
 
 def input_transform(const real[:, :, :, ::1] x, real[:, :, :] v, int pad, int tiles_h, int tiles_w, int threads=1):
-    """Fill ``v`` (36, C, N*tiles_h*tiles_w) with B^T d B for every 6x6 tile d of the zero-padded input.
+    """Fill ``v`` (16, C, N*tiles_h*tiles_w) with B^T d B for every 4x4 tile d of the zero-padded input.
 
-    CHUNK tiles of a plane at a time: gathered into 36 rows, then transformed row-wise (vectorised).
+    CHUNK tiles of a plane at a time: gathered into 16 rows, then transformed row-wise (vectorised).
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, t0, nt, j
@@ -207,14 +167,14 @@ def input_transform(const real[:, :, :, ::1] x, real[:, :, :] v, int pad, int ti
                 _gather(&x[n, c, 0, 0], H, W, ALPHA, M, -pad, tiles_w, t0, nt, d)
                 for j in range(ALPHA):    # columns: B^T d
                     _bt(d + j * CHUNK, ALPHA * CHUNK, t + j * CHUNK, ALPHA * CHUNK, nt)
-                for j in range(ALPHA):    # rows: (B^T d) B, into slabs ALPHA*j ... ALPHA*j + 5
+                for j in range(ALPHA):    # rows: (B^T d) B, into slabs ALPHA*j ... ALPHA*j + 3
                     _bt(t + ALPHA * j * CHUNK, CHUNK, dst + ALPHA * j * stride + t0, stride, nt)
         free(d)
 
 
 def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[::1] bias, int tiles_h,
                      int tiles_w, int threads=1):
-    """Write Y = A^T M A (+ ``bias`` per channel, unless it is empty) for every tile of ``mt`` (36, C_out, T)
+    """Write Y = A^T M A (+ ``bias`` per channel, unless it is empty) for every tile of ``mt`` (16, C_out, T)
     into ``out`` (N, C_out, Ho, Wo)."""
     cdef Py_ssize_t N = out.shape[0], K = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
     cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = mt.strides[0] // sizeof(real), nk, n, k, t0, nt, j
@@ -247,10 +207,15 @@ def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[
                     _at(src + j * stride + t0, ALPHA * stride, t + j * CHUNK, ALPHA * CHUNK, nt)
                 for i in range(M):        # rows: (A^T M) A
                     _at(t + ALPHA * i * CHUNK, CHUNK, y + M * i * CHUNK, CHUNK, nt)
-                for l in range(nt):       # scatter the 4x4 tiles, adding the bias
+                for l in range(nt):       # scatter the 2x2 tiles, adding the bias
                     tt = t0 + l
                     y0 = M * (tt // tiles_w)
                     x0 = M * (tt % tiles_w)
+                    if y0 + M <= Ho and x0 + M <= Wo:     # inner tile: no checks
+                        for i in range(M):
+                            for j in range(M):
+                                plane[(y0 + i) * Wo + x0 + j] = y[(M * i + j) * CHUNK + l] + b
+                        continue
                     for i in range(M):
                         if y0 + i >= Ho:
                             break
@@ -261,7 +226,7 @@ def output_transform(const real[:, :, :] mt, real[:, :, :, ::1] out, const real[
 
 
 def grad_transform(const real[:, :, :, ::1] grad, real[:, :, :] gt, int tiles_h, int tiles_w, int threads=1):
-    """Fill ``gt`` (36, C_out, T) with A gy A^T for every 4x4 tile of ``grad`` (N, C_out, Ho, Wo): the
+    """Fill ``gt`` (16, C_out, T) with A gy A^T for every 2x2 tile of ``grad`` (N, C_out, Ho, Wo): the
     adjoint of ``output_transform``."""
     cdef Py_ssize_t N = grad.shape[0], K = grad.shape[1], Ho = grad.shape[2], Wo = grad.shape[3]
     cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = gt.strides[0] // sizeof(real), nk, n, k, t0, nt, j
@@ -285,20 +250,21 @@ def grad_transform(const real[:, :, :, ::1] grad, real[:, :, :] gt, int tiles_h,
                 _gather(&grad[n, k, 0, 0], Ho, Wo, M, M, 0, tiles_w, t0, nt, d)
                 for j in range(M):        # columns: A gy
                     _a(d + j * CHUNK, M * CHUNK, t + j * CHUNK, M * CHUNK, nt)
-                for j in range(ALPHA):    # rows: (A gy) A^T, into slabs ALPHA*j ... ALPHA*j + 5
+                for j in range(ALPHA):    # rows: (A gy) A^T, into slabs ALPHA*j ... ALPHA*j + 3
                     _a(t + M * j * CHUNK, CHUNK, dst + ALPHA * j * stride + t0, stride, nt)
         free(d)
 
 
 def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad, int tiles_h, int tiles_w,
                             int threads=1):
-    """Add B V B^T of every tile of ``v`` (36, C, T) into the zeroed ``x`` (N, C, H, W): the input gradient."""
+    """Add B V B^T of every tile of ``v`` (16, C, T) into the zeroed ``x`` (N, C, H, W): the input gradient."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t tiles = tiles_h * tiles_w, stride = v.strides[0] // sizeof(real), nc, n, c, t0, nt, j
     cdef Py_ssize_t l, i, tt, y0, x0, yy, xx
     cdef real* t
     cdef real* d
     cdef real* plane
+    cdef real* row
     cdef const real* src
     _check_grid("input_transform_adjoint", H + 2 * <Py_ssize_t>pad - 2, W + 2 * <Py_ssize_t>pad - 2, tiles_h, tiles_w)
     _check_slabs("input_transform_adjoint", "v", v.shape[0], v.shape[1], v.shape[2], v.strides[0], v.strides[2],
@@ -319,10 +285,16 @@ def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad
                     _b(src + j * stride + t0, ALPHA * stride, t + j * CHUNK, ALPHA * CHUNK, nt)
                 for i in range(ALPHA):    # rows: (B V) B^T
                     _b(t + ALPHA * i * CHUNK, CHUNK, d + ALPHA * i * CHUNK, CHUNK, nt)
-                for l in range(nt):       # add each 6x6 tile where it lies inside the image
+                for l in range(nt):       # add each 4x4 tile where it lies inside the image
                     tt = t0 + l
                     y0 = M * (tt // tiles_w) - pad
                     x0 = M * (tt % tiles_w) - pad
+                    if y0 >= 0 and x0 >= 0 and y0 + ALPHA <= H and x0 + ALPHA <= W:   # inner tile: no checks
+                        row = plane + y0 * W + x0
+                        for i in range(ALPHA):
+                            for j in range(ALPHA):
+                                row[i * W + j] += d[(ALPHA * i + j) * CHUNK + l]
+                        continue
                     for i in range(ALPHA):
                         yy = y0 + i
                         if yy < 0 or yy >= H:
@@ -335,38 +307,71 @@ def input_transform_adjoint(const real[:, :, :] v, real[:, :, :, ::1] x, int pad
 
 
 def filter_transform(const real[:, :, :, ::1] w, real[:, :, ::1] u):
-    """Fill ``u`` (36, C_out, C) with U = G g G^T for every 3x3 filter g of ``w`` (C_out, C, 3, 3)."""
-    cdef Py_ssize_t O = w.shape[0], C = w.shape[1], o, c, i, j
-    cdef real t[ALPHA][3]
-    cdef real r[ALPHA]
-    cdef const real* g
+    """Fill ``u`` (16, C_out, C) with U = G g G^T for every 3x3 filter g of ``w`` (C_out, C, 3, 3).
+
+    FILTERS input channels at a time, side by side, so the arithmetic vectorises and each of the 16
+    slabs is written in runs.
+    """
+    cdef Py_ssize_t O = w.shape[0], C = w.shape[1], o, c0, nb, i, j, l
+    cdef double g[9][FILTERS]
+    cdef double t[12][FILTERS]     # G g: 4 rows of 3
+    cdef double r[16][FILTERS]     # (G g) G^T: 4 rows of 4
+    cdef const real* src
     _check_filters("filter_transform", O, C, w.shape[2], w.shape[3], u.shape[0], u.shape[1], u.shape[2])
     with nogil:
         for o in range(O):
-            for c in range(C):
-                g = &w[o, c, 0, 0]
+            for c0 in range(0, C, 16):      # FILTERS (Cython needs a literal step)
+                nb = min(<Py_ssize_t>FILTERS, C - c0)
+                src = &w[o, c0, 0, 0]
+                for l in range(nb):
+                    for i in range(9):
+                        g[i][l] = src[9 * l + i]
                 for j in range(3):        # columns: G g
-                    _g(g + j, 3, &t[0][j], 3)
-                for i in range(ALPHA):    # rows: (G g) G^T
-                    _g(&t[i][0], 1, r, 1)
-                    for j in range(ALPHA):
-                        u[ALPHA * i + j, o, c] = r[j]
+                    for l in range(nb):
+                        t[j][l] = g[j][l]
+                        t[3 + j][l] = (g[j][l] + g[3 + j][l] + g[6 + j][l]) * 0.5
+                        t[6 + j][l] = (g[j][l] - g[3 + j][l] + g[6 + j][l]) * 0.5
+                        t[9 + j][l] = g[6 + j][l]
+                for i in range(4):        # rows: (G g) G^T
+                    for l in range(nb):
+                        r[4 * i][l] = t[3 * i][l]
+                        r[4 * i + 1][l] = (t[3 * i][l] + t[3 * i + 1][l] + t[3 * i + 2][l]) * 0.5
+                        r[4 * i + 2][l] = (t[3 * i][l] - t[3 * i + 1][l] + t[3 * i + 2][l]) * 0.5
+                        r[4 * i + 3][l] = t[3 * i + 2][l]
+                for i in range(ALPHA * ALPHA):
+                    for l in range(nb):
+                        u[i, o, c0 + l] = <real>r[i][l]
 
 
-def filter_transform_adjoint(const real[:, :, :] du, real[:, :, :, ::1] gw):
-    """Write G^T dU G for every (out, in) pair of ``du`` (36, C_out, C) into ``gw`` (C_out, C, 3, 3)."""
-    cdef Py_ssize_t O = gw.shape[0], C = gw.shape[1], o, c, i, j
-    cdef real d[ALPHA][ALPHA]
-    cdef real t[3][ALPHA]
-    cdef real* g
+def filter_transform_adjoint(const real[:, :, ::1] du, real[:, :, :, ::1] gw):
+    """Write G^T dU G for every (out, in) pair of ``du`` (16, C_out, C) into ``gw`` (C_out, C, 3, 3).
+
+    FILTERS input channels at a time, side by side, as in ``filter_transform``.
+    """
+    cdef Py_ssize_t O = gw.shape[0], C = gw.shape[1], o, c0, nb, i, j, l
+    cdef double d[16][FILTERS]
+    cdef double t[12][FILTERS]     # G^T dU: 3 rows of 4
+    cdef double r[9][FILTERS]
+    cdef real* dst
     _check_filters("filter_transform_adjoint", O, C, gw.shape[2], gw.shape[3], du.shape[0], du.shape[1], du.shape[2])
     with nogil:
         for o in range(O):
-            for c in range(C):
+            for c0 in range(0, C, 16):      # FILTERS (Cython needs a literal step)
+                nb = min(<Py_ssize_t>FILTERS, C - c0)
                 for i in range(ALPHA * ALPHA):
-                    d[i // ALPHA][i % ALPHA] = du[i, o, c]
-                for j in range(ALPHA):    # columns: G^T dU
-                    _gt(&d[0][j], ALPHA, &t[0][j], ALPHA)
-                g = &gw[o, c, 0, 0]
+                    for l in range(nb):
+                        d[i][l] = du[i, o, c0 + l]
+                for j in range(4):        # columns: G^T dU
+                    for l in range(nb):
+                        t[j][l] = d[j][l] + (d[4 + j][l] + d[8 + j][l]) * 0.5
+                        t[4 + j][l] = (d[4 + j][l] - d[8 + j][l]) * 0.5
+                        t[8 + j][l] = (d[4 + j][l] + d[8 + j][l]) * 0.5 + d[12 + j][l]
                 for i in range(3):        # rows: (G^T dU) G
-                    _gt(&t[i][0], 1, g + 3 * i, 1)
+                    for l in range(nb):
+                        r[3 * i][l] = t[4 * i][l] + (t[4 * i + 1][l] + t[4 * i + 2][l]) * 0.5
+                        r[3 * i + 1][l] = (t[4 * i + 1][l] - t[4 * i + 2][l]) * 0.5
+                        r[3 * i + 2][l] = (t[4 * i + 1][l] + t[4 * i + 2][l]) * 0.5 + t[4 * i + 3][l]
+                dst = &gw[o, c0, 0, 0]
+                for l in range(nb):
+                    for i in range(9):
+                        dst[9 * l + i] = <real>r[i][l]

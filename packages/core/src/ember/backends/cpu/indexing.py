@@ -314,14 +314,14 @@ def scatter_add(x, index, src, dim):
 
 def index_select(x, index, dim):
     index = _as_1d(index)
-    if x.ndim == 0:
-        if _loops.first_out_of_range(index, 0, 1) is not None:
-            raise IndexError("index out of range in self")
-        return x.copy()
-    size = x.shape[dim]
+    size = x.shape[dim] if x.ndim else 1
     bad = _loops.first_out_of_range(index, 0, size)
-    if bad is not None:
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    if bad is not None:   # PyTorch's CPU kernel raises a RuntimeError along dim 1, an IndexError elsewhere
+        raise (RuntimeError if dim == 1 else IndexError)(
+            f"index_select(): index {bad} is out of range for dimension {dim} with size {size} "
+            f"(indices must be in [0, {size}))")
+    if x.ndim == 0:
+        return x.copy()
     return x[index] if dim == 0 else np.take(x, index, axis=dim)
 
 

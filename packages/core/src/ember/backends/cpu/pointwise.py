@@ -5,8 +5,6 @@ dtype (or Python scalars). The hot ops (``add``, ``mul``, ...) are bare ufuncs; 
 a Python function only where NumPy's semantics differ from PyTorch's.
 """
 
-import warnings
-
 import numpy as np
 
 from ember.backends.cpu._pointwise import nan_to_num as _nan_to_num_float
@@ -18,15 +16,6 @@ try:  # the ufunc behind np.clip: one vectorised pass, without np.clip's Python 
 except ImportError:  # NumPy 1.x
     from numpy.core.umath import clip as _clip
 
-
-def silence_floating_point_warnings() -> None:
-    """Ignore NumPy's RuntimeWarnings for inf/NaN results (``log(0)``, ``0/0``) raised in ember's
-    code: PyTorch gives those results silently. Done at import; a ``warnings.catch_warnings``
-    block around the import (pytest's collection) drops the filter again when it exits."""
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\..*)?$")
-
-
-silence_floating_point_warnings()
 
 _NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
              "invert a mask, use the `~` or `logical_not()` operator instead.")

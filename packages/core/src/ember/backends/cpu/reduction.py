@@ -1,6 +1,8 @@
 """CPU kernels for reductions. ``dim`` is a tuple of non-negative axes or None (all).
 
 float16 inputs accumulate in float32 and round once at the end, as PyTorch's CPU kernels do.
+Sums of floats go through ``_add_reduce``, which keeps NumPy's pairwise summation along the
+contiguous axis and sums long strided axes in blocks, so no sum's rounding grows with its length.
 Empty inputs and 0-d inputs are valid here; the op layer has refused the reductions that
 have no identity (``max`` of nothing).
 """
@@ -32,17 +34,75 @@ def _squeeze(out, dim, keepdim):
     return out if keepdim else out.reshape(_reduced_shape(out.shape, dim, False))
 
 
+BLOCK = 64   # rows of a strided axis summed one after another before the partial sums are combined
+
+
+def _add_reduce(x, axis=None, keepdims=False, dtype=None):
+    """``np.add.reduce`` whose rounding error does not grow with the length of a strided axis.
+
+    NumPy sums a contiguous run pairwise, but any other axis row by row into one accumulator:
+    summing 4096 float32 rows rounded 15x worse than PyTorch's cascade (1e-6 against 6e-8).
+    Here trailing reduced axes are summed as one contiguous run, and a longer strided axis
+    BLOCK rows at a time, then its partial sums (one more pass over 1/BLOCK of the data).
+    """
+    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(axis))
+    strided = [a for a in axes if x.shape[a] > 2 * BLOCK and a != x.ndim - 1]
+    if not strided or np.dtype(dtype or x.dtype).kind not in "fc":
+        return np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    if math.prod(x.shape[strided[-1] + 1:]) < BLOCK:
+        # rows too short for blocks to pay: the reduced axes moved last, summed as contiguous runs
+        kept = [a for a in range(x.ndim) if a not in axes]
+        runs = np.ascontiguousarray(x.transpose(kept + list(axes))).reshape([x.shape[a] for a in kept] + [-1])
+        return np.add.reduce(runs, axis=-1).reshape(_reduced_shape(x.shape, axes, keepdims))
+    out = np.ascontiguousarray(x)
+    trailing = 0          # reduced axes at the end: one contiguous run per kept index
+    while trailing < len(axes) and axes[-1 - trailing] == x.ndim - 1 - trailing:
+        trailing += 1
+    lead = x.shape[:x.ndim - trailing]
+    if trailing:
+        out = np.add.reduce(out.reshape(lead + (-1,)), axis=-1)
+    for a in reversed(axes[:len(axes) - trailing]):     # highest first, so lower axes keep their numbers
+        out = _blocked_sum(out, a)
+    return out.reshape(_reduced_shape(x.shape, axes, keepdims))
+
+
+def _blocked_sum(x, a):
+    """``x`` summed over its axis ``a`` (kept, size 1): BLOCK rows at a time, then the partial sums."""
+    n = x.shape[a]
+    if n <= 2 * BLOCK:
+        return np.add.reduce(x, axis=a, keepdims=True)
+    whole = n - n % BLOCK
+    before = (slice(None),) * a
+    head = x[before + (slice(0, whole),)]
+    partial = np.add.reduce(head.reshape(x.shape[:a] + (whole // BLOCK, BLOCK) + x.shape[a + 1:]), axis=a + 1)
+    total = _blocked_sum(partial, a)
+    if whole != n:
+        total += np.add.reduce(x[before + (slice(whole, n),)], axis=a, keepdims=True)
+    return total
+
+
 def _sum(x, dim, keepdim, dt):
     if dt is None and x.dtype == _HALF:
-        return np.add.reduce(x, axis=dim, keepdims=keepdim, dtype=np.float32).astype(_HALF)
-    return np.add.reduce(x, axis=dim, keepdims=keepdim, dtype=dt)
+        return _add_reduce(x, dim, keepdim, np.float32).astype(_HALF)
+    return _add_reduce(x, dim, keepdim, dt)
 
 
 def _mean(x, dim, keepdim, dt):
     if dt is not None:
         x = x.astype(dt, copy=False)
-    total = np.add.reduce(_work(x), axis=dim, keepdims=keepdim)
+    total = _add_reduce(_work(x), dim, keepdim)
     return np.true_divide(total, _count(x.shape, dim)).astype(x.dtype, copy=False)
+
+
+def _nanmean(x, dim, keepdim):
+    """The mean of the non-NaN values; NaN where there are none (NumPy's ``nanmean`` would warn)."""
+    w = _work(x)
+    nan = np.isnan(w)
+    total = np.add.reduce(np.where(nan, w.dtype.type(0), w), axis=dim, keepdims=keepdim)
+    count = np.add.reduce(~nan, axis=dim, keepdims=keepdim, dtype=w.dtype)
+    return np.true_divide(total, count).astype(x.dtype, copy=False)
 
 
 def _prod(x, dim, keepdim, dt):
@@ -82,9 +142,9 @@ def _arg(fn):
 
 def _var(x, dim, correction, keepdim):
     work = _work(x)
-    mean = np.true_divide(np.sum(work, axis=dim, keepdims=True), _count(x.shape, dim))
+    mean = np.true_divide(_add_reduce(work, dim, True), _count(x.shape, dim))
     dev = np.asarray(np.subtract(work, mean))  # 0-d inputs give NumPy scalars
-    squares = np.sum(np.multiply(dev, dev, out=dev), axis=dim, keepdims=keepdim)
+    squares = _add_reduce(np.multiply(dev, dev, out=dev), dim, keepdim)
     dof = max(_count(x.shape, dim) - correction, 0)
     return np.true_divide(squares, dof).astype(x.dtype, copy=False)
 
@@ -97,9 +157,9 @@ def _std(x, dim, correction, keepdim):
 def _norm(x, p, dim, keepdim):
     work = _work(x)
     if p == 2:
-        out = np.sqrt(np.sum(np.square(work), axis=dim, keepdims=keepdim))
+        out = np.sqrt(_add_reduce(np.square(work), dim, keepdim))
     elif p == 1:
-        out = np.sum(np.abs(work), axis=dim, keepdims=keepdim)
+        out = _add_reduce(np.abs(work), dim, keepdim)
     elif p == math.inf:
         out = _extreme(np.maximum)(np.abs(work), dim, keepdim)
     elif p == -math.inf:
@@ -152,5 +212,5 @@ KERNELS = {
     "cumsum": _cumulative(np.cumsum),
     "cumprod": _cumulative(np.cumprod),
     "nansum": lambda x, dim, keepdim, dt: np.nansum(x, axis=dim, keepdims=keepdim, dtype=dt),
-    "nanmean": lambda x, dim, keepdim: np.nanmean(_work(x), axis=dim, keepdims=keepdim).astype(x.dtype),
+    "nanmean": _nanmean,
 }

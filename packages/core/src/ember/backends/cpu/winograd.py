@@ -1,10 +1,12 @@
-"""Winograd F(4x4, 3x3) convolution for 3x3 stride-1 layers: transforms in Cython, the 36 products in BLAS.
+"""Winograd F(2x2, 3x3) convolution for 3x3 stride-1 layers: transforms in Cython, the 16 products in BLAS.
 
-Against an im2col product it does 4x fewer multiplications, and its transformed tiles take 2.25
-values per output pixel (F(2x2, 3x3): 4), which is what memory traffic follows. The price is
-float32 rounding: with 64 input channels its results lie about 3e-6 of the output's scale from
-the exact ones (a direct float32 convolution: 3e-7; tests/nn/test_conv.py holds it to 1e-5).
-float64 results are exact to about 1e-14.
+Against an im2col product it does 2.25x fewer multiplications and its transformed tiles take 4 values
+per output pixel and channel (im2col's columns: 9). Its transforms hold only 0, +-1 and +-1/2, so float32
+results round about as a direct convolution's do (relative error 2-6e-7 at ResNet's shapes against 2-3e-7;
+tests/nn/test_conv_accuracy.py holds both to 1e-6). F(4x4, 3x3), with 4x fewer multiplications, rounded
+7-10x worse; in a ResNet-18 training step that made float32 units switch on or off against the exact run
+(and every gradient behind them change) about four times as often as PyTorch's or im2col's, so ember
+does not use it. float64 results are exact to about 1e-14.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from ember.backends.cpu import _winograd
 from ember.backends.cpu.blas_threads import blas_threads
 from ember.backends.cpu.buffers import as_real, slabs, threads_for, workspace
 
-SLABS = 36        # positions in a 6x6 transformed tile
-TILE = 4          # output tile side
+SLABS = 16        # positions in a 4x4 transformed tile
+TILE = 2          # output tile side
 
 
 def _winograd_filter(w, dtype):
-    """U = G g G^T for every (out, in) channel pair: (36, C_out, C_in)."""
+    """U = G g G^T for every (out, in) channel pair: (16, C_out, C_in)."""
     w = np.ascontiguousarray(w, dtype=dtype)
     u = np.empty((SLABS,) + w.shape[:2], dtype=dtype)
     _winograd.filter_transform(w, u)
@@ -33,9 +35,9 @@ def _winograd_tiles(x_shape, pad: int):
 
 
 def winograd_conv(x, w, b, pad: int):
-    """3x3 stride-1 convolution by Winograd F(4x4, 3x3): 36 channel products per 16 output pixels instead of 144.
+    """3x3 stride-1 convolution by Winograd F(2x2, 3x3): 16 channel products per 4 output pixels instead of 36.
 
-    Returns the output and V, the transformed input tiles (36, C, T) that the weight gradient needs.
+    Returns the output and V, the transformed input tiles (16, C, T) that the weight gradient needs.
     """
     x = as_real(x)
     n, c = x.shape[:2]
@@ -81,7 +83,15 @@ def winograd_backward(g, x_shape, w, v, pad: int, need_x: bool, need_w: bool):
 
 
 def use_winograd(x, w, stride, padding, dilation, groups) -> bool:
-    """Winograd pays for 3x3 stride-1 convolutions with enough channels for its 36 products."""
-    return (w.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+    """Winograd pays for 3x3 stride-1 convolutions with 16+ channels once its 16 channel products are big enough
+    to hide the transforms: tiles * C_in * C_out of 2^18 or more (measured on ResNet's shapes, where it runs
+    1.2-10x faster than im2col; small maps with many channels gain most, as im2col multiplies image by image)."""
+    if not (w.shape[2:] == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
             and padding[0] == padding[1] and w.shape[0] >= 16 and w.shape[1] >= 16
-            and x.shape[2] + 2 * padding[0] > 3 and x.shape[3] + 2 * padding[1] > 3)
+            and x.shape[2] + 2 * padding[0] > 3 and x.shape[3] + 2 * padding[1] > 3):
+        return False
+    _, _, th, tw = _winograd_tiles(x.shape, padding[0])
+    return x.shape[0] * th * tw * w.shape[0] * w.shape[1] >= MIN_WORK
+
+
+MIN_WORK = 1 << 18

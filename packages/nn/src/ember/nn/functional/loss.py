@@ -10,6 +10,7 @@ import warnings
 
 import ember
 from ember import _core, dtypes
+from ember.autograd import Function
 from ember.nn.functional.activation import log_softmax, logsigmoid, softplus
 
 __all__ = [
@@ -232,17 +233,48 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
 
 
+class _BinaryCrossEntropy(Function):
+    """-(t log x + (1 - t) log(1 - x)) elementwise, each log clamped at -100 (finite at x = 0 and 1).
+
+    The derivative is PyTorch's, (x - t) / max(x (1 - x), 1e-12), so it stays finite where a log is
+    clamped: differentiating the clamped logs would give 0 * inf = NaN at x = 0 and 1.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        log_x = ember.clamp(ember.log(input), min=-100.0)
+        log_1mx = ember.clamp(ember.log(1 - input), min=-100.0)
+        return -(target * log_x + (1 - target) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = grad * (input - target) / ember.clamp(input * (1 - input), min=_BCE_EPS)
+        if ctx.needs_input_grad[1]:
+            gt = grad * (ember.log(1 - input) - ember.log(input))
+        return gx, gt
+
+
+_BCE_EPS = 1e-12
+_BinaryCrossEntropy._backward_cls.__name__ = "BinaryCrossEntropyBackward0"   # grad_fn's name, as in PyTorch
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
-    """-(t log x + (1 - t) log(1 - x)) for probabilities ``input``; logs are clamped at -100."""
+    """-(t log x + (1 - t) log(1 - x)) for probabilities ``input``; logs are clamped at -100.
+
+    The gradient with respect to ``input`` is (x - t) / max(x (1 - x), 1e-12) (times ``weight``), as in
+    PyTorch: finite where ``input`` is exactly 0 or 1.
+    """
     reduction = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
                          "is deprecated. Please ensure they have the same size.")
     if input.numel() and (bool((input < 0).any()) or bool((input > 1).any())):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = ember.clamp(ember.log(input), min=-100.0)
-    log_1mx = ember.clamp(ember.log(1 - input), min=-100.0)
-    loss = -(target * log_x + (1 - target) * log_1mx)
+    loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -1,0 +1,118 @@
+"""Creation and scalar operands with extreme values: PyTorch refuses what does not fit where
+NumPy would wrap around silently (``tensor([300], dtype=int8)`` is not 44)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import ember
+
+INT8_OVERFLOW = "value cannot be converted to type int8 without overflow"
+
+
+@pytest.mark.parametrize("data", [[2 ** 63], [-2 ** 63 - 1], 2 ** 64, [2 ** 63, -1], [[2 ** 63], [1]], [2 ** 100]])
+def test_tensor_refuses_integers_beyond_int64(data):
+    with pytest.raises(ValueError, match=r"Overflow when converting the integer -?\d+ to a tensor: integers must fit "
+                                         r"in int64"):
+        ember.tensor(data)
+
+
+def test_tensor_takes_wide_integers_as_floats_when_asked_or_mixed_with_floats():
+    assert ember.tensor([2 ** 63, 1.5]).tolist() == [float(2 ** 63), 1.5]
+    assert ember.tensor([2 ** 64], dtype=ember.float64).tolist() == [float(2 ** 64)]
+    assert ember.tensor([2 ** 63 - 1, -2 ** 63]).tolist() == [2 ** 63 - 1, -2 ** 63]   # the int64 limits fit
+    with pytest.raises(ValueError, match="Overflow"):
+        ember.tensor([2 ** 63], dtype=ember.uint8)
+
+
+@pytest.mark.parametrize(("data", "dtype", "name"), [
+    ([300], ember.int8, "int8"), ([True, 300], ember.int8, "int8"), ([256], ember.uint8, "uint8"),
+    ([-300], ember.uint8, "uint8"), ([-1.5], ember.uint8, "uint8"), ([2 ** 40], ember.int32, "int32"),
+    ([3e9], ember.int32, "int32"), ([float("inf")], ember.int32, "int32"), ([float("nan")], ember.int64, "int64"),
+    (1e40, ember.int64, "int64"), ([[1, 2], [3, 40000]], ember.int16, "int16"),
+])
+def test_tensor_refuses_values_the_integer_dtype_cannot_hold(data, dtype, name):
+    with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {name} without overflow$"):
+        ember.tensor(data, dtype=dtype)
+    with pytest.raises(RuntimeError, match=f"type {name} without overflow"):
+        ember.as_tensor(data, dtype=dtype)
+
+
+def test_tensor_keeps_what_pytorch_keeps():
+    assert ember.tensor([-1], dtype=ember.uint8).tolist() == [255]       # negative ints wrap, as in C
+    assert ember.tensor([127, -128], dtype=ember.int8).tolist() == [127, -128]
+    assert ember.tensor([1e40], dtype=ember.float32).tolist() == [math.inf]   # floats overflow to inf
+    assert ember.tensor([70000.0], dtype=ember.float16).tolist() == [math.inf]
+    assert ember.tensor([2], dtype=ember.bool).tolist() == [True]
+    assert ember.tensor(np.array([300]), dtype=ember.int8).tolist() == [44]   # arrays are cast, as PyTorch does
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: ember.full((2,), 300, dtype=ember.int8), "int8_t"),
+    (lambda: ember.full((2,), 2 ** 63), "int64_t"),
+    (lambda: ember.full((2,), 1e40, dtype=ember.float32), "float"),
+    (lambda: ember.full((2,), float("inf"), dtype=ember.int64), "int64_t"),
+    (lambda: ember.zeros(2, dtype=ember.int8).fill_(300), "int8_t"),
+    (lambda: ember.zeros(2, dtype=ember.int64).fill_(2 ** 63), "int64_t"),
+    (lambda: ember.zeros(2).fill_(1e40), "float"),
+    (lambda: ember.zeros(2, dtype=ember.int8).fill_(ember.tensor(300)), "int8_t"),
+    (lambda: ember.full_like(ember.zeros(2, dtype=ember.uint8), 256), "uint8_t"),
+    (lambda: ember.arange(2 ** 63, 2 ** 63 + 2), "int64_t"),
+    (lambda: ember.linspace(0, 300, 3, dtype=ember.int8), "int8_t"),
+    (lambda: ember.ones(2, dtype=ember.int8).clamp(max=300), "int8_t"),
+    (lambda: ember.ones(2).clamp(max=1e40), "float"),
+])
+def test_fills_refuse_values_that_overflow(make, message):
+    with pytest.raises(RuntimeError, match=f"^value cannot be converted to type {message} without overflow$"):
+        make()
+
+
+def test_fills_keep_what_pytorch_keeps():
+    assert ember.full((2,), -1, dtype=ember.uint8).tolist() == [255, 255]
+    assert ember.zeros(1).fill_(float("inf")).tolist() == [math.inf]
+    assert ember.arange(0, 300, 100, dtype=ember.int8).tolist() == [0, 100, -56]   # PyTorch wraps here too
+    assert ember.ones(2).clamp(max=float("inf")).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((0, float("inf")), r"unsupported range: 0 -> inf"),
+    ((0, float("nan")), r"unsupported range: 0 -> nan"),
+    ((float("-inf"), 0), r"unsupported range: -inf -> 0"),
+    ((0, 1e30), r"arange\(\): the range 0 -> 1e\+30 with step 1 holds \d+ values, more than memory can address"),
+    ((0, 1, 1e-300), r"holds \d+ values, more than memory can address"),
+])
+def test_arange_refuses_ranges_it_cannot_make(args, message):
+    with pytest.raises(RuntimeError, match=message):
+        ember.arange(*args)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ember.zeros(2 ** 62, 2 ** 62), lambda: ember.empty(2 ** 31, 2 ** 31, 8), lambda: ember.ones(2 ** 61),
+    lambda: ember.eye(2 ** 40), lambda: ember.full((2 ** 40, 2 ** 40), 1.0),
+])
+def test_sizes_beyond_memory_are_a_runtime_error(make):
+    with pytest.raises(RuntimeError, match="more than memory can address"):
+        make()
+
+
+def test_python_int_operands_wrap_into_integer_tensors_as_in_pytorch():
+    i8 = ember.ones(2, dtype=ember.int8)
+    assert (i8 + 300).tolist() == [45, 45] and (i8 + 300).dtype is ember.int8
+    assert (i8 * 300).tolist() == [44, 44]
+    assert (ember.ones(2, dtype=ember.uint8) + -1).tolist() == [0, 0]
+    assert (ember.ones(1, dtype=ember.int64) + 2 ** 63).tolist() == [-2 ** 63 + 1]
+    y = ember.ones(2, dtype=ember.int8)
+    y += 300
+    assert y.tolist() == [45, 45] and y._version == 1
+    assert (i8 == 300).tolist() == [False, False]
+
+
+@pytest.mark.parametrize("op", [
+    lambda t: t + 2 ** 64, lambda t: 2 ** 64 * t, lambda t: t < 2 ** 64, lambda t: t.mul_(2 ** 64),
+    lambda t: t - (-2 ** 63 - 1), lambda t: t.add_(2 ** 70),
+])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.int64])
+def test_python_int_operands_wider_than_64_bits_are_an_overflow_error(op, dtype):
+    with pytest.raises(OverflowError, match="is too big to use with a tensor: integer operands must fit in 64 bits"):
+        op(ember.ones(2, dtype=dtype))
