@@ -116,3 +116,57 @@ def test_hooks_fire_in_grad_too():
     h.register_hook(lambda g: g * 5)
     (gx,) = ember.autograd.grad((h * 1).sum(), x)
     assert gx.tolist() == [10.0]
+
+
+def test_queue_callback_runs_once_the_backward_pass_is_done():
+    from ember.autograd.engine import queue_callback
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0], requires_grad=True)
+    seen = []
+
+    def at_end():
+        seen.append(("end", a.grad.tolist(), b.grad.tolist()))
+        queue_callback(lambda: seen.append(("queued by a callback",)))
+
+    def hook(t):
+        if not seen:
+            queue_callback(at_end)
+        seen.append(("hook", t.grad.tolist()))
+
+    a.register_post_accumulate_grad_hook(hook)
+    b.register_post_accumulate_grad_hook(hook)
+    ((a * b).sum() * 2).backward()
+    assert seen[-2:] == [("end", [6.0, 6.0], [6.0]), ("queued by a callback",)]
+    assert sorted(s[0] for s in seen[:-2]) == ["hook", "hook"]
+    with pytest.raises(RuntimeError, match="only be called during the backward pass"):
+        queue_callback(at_end)
+
+
+def test_queue_callback_does_not_run_when_backward_fails():
+    from ember.autograd.engine import queue_callback
+    a = ember.tensor([1.0], requires_grad=True)
+    ran = []
+
+    def hook(t):
+        queue_callback(lambda: ran.append(True))
+        raise ValueError("hook failed")
+
+    a.register_post_accumulate_grad_hook(hook)
+    with pytest.raises(ValueError, match="hook failed"):
+        (a * 2).sum().backward()
+    assert ran == []
+
+
+def test_a_leaf_gradient_is_accumulated_as_soon_as_it_is_complete():
+    # DistributedDataParallel starts all-reduces from post-accumulate hooks: the output layer's
+    # gradient must land before backward has gone down the rest of the graph
+    w_in = ember.tensor([0.5, -0.25], requires_grad=True)
+    w_out = ember.tensor([2.0, 3.0], requires_grad=True)
+    order = []
+    w_in.register_post_accumulate_grad_hook(lambda t: order.append("w_in"))
+    w_out.register_post_accumulate_grad_hook(lambda t: order.append(("w_out", w_in.grad is None)))
+    h = w_in * ember.tensor([1.0, 2.0])
+    for _ in range(5):
+        h = ember.tanh(h)
+    (w_out * h).sum().backward()
+    assert order == [("w_out", True), "w_in"]

@@ -120,7 +120,7 @@ def numel(input):
 # ``ember.nn``, ``ember.optim``, ... come from other distributions; like ``torch.optim`` they are
 # reachable as attributes once installed, imported on first use so ``import ember`` stays fast.
 _SUBPACKAGES = frozenset({"autograd", "nn", "optim", "distributions", "utils", "vision", "cuda", "testing",
-                          "onnx", "multiprocessing", "sparse"})
+                          "onnx", "multiprocessing", "sparse", "distributed"})
 _SHIPPED_IN = {"optim": "nn", "distributions": "nn", "utils": "data"}  # subpackages named unlike their distribution
 
 

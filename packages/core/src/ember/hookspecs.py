@@ -65,3 +65,22 @@ def ember_register_kernels(registry) -> None:
         def ember_register_kernels(registry):
             registry.register_kernel("cpu", "softmax", my_fused_softmax)
     """
+
+
+@hookspec
+def ember_register_collective_backends(registry) -> None:
+    """Register the plugin's collective backends for ``ember.distributed``.
+
+    Call ``registry.register_backend(backend)`` once per backend: an object with ``name``
+    (what users pass as ``init_process_group(backend=...)``), ``devices`` (the device types
+    whose tensors it carries), ``is_available()``, ``unavailable_reason()`` and
+    ``create(rank, world_size, timeout)`` returning an ``ember.distributed.ProcessGroup``.
+    ember-core registers ``mpi`` this way. Runs the first time a program asks for a collective
+    backend that is not registered yet (``init_process_group`` with another name).
+
+    Example::
+
+        @hookimpl
+        def ember_register_collective_backends(registry):
+            registry.register_backend(NcclBackend())
+    """

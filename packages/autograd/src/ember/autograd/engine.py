@@ -9,6 +9,8 @@ its dtype here, in one place, so derivative rules need not.
 
 from __future__ import annotations
 
+import threading
+
 from ember import _core
 from ember.autograd import anomaly_state
 from ember.autograd.node import Node
@@ -172,7 +174,39 @@ def _graph(root_fns, with_parents: bool):
     return deps, leaves, parents
 
 
+_callbacks = threading.local()  # .stack: one list of queued callbacks per backward pass running
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward pass that is running now has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``): a gradient hook uses it to act after every
+    gradient of the pass is accumulated (``DistributedDataParallel`` waits for its all-reduces).
+    Callbacks run in the order queued; a callback may queue more. Raises ``RuntimeError``
+    outside a backward pass."""
+    stack = getattr(_callbacks, "stack", None)
+    if not stack:
+        raise RuntimeError("queue_callback() can only be called during the backward pass (from a hook)")
+    stack[-1].append(callback)
+
+
 def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
+    """Backpropagate ``grads`` from ``roots``, then run the callbacks queued during the pass
+    (see ``_run_backward`` and ``queue_callback``)."""
+    stack = getattr(_callbacks, "stack", None)
+    if stack is None:
+        stack = _callbacks.stack = []
+    queued: list = []
+    stack.append(queued)
+    try:
+        results = _run_backward(roots, grads, keep_graph, create_graph, targets, accumulate)
+        while queued:
+            queued.pop(0)()
+    finally:
+        stack.pop()
+    return results
+
+
+def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=None, accumulate: bool = True):
     """Backpropagate ``grads`` from ``roots`` (lists of tensors).
 
     Without ``targets`` every leaf reached accumulates its gradient into ``.grad``. With
@@ -212,6 +246,7 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
             deps[id(fn)] = -1
             ready.append(fn)
 
+    done_leaves: list = []
     anomaly = anomaly_state.is_anomaly_enabled()
     prev_mode = _core.is_grad_enabled()
     _core._set_grad_enabled(create_graph)
@@ -281,7 +316,16 @@ def run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=Non
                 d = deps[ck] - 1
                 deps[ck] = d
                 if d == 0:
-                    ready.append(c)
+                    if ck in leaves:
+                        done_leaves.append(c)
+                    else:
+                        ready.append(c)
+            if done_leaves:
+                # leaves whose gradient is complete go on top of the stack, so their .grad (and their
+                # post-accumulate hooks: DistributedDataParallel starts all-reduces there) is ready now,
+                # not after the rest of the graph has run
+                ready.extend(done_leaves)
+                done_leaves.clear()
             if not keep_graph:
                 fn._release()
     finally:
@@ -322,4 +366,4 @@ def _capture(entries, buf, results, accumulate, create_graph, given, leaf: bool)
             results[slot] = g if results[slot] is None else results[slot] + g
 
 
-__all__ = ["run_backward", "sum_to", "Node"]
+__all__ = ["run_backward", "queue_callback", "sum_to", "Node"]

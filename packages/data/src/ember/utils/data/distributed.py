@@ -21,9 +21,10 @@ class DistributedSampler(Sampler[int]):
 
     Arguments:
         dataset: dataset used for sampling (needs ``__len__``).
-        num_replicas (int): number of processes taking part. ember has no process group
-            to ask, so give it explicitly.
-        rank (int): rank of this process within ``num_replicas``.
+        num_replicas (int): number of processes taking part. Default: the world size of
+            ``ember.distributed``'s default process group.
+        rank (int): rank of this process within ``num_replicas``. Default: this process's rank
+            in the default process group.
         shuffle (bool): shuffle the indices. Default: ``True``.
         seed (int): seed of the shuffle; must be the same in every replica. Default: ``0``.
         drop_last (bool): drop the tail so every replica gets the same number of samples
@@ -41,9 +42,14 @@ class DistributedSampler(Sampler[int]):
     def __init__(self, dataset: Dataset, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
-            raise RuntimeError("DistributedSampler needs num_replicas and rank: ember has no distributed process "
-                               "group to ask; pass them explicitly, e.g. DistributedSampler(dataset, "
-                               "num_replicas=int(os.environ['WORLD_SIZE']), rank=int(os.environ['RANK']))")
+            import ember.distributed as dist
+            if not dist.is_initialized():
+                raise RuntimeError("DistributedSampler needs num_replicas and rank: call "
+                                   "ember.distributed.init_process_group() first, or pass them explicitly, e.g. "
+                                   "DistributedSampler(dataset, num_replicas=int(os.environ['WORLD_SIZE']), "
+                                   "rank=int(os.environ['RANK']))")
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset

@@ -1,0 +1,292 @@
+"""Tensor collectives: every rank of a group calls the same one with matching tensors.
+
+Each takes ``async_op``: False waits and returns None; True returns a ``Work`` at once, and
+the output tensors hold the result after its ``wait()``. On a rank that is not a member of
+``group`` they do nothing and return None. Ranks (``src``, ``dst``) are global ranks;
+``group_src``/``group_dst`` give them within the group instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember.distributed.groups import group_rank, resolve
+from ember.distributed.reduce_op import ReduceOp
+from ember.distributed.tensors import buffer, check_op, check_same_across_ranks, check_tensor
+from ember.distributed.work import Work
+
+__all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
+           "gather", "scatter", "all_to_all_single", "barrier", "run"]
+
+
+def run(pg, pending, finish, outputs, what: str, async_op: bool):
+    work = Work(pending, finish, outputs, what, pg.timeout)
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+def _sig(t) -> str:
+    return f"{t._dtype.name}{list(t.shape)}"
+
+
+def _devices(pg):
+    from ember.distributed.backend_registry import registry
+    try:
+        return registry.get(pg.name()).devices
+    except ValueError:
+        return ("cpu",)
+
+
+def _tensor(pg, t, what):
+    return check_tensor(t, what, _devices(pg))
+
+
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """Reduce ``tensor`` over every rank of the group with ``op``; every rank gets the result in place.
+
+    Example::
+
+        >>> t = ember.tensor([1.0, 2.0]) * (dist.get_rank() + 1)
+        >>> dist.all_reduce(t)          # on 2 ranks: tensor([3., 6.]) everywhere
+    """
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "all_reduce")
+    op = check_op(op, tensor._dtype, "all_reduce")
+    check_same_across_ranks(pg, "all_reduce", (_sig(tensor), op.name))
+    buf = buffer(tensor)
+    req = pg.allreduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op)
+
+    def finish():
+        if op is ReduceOp.AVG:
+            np.divide(buf.array, pg.size(), out=buf.array, casting="same_kind")
+        buf.done()
+    return run(pg, [req], finish, [tensor], "all_reduce", async_op)
+
+
+def broadcast(tensor, src: int | None = None, group=None, async_op: bool = False, group_src: int | None = None):
+    """Copy ``tensor`` of rank ``src`` into ``tensor`` on every rank."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "broadcast")
+    root = group_rank(pg, src, group_src, "broadcast")
+    check_same_across_ranks(pg, "broadcast", (_sig(tensor), root))
+    buf = buffer(tensor)
+    req = pg.broadcast(buf.array, root)
+    return run(pg, [req], buf.done if pg.rank() != root else None, [tensor], "broadcast", async_op)
+
+
+def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None, async_op: bool = False,
+           group_dst: int | None = None):
+    """Reduce ``tensor`` over the group into ``tensor`` of rank ``dst`` (the others keep theirs)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "reduce")
+    op = check_op(op, tensor._dtype, "reduce")
+    root = group_rank(pg, dst, group_dst, "reduce")
+    check_same_across_ranks(pg, "reduce", (_sig(tensor), op.name, root))
+    mine = pg.rank() == root
+    buf = buffer(tensor, writes=mine)
+    req = pg.reduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, root)
+
+    def finish():
+        if mine:
+            if op is ReduceOp.AVG:
+                np.divide(buf.array, pg.size(), out=buf.array, casting="same_kind")
+            buf.done()
+    return run(pg, [req], finish, [tensor], "reduce", async_op)
+
+
+def _check_like(t, ref, what: str, name: str) -> None:
+    if t._dtype is not ref._dtype:
+        raise TypeError(f"{what}: {name} has dtype {t._dtype} but the input tensor has {ref._dtype}")
+
+
+def _list(tensors, n: int, ref, what: str, name: str, pg) -> list:
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{what}: {name} must be a list of tensors, got {type(tensors).__name__}")
+    if len(tensors) != n:
+        raise ValueError(f"{what}: {name} has {len(tensors)} tensor(s) but the group has {n} rank(s)")
+    for i, t in enumerate(tensors):
+        _tensor(pg, t, what)
+        _check_like(t, ref, what, f"{name}[{i}]")
+        if tuple(t.shape) != tuple(ref.shape):
+            raise ValueError(f"{what}: {name}[{i}] has shape {list(t.shape)} but the input tensor has "
+                             f"{list(ref.shape)}")
+    return list(tensors)
+
+
+def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
+    """Every rank's ``tensor`` into ``tensor_list`` (one tensor per rank, in rank order)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "all_gather")
+    outs = _list(tensor_list, pg.size(), tensor, "all_gather", "tensor_list", pg)
+    check_same_across_ranks(pg, "all_gather", _sig(tensor))
+    send = buffer(tensor, writes=False)
+    recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype)
+    req = pg.allgather(send.flat(), recv.reshape(-1))
+
+    def finish():
+        for i, t in enumerate(outs):
+            t._data[...] = recv[i]
+            t._bump_version()
+    return run(pg, [req], finish, outs, "all_gather", async_op)
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bool = False):
+    """Every rank's ``input_tensor`` into ``output_tensor``, concatenated along dim 0 (shape
+    ``[world_size * n, ...]``) or stacked (shape ``[world_size, n, ...]``)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, output_tensor, "all_gather_into_tensor")
+    _tensor(pg, input_tensor, "all_gather_into_tensor")
+    _check_like(output_tensor, input_tensor, "all_gather_into_tensor", "output_tensor")
+    if output_tensor.numel() != pg.size() * input_tensor.numel():
+        raise ValueError(f"all_gather_into_tensor: output_tensor must have world_size ({pg.size()}) times the "
+                         f"input's {input_tensor.numel()} elements, got shape {list(output_tensor.shape)}")
+    check_same_across_ranks(pg, "all_gather_into_tensor", _sig(input_tensor))
+    send = buffer(input_tensor, writes=False)
+    recv = buffer(output_tensor)
+    req = pg.allgather(send.flat(), recv.flat())
+    return run(pg, [req], recv.done, [output_tensor], "all_gather_into_tensor", async_op)
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: bool = False):  # noqa: A002
+    """Reduce ``input`` over the group and give rank ``i`` the ``i``-th of ``world_size`` equal
+    parts (along dim 0) in ``output``."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, output, "reduce_scatter_tensor")
+    _tensor(pg, input, "reduce_scatter_tensor")
+    _check_like(output, input, "reduce_scatter_tensor", "output")
+    op = check_op(op, input._dtype, "reduce_scatter_tensor")
+    if input.numel() != pg.size() * output.numel():
+        raise ValueError(f"reduce_scatter_tensor: input must have world_size ({pg.size()}) times the output's "
+                         f"{output.numel()} elements, got shape {list(input.shape)}")
+    check_same_across_ranks(pg, "reduce_scatter_tensor", (_sig(input), op.name))
+    send = buffer(input, writes=False)
+    recv = buffer(output)
+    req = pg.reduce_scatter(send.flat(), recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op)
+
+    def finish():
+        if op is ReduceOp.AVG:
+            np.divide(recv.array, pg.size(), out=recv.array, casting="same_kind")
+        recv.done()
+    return run(pg, [req], finish, [output], "reduce_scatter_tensor", async_op)
+
+
+def gather(tensor, gather_list=None, dst: int | None = None, group=None, async_op: bool = False,
+           group_dst: int | None = None):
+    """Every rank's ``tensor`` into ``gather_list`` on rank ``dst`` (one per rank; None elsewhere)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "gather")
+    root = group_rank(pg, dst, group_dst, "gather", optional=True)
+    root = 0 if root is None else root
+    mine = pg.rank() == root
+    if mine:
+        if gather_list is None:
+            raise ValueError("gather: the destination rank must give gather_list")
+        outs = _list(gather_list, pg.size(), tensor, "gather", "gather_list", pg)
+    elif gather_list:
+        raise ValueError("gather: only the destination rank gives gather_list (None elsewhere)")
+    else:
+        outs = []
+    check_same_across_ranks(pg, "gather", (_sig(tensor), root))
+    send = buffer(tensor, writes=False)
+    recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype) if mine else None
+    req = pg.gather(send.flat(), None if recv is None else recv.reshape(-1), root)
+
+    def finish():
+        for i, t in enumerate(outs):
+            t._data[...] = recv[i]
+            t._bump_version()
+    return run(pg, [req], finish, outs, "gather", async_op)
+
+
+def scatter(tensor, scatter_list=None, src: int | None = None, group=None, async_op: bool = False,
+            group_src: int | None = None):
+    """Give rank ``i`` the tensor ``scatter_list[i]`` of rank ``src`` in its ``tensor``."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, tensor, "scatter")
+    root = group_rank(pg, src, group_src, "scatter", optional=True)
+    root = 0 if root is None else root
+    mine = pg.rank() == root
+    send = None
+    if mine:
+        if scatter_list is None:
+            raise ValueError("scatter: the source rank must give scatter_list")
+        ins = _list(scatter_list, pg.size(), tensor, "scatter", "scatter_list", pg)
+        send = np.ascontiguousarray(np.stack([t._data for t in ins])) if ins else None
+    elif scatter_list:
+        raise ValueError("scatter: only the source rank gives scatter_list (None elsewhere)")
+    check_same_across_ranks(pg, "scatter", (_sig(tensor), root))
+    recv = buffer(tensor)
+    req = pg.scatter(None if send is None else send.reshape(-1), recv.flat(), root)
+    return run(pg, [req], recv.done, [tensor], "scatter", async_op)
+
+
+def _splits(sizes, n: int, rows: int, what: str, name: str) -> list[int]:
+    if sizes is None or len(sizes) == 0:
+        if rows % n:
+            raise ValueError(f"all_to_all_single: {what} has {rows} rows along dim 0, which the group's {n} ranks "
+                             f"cannot share equally; give {name}")
+        return [rows // n] * n
+    sizes = [int(s) for s in sizes]
+    if len(sizes) != n or any(s < 0 for s in sizes) or sum(sizes) != rows:
+        raise ValueError(f"all_to_all_single: {name} {sizes} must be {n} non-negative sizes adding up to the "
+                         f"{rows} rows of {what}")
+    return sizes
+
+
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,  # noqa: A002
+                      async_op: bool = False):
+    """Split ``input`` along dim 0 and send part ``j`` to rank ``j``; ``output`` receives the parts
+    every rank sent to this one, in rank order (equal parts unless split sizes are given)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, output, "all_to_all_single")
+    _tensor(pg, input, "all_to_all_single")
+    _check_like(output, input, "all_to_all_single", "output")
+    if input.dim() == 0 or output.dim() == 0:
+        raise ValueError("all_to_all_single: input and output need at least one dimension")
+    if tuple(input.shape[1:]) != tuple(output.shape[1:]):
+        raise ValueError(f"all_to_all_single: input {list(input.shape)} and output {list(output.shape)} must match "
+                         f"beyond dim 0")
+    n = pg.size()
+    row = 1
+    for s in input.shape[1:]:
+        row *= s
+    send_rows = _splits(input_split_sizes, n, input.shape[0], "input", "input_split_sizes")
+    recv_rows = _splits(output_split_sizes, n, output.shape[0], "output", "output_split_sizes")
+    check_same_across_ranks(pg, "all_to_all_single", (tuple(input.shape[1:]), input._dtype.name))
+    send = buffer(input, writes=False)
+    recv = buffer(output)
+    req = pg.alltoall(send.flat(), [r * row for r in send_rows], recv.flat(), [r * row for r in recv_rows])
+    return run(pg, [req], recv.done, [output], "all_to_all_single", async_op)
+
+
+def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
+    """Wait until every rank of the group reached the barrier (at most ``timeout``, a
+    ``timedelta``; default: the group's)."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    work = Work([pg.barrier()], None, [], "barrier", pg.timeout)
+    if async_op:
+        return work
+    work.wait(timeout)
+    return None

@@ -1,0 +1,110 @@
+"""Object collectives: picklable Python objects between ranks, loaded as weights only.
+
+An object travels as ``ember.save`` writes it and is read back by ``ember.load(...,
+weights_only=True)``: the checkpoint loader's restricted unpickler, which builds tensors,
+containers and plain values (and classes allowed with ``ember.serialization.add_safe_globals``)
+and refuses any other class by name, so a rank never runs code another rank sent.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ember.distributed.groups import group_rank, resolve
+
+__all__ = ["broadcast_object_list", "all_gather_object", "gather_object"]
+
+
+def _dump(obj) -> np.ndarray:
+    from ember.serialization import save
+    out = io.BytesIO()
+    save(obj, out)
+    return np.frombuffer(out.getvalue(), dtype=np.uint8)
+
+
+def _load(data: np.ndarray, sender: int):
+    from ember.serialization import load
+    try:
+        return load(io.BytesIO(data.tobytes()), weights_only=True)
+    except Exception as exc:
+        raise type(exc)(f"an object rank {sender} sent could not be loaded safely: {exc}") from exc
+
+
+def _gather_bytes(pg, payload: np.ndarray, root: int | None) -> list[np.ndarray] | None:
+    """Every rank's bytes on every rank (``root`` None) or on ``root`` only."""
+    n = pg.size()
+    sizes = np.empty(n, dtype=np.int64)
+    pg.allgather(np.array([payload.size], dtype=np.int64), sizes).wait()
+    width = int(sizes.max())
+    send = np.zeros(width, dtype=np.uint8)
+    send[:payload.size] = payload
+    if root is None:
+        recv = np.empty((n, width), dtype=np.uint8)
+        pg.allgather(send, recv.reshape(-1)).wait()
+    else:
+        recv = np.empty((n, width), dtype=np.uint8) if pg.rank() == root else None
+        pg.gather(send, None if recv is None else recv.reshape(-1), root).wait()
+        if recv is None:
+            return None
+    return [recv[r, :sizes[r]] for r in range(n)]
+
+
+def broadcast_object_list(object_list: list, src: int | None = None, group=None, device=None,
+                          group_src: int | None = None) -> None:
+    """Replace the entries of ``object_list`` on every rank with those of rank ``src``'s
+    (the lists have the same length everywhere)."""
+    pg = resolve(group)
+    if pg is None:
+        return
+    if not isinstance(object_list, list):
+        raise TypeError(f"broadcast_object_list expects a list, got {type(object_list).__name__}")
+    root = group_rank(pg, src, group_src, "broadcast_object_list", optional=True)
+    root = 0 if root is None else root
+    n = len(object_list)
+    mine = pg.rank() == root
+    payloads = [_dump(o) for o in object_list] if mine else []
+    sizes = np.array([p.size for p in payloads] if mine else [0] * n, dtype=np.int64)
+    count = np.array([n], dtype=np.int64)
+    pg.broadcast(count, root).wait()
+    if int(count[0]) != n:
+        raise ValueError(f"broadcast_object_list: rank {pg.ranks[root]} sends {int(count[0])} object(s) but this "
+                         f"rank's list has {n} entries")
+    pg.broadcast(sizes, root).wait()
+    data = np.concatenate(payloads) if mine and payloads else np.empty(int(sizes.sum()), dtype=np.uint8)
+    pg.broadcast(data, root).wait()
+    if not mine:
+        start = 0
+        for i, s in enumerate(sizes.tolist()):
+            object_list[i] = _load(data[start:start + s], pg.ranks[root])
+            start += s
+
+
+def all_gather_object(object_list: list, obj, group=None) -> None:
+    """Every rank's ``obj`` into ``object_list`` (one entry per rank, in rank order)."""
+    pg = resolve(group)
+    if pg is None:
+        return
+    if not isinstance(object_list, list) or len(object_list) != pg.size():
+        raise ValueError(f"all_gather_object: object_list must be a list of world_size ({pg.size()}) entries, "
+                         f"got {object_list!r:.80}")
+    for r, data in enumerate(_gather_bytes(pg, _dump(obj), None)):
+        object_list[r] = obj if r == pg.rank() else _load(data, pg.ranks[r])
+
+
+def gather_object(obj, object_gather_list: list | None = None, dst: int | None = None, group=None,
+                  group_dst: int | None = None) -> None:
+    """Every rank's ``obj`` into ``object_gather_list`` on rank ``dst`` (None elsewhere)."""
+    pg = resolve(group)
+    if pg is None:
+        return
+    root = group_rank(pg, dst, group_dst, "gather_object", optional=True)
+    root = 0 if root is None else root
+    if pg.rank() == root and (not isinstance(object_gather_list, list) or len(object_gather_list) != pg.size()):
+        raise ValueError(f"gather_object: the destination rank needs object_gather_list, a list of world_size "
+                         f"({pg.size()}) entries")
+    got = _gather_bytes(pg, _dump(obj), root)
+    if got is not None:
+        for r, data in enumerate(got):
+            object_gather_list[r] = obj if r == pg.rank() else _load(data, pg.ranks[r])

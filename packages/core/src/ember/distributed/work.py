@@ -1,0 +1,120 @@
+"""``Work``: the handle an ``async_op=True`` collective returns."""
+
+from __future__ import annotations
+
+import time
+
+from ember.distributed.errors import DistBackendError
+
+__all__ = ["Work", "wait_all"]
+
+
+def wait_all(pending, timeout: float | None, what: str) -> None:
+    """Wait for the backend requests ``pending`` (objects with ``test()`` and ``wait()``).
+
+    With ``timeout`` (seconds) the requests are polled and a ``DistBackendError`` naming
+    ``what`` is raised when they are not complete in time; without, the backend waits.
+    """
+    try:
+        _wait(pending, timeout, what)
+    except DistBackendError:
+        raise
+    except Exception as exc:  # the backend's own error (MPI_ERR_TRUNCATE, ...): say what it was doing
+        raise DistBackendError(
+            f"{what} failed in the collective backend ({type(exc).__name__}: {exc}); a truncation or size error "
+            f"means the ranks passed tensors of different sizes: run with EMBER_DISTRIBUTED_DEBUG=DETAIL to have "
+            f"every collective compare shapes across ranks and name both sides") from exc
+
+
+def _wait(pending, timeout: float | None, what: str) -> None:
+    if timeout is None:
+        for p in pending:
+            p.wait()
+        return
+    deadline = time.monotonic() + timeout
+    spins = 0
+    for p in pending:
+        while not p.test():  # each test() also drives MPI's progress
+            spins += 1
+            if spins % 64 == 0 and time.monotonic() > deadline:
+                raise DistBackendError(
+                    f"{what} did not complete within {timeout:g} s: another rank of the group did not take "
+                    f"part in it (it raised, is stuck, or called a different collective); the process group "
+                    f"cannot be used any more")
+            time.sleep(0)  # yield the core: ranks often share cores (mpirun --oversubscribe)
+
+
+class Work:
+    """A collective in flight. ``wait()`` blocks until it is done (and the output tensors hold
+    the result); ``is_completed()`` asks without blocking.
+
+    Example::
+
+        >>> work = dist.all_reduce(t, async_op=True)
+        >>> ...                       # compute while the bytes travel
+        >>> work.wait()
+    """
+
+    def __init__(self, pending=(), finish=None, outputs=(), what: str = "collective",
+                 timeout: float | None = None) -> None:
+        self._pending = list(pending)
+        self._finish = finish
+        self._outputs = list(outputs)
+        self._what = what
+        self._timeout = timeout
+        self._done = False
+        self._error: BaseException | None = None
+        if not self._pending:
+            self._complete()
+
+    def _complete(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        finish, self._finish = self._finish, None
+        if finish is not None:
+            try:
+                finish()
+            except BaseException as exc:
+                self._error = exc
+                raise
+
+    def wait(self, timeout=None) -> bool:
+        """Block until the collective is done; ``timeout`` (seconds or a ``timedelta``)
+        defaults to the process group's. Raises ``DistBackendError`` when it runs out."""
+        if self._error is not None:
+            raise self._error
+        if not self._done:
+            if timeout is None:
+                timeout = self._timeout
+            elif hasattr(timeout, "total_seconds"):
+                timeout = timeout.total_seconds()
+            try:
+                wait_all(self._pending, timeout, self._what)
+            except BaseException as exc:
+                self._error = exc
+                raise
+            self._complete()
+        return True
+
+    def is_completed(self) -> bool:
+        """Whether the collective is done (without blocking)."""
+        if not self._done and self._error is None and all(p.test() for p in self._pending):
+            self._complete()
+        return self._done
+
+    def is_success(self) -> bool:
+        """Whether the collective completed without an error."""
+        return self.is_completed() and self._error is None
+
+    def exception(self) -> BaseException | None:
+        """The error the collective ended with, or None."""
+        return self._error
+
+    def result(self) -> list:
+        """The output tensors (after ``wait()``)."""
+        self.wait()
+        return list(self._outputs)
+
+    def __repr__(self) -> str:
+        return f"<Work {self._what} {'completed' if self._done else 'pending'}>"

@@ -1,0 +1,7 @@
+"""Differential fuzzing of ember's conv kernels against PyTorch (see README.md and family_conv.py)."""
+
+from campaign import fuzz_family
+
+
+def test_conv_agrees_with_pytorch():
+    fuzz_family("family_conv")

@@ -1,0 +1,7 @@
+"""Differential fuzzing of ember's creation kernels against PyTorch (see README.md and family_creation.py)."""
+
+from campaign import fuzz_family
+
+
+def test_creation_agrees_with_pytorch():
+    fuzz_family("family_creation")

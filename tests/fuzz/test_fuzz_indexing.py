@@ -1,0 +1,7 @@
+"""Differential fuzzing of ember's indexing kernels against PyTorch (see README.md and family_indexing.py)."""
+
+from campaign import fuzz_family
+
+
+def test_indexing_agrees_with_pytorch():
+    fuzz_family("family_indexing")
