@@ -80,8 +80,3 @@ def test_default_dtype_float64_shows_float32_suffix():
         assert repr(ember.tensor([1.5], dtype=ember.float32)) == "tensor([1.5000], dtype=ember.float32)"
     finally:
         ember.set_default_dtype(ember.float32)
-
-
-def test_requires_grad_suffix():
-    pytest.importorskip("ember.autograd")
-    assert repr(ember.tensor([1., 2.], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"

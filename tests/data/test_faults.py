@@ -124,8 +124,8 @@ def test_iterator_stays_failed_after_a_worker_died():
 
 def test_worker_killed_from_outside_while_main_waits():
     it = iter(DataLoader(Sleepy(bad=0, seconds=60), batch_size=1, num_workers=1, timeout=30))
-    time.sleep(0.2)
-    victim = children()[0]
+    # the worker itself (started before iter() returns), not whichever child (a forkserver) is listed first
+    victim = psutil.Process(it._workers[0].pid)
     os.kill(victim.pid, signal.SIGKILL)
     start = time.monotonic()
     with pytest.raises(RuntimeError, match=rf"DataLoader worker 0 \(pid {victim.pid}\) is killed by signal"):

@@ -1,7 +1,6 @@
 """nn.DataParallel: as is on one device; scatter/replicate/gather on the example backend's two."""
 
 import numpy as np
-import pytest
 
 import ember
 from ember import nn
@@ -21,7 +20,7 @@ def test_single_device_runs_module_as_is():
 
 
 def test_two_devices_match_single_device_values_and_grads():
-    pytest.importorskip("ember_checked")
+    import ember_checked  # noqa: F401  (the nn env installs it: missing, it must fail, not skip)
     reference = make_model()
     x = ember.randn(6, 4)
     reference(x).pow(2).sum().backward()
@@ -37,7 +36,7 @@ def test_two_devices_match_single_device_values_and_grads():
 
 
 def test_scatter_splits_batch_and_repeats_other_values():
-    pytest.importorskip("ember_checked")
+    import ember_checked  # noqa: F401  (the nn env installs it: missing, it must fail, not skip)
     from ember.nn.parallel import scatter
     parts = scatter((ember.arange(5), "tag"), ["checked:0", "checked:1"])
     assert [p[0].device for p in parts] == [ember.device("checked:0"), ember.device("checked:1")]

@@ -3,14 +3,10 @@
 import struct
 
 import numpy as np
-import pytest
+from tensorboardX.proto import event_pb2  # ember-nn[tensorboard], installed by the nn env
 
 import ember
-
-pytest.importorskip("tensorboardX")
-from tensorboardX.proto import event_pb2  # noqa: E402
-
-from ember.utils.tensorboard import SummaryWriter  # noqa: E402
+from ember.utils.tensorboard import SummaryWriter
 
 
 def read_events(log_dir):

@@ -12,7 +12,7 @@ PHOTOS = ("china.jpg", "flower.jpg")
 
 
 def photo_path(name: str) -> str:
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as sklearn_datasets  # the vision env installs scikit-learn
     return os.path.join(os.path.dirname(sklearn_datasets.__file__), "images", name)
 
 

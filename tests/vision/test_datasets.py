@@ -190,7 +190,7 @@ def test_fake_data_is_deterministic_and_leaves_global_rng_alone():
 
 
 def test_digits_wraps_sklearn():
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as sklearn_datasets  # the vision env installs scikit-learn
     bunch = sklearn_datasets.load_digits()
     train, test = Digits(train=True), Digits(train=False)
     assert len(train) == 1437 and len(test) == 360
@@ -201,7 +201,7 @@ def test_digits_wraps_sklearn():
 
 
 def test_dataloader_batches_an_image_folder(tmp_path):
-    data = pytest.importorskip("ember.utils.data")
+    import ember.utils.data as data
     make_tree(tmp_path, {"a": ["1.png", "2.png"], "b": ["3.png", "4.png"]})
     ds = ImageFolder(tmp_path, transform=T.Compose([T.Resize((4, 4)), T.ToTensor()]))
     batches = list(data.DataLoader(ds, batch_size=2))

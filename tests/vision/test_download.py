@@ -118,6 +118,21 @@ def test_mnist_download_offline_names_the_folder(tmp_path):
         OfflineMNIST(tmp_path, download=True)
 
 
+def test_mnist_refuses_a_file_that_does_not_match_its_md5(tmp_path, monkeypatch):
+    """The check after downloading is an error, not an ``assert`` that ``python -O`` strips."""
+    import ember.vision.datasets.mnist as mnist_module
+
+    def corrupt_download(url, root, filename, md5):
+        os.makedirs(root, exist_ok=True)
+        with open(os.path.join(root, filename), "wb") as f:
+            f.write(b"not the published file")
+
+    monkeypatch.setattr(mnist_module, "download_url", corrupt_download)
+    with pytest.raises(RuntimeError, match=r"train-images-idx3-ubyte.gz does not match its published md5 "
+                                           r"f68b3c2dcbeaaa9fbdd348bbdeb94873: delete it and download again"):
+        MNIST(tmp_path, download=True)
+
+
 def test_cifar_download_and_extract(tmp_path):
     from test_datasets import write_cifar
     staging = tmp_path / "staging"

@@ -19,12 +19,17 @@ class CheckedBackend(Backend):
     """Runs the CPU backend's kernels on NumPy arrays and checks every float result."""
 
     type = "checked"
+    fallback = "cpu"  # a kernel that a plugin adds to the CPU later runs on host copies...
     accelerator = False  # a debugging device: ember.accelerator must not send models here
 
     def __init__(self, cpu_kernels: dict) -> None:
         super().__init__()
         self.kernels = {name: checked_kernel(name, fn) for name, fn in cpu_kernels.items()}
         self.seeds = [0, 0]
+
+    def fallback_kernel(self, name: str, index: int | None):
+        kernel = super().fallback_kernel(name, index)  # ...checked like the others
+        return None if kernel is None else checked_kernel(name, kernel)
 
     def device_count(self) -> int:
         return 2

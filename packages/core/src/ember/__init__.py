@@ -47,7 +47,7 @@ from ember.legacy_tensor_types import (  # noqa: E402
 from ember.serialization import load, load_file, save, save_file  # noqa: E402
 from ember.size import Size  # noqa: E402
 
-_core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
+_core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32, dtypes.result_type)
 
 from ember import accelerator, backends, cuda  # noqa: E402
 from ember.algorithm_flags import (  # noqa: E402
@@ -76,17 +76,8 @@ from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403
 from ember.ops.nn_ops import *  # noqa: E402,F403
 from ember.ops.pointwise import *  # noqa: E402,F403
-from ember.ops.reduction import *  # noqa: E402,F403
-from ember.ops.shape import *  # noqa: E402,F403
-from ember.ops.sorting import *  # noqa: E402,F403
-from ember.ops.sparse_entry import sparse_coo_tensor, spmm  # noqa: E402
-from ember.random import (  # noqa: E402
-    Generator,
+from ember.ops.random import (  # noqa: E402
     bernoulli,
-    default_generator,
-    get_rng_state,
-    initial_seed,
-    manual_seed,
     multinomial,
     normal,
     rand,
@@ -96,6 +87,17 @@ from ember.random import (  # noqa: E402
     randn,
     randn_like,
     randperm,
+)
+from ember.ops.reduction import *  # noqa: E402,F403
+from ember.ops.shape import *  # noqa: E402,F403
+from ember.ops.sorting import *  # noqa: E402,F403
+from ember.ops.sparse_entry import sparse_coo_tensor, spmm  # noqa: E402
+from ember.random import (  # noqa: E402
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
     seed,
     set_rng_state,
 )

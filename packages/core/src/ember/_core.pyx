@@ -55,6 +55,7 @@ cdef object _recorder = None       # installed by ember.autograd
 cdef type _Tensor = None           # ember.Tensor, the Python class users see
 cdef object _size_type = tuple     # ember.Size
 cdef object _bool_dtype = None
+cdef object _result_type = None    # ember.dtypes.result_type: PyTorch's promotion rules
 
 
 class _GradMode(threading.local):
@@ -65,10 +66,12 @@ class _GradMode(threading.local):
 cdef object _grad_mode = _GradMode()
 
 
-def _setup(tensor_cls, size_cls, dtype_table, default_dtype):
-    """Called once by ``ember/__init__.py`` to hand the pure-Python pieces to the core."""
-    global _Tensor, _size_type, _default_dtype, _bool_dtype
+def _setup(tensor_cls, size_cls, dtype_table, default_dtype, result_type):
+    """Called once by ``ember/__init__.py`` to hand the pure-Python pieces to the core (which
+    imports none of them: they import the core)."""
+    global _Tensor, _size_type, _default_dtype, _bool_dtype, _result_type
     _Tensor = tensor_cls
+    _result_type = result_type
     _bool_dtype = dtype_table[np.dtype(bool)]
     _size_type = size_cls
     _default_dtype = default_dtype
@@ -509,6 +512,9 @@ cdef object _kernel(device dev, str name):
     try:
         return dev._kernels[name]
     except KeyError:
+        fallback = dev._backend.fallback_kernel(name, dev.index) if dev._backend is not None else None
+        if fallback is not None:  # the backend asked for missing kernels to run on the CPU
+            return fallback
         raise NotImplementedError(
             f"ember: the '{dev.type}' backend has no kernel for '{name}' and no composite "
             f"covers it; implement '{name}' in the backend or run the op on the CPU") from None
@@ -532,8 +538,7 @@ cdef inline object _float_of(object dt):
 
 
 cdef object _promote(object a, object b):
-    from ember.dtypes import result_type
-    return result_type(a, b)
+    return _result_type(a, b)
 
 
 cdef _check_subtract(object a, object b):

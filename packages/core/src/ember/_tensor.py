@@ -11,10 +11,10 @@ from ember.ops.indexing import IndexingMethods
 from ember.ops.linalg import LinalgMethods
 from ember.ops.nn_ops import NnOpsMethods
 from ember.ops.pointwise import PointwiseMethods
+from ember.ops.random import RandomMethods
 from ember.ops.reduction import ReductionMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
-from ember.random import RandomMethods
 
 # Called with each new subclass of Tensor (``nn.Parameter``, ...): ember.multiprocessing
 # registers how the subclass crosses process boundaries.

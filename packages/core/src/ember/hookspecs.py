@@ -34,13 +34,18 @@ def ember_register_backends(registry) -> None:
     ``unavailable_reason()``: users then get that reason instead of "unknown device".
 
     Two distributions that register the same device type make it unusable, with an error
-    naming both, until one is uninstalled or blocked (``EMBER_BLOCK_PLUGINS``).
+    naming both, until one is uninstalled or blocked (``EMBER_BLOCK_PLUGINS``). A type that
+    ember-core (``cpu``) or the same distribution already registered stays with its owner:
+    registering it again raises ``RuntimeError`` and the plugin is skipped with a warning;
+    change the CPU's kernels with ``ember_register_kernels`` instead. A backend that
+    implements only some kernels sets ``fallback = "cpu"`` rather than copying the CPU's
+    table, which would miss kernels other plugins add to the CPU later.
 
     Example::
 
         @hookimpl
-        def ember_register_backends(registry):
-            registry.register_backend(CheckedBackend())
+        def ember_register_backends(registry):   # examples/custom_backend, ember-checked
+            registry.register_backend(CheckedBackend(registry.backend("cpu").kernels))
     """
 
 

@@ -2,34 +2,21 @@
 
 While it is on, a recorder that also stores the forward stack of every node replaces the
 plain one (so the normal path pays nothing), and the engine reports the forward stack of a
-node whose backward failed, and raises when a node returns NaN (``check_nan``).
+node whose backward failed, and raises when a node returns NaN (``check_nan``). The state
+the engine reads lives in ``anomaly_state``.
 """
 
 from __future__ import annotations
 
 import functools
-import traceback
 import warnings
-import weakref
 
 from ember import _core
-
-_state = {"enabled": False, "check_nan": True}
-FORWARD_TRACES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def is_anomaly_enabled() -> bool:
-    """True while anomaly detection is on."""
-    return _state["enabled"]
-
-
-def is_anomaly_check_nan_enabled() -> bool:
-    """True while anomaly detection also checks backward results for NaN."""
-    return _state["check_nan"]
+from ember.autograd.anomaly_state import _state, is_anomaly_check_nan_enabled, is_anomaly_enabled
+from ember.autograd.recorder import AnomalyRecorder, Recorder
 
 
 def _set(enabled: bool, check_nan: bool) -> None:
-    from ember.autograd.recorder import AnomalyRecorder, Recorder
     _state["enabled"] = bool(enabled)
     _state["check_nan"] = bool(check_nan)
     _core.set_recorder(AnomalyRecorder() if enabled else Recorder())
@@ -80,31 +67,6 @@ class set_detect_anomaly:
 
     def __exit__(self, *exc) -> None:
         _set(*self.prev)
-
-
-def remember_forward(node) -> None:
-    FORWARD_TRACES[node] = "".join(traceback.format_stack()[:-3])
-
-
-def report_failure(node) -> None:
-    """Warn with the forward stack of ``node``, whose backward just failed."""
-    trace = FORWARD_TRACES.get(node)
-    if trace is None:
-        warnings.warn(f"Error detected in {node.name()}. No forward pass information available. Enable detect "
-                      f"anomaly during forward pass for more information.", stacklevel=2)
-    else:
-        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n{trace}",
-                      stacklevel=2)
-
-
-def check_nan(node, grads) -> None:
-    """Raise if ``node`` returned a gradient with NaN in it."""
-    from ember.ops.pointwise import isnan
-    if not isinstance(grads, (tuple, list)):
-        grads = (grads,)
-    for i, g in enumerate(grads):
-        if g is not None and bool(isnan(g).any()):
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]

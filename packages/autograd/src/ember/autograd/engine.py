@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from ember import _core
-from ember.autograd import anomaly_mode
+from ember.autograd import anomaly_state
 from ember.autograd.node import Node
 
 _TensorBase = _core.TensorBase
@@ -247,7 +247,7 @@ def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=No
             ready.append(fn)
 
     done_leaves: list = []
-    anomaly = anomaly_mode.is_anomaly_enabled()
+    anomaly = anomaly_state.is_anomaly_enabled()
     prev_mode = _core.is_grad_enabled()
     _core._set_grad_enabled(create_graph)
     try:
@@ -278,10 +278,10 @@ def _run_backward(roots, grads, keep_graph: bool, create_graph: bool, targets=No
                     if anomaly:
                         try:
                             result = fn._apply(buf if single else tuple(buf), needs, create_graph)
-                            if anomaly_mode.is_anomaly_check_nan_enabled():
-                                anomaly_mode.check_nan(fn, result)
+                            if anomaly_state.is_anomaly_check_nan_enabled():
+                                anomaly_state.check_nan(fn, result)
                         except Exception:
-                            anomaly_mode.report_failure(fn)
+                            anomaly_state.report_failure(fn)
                             raise
                     else:
                         result = fn._apply(buf if single else tuple(buf), needs, create_graph)

@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from ember import _core
-from ember.autograd import anomaly_mode
+from ember.autograd import anomaly_state
 from ember.autograd.node import (
     SECOND_BACKWARD,
     Node,
@@ -174,8 +174,8 @@ class Function(metaclass=_FunctionMeta):
                 output = cls.forward(ctx, *args, **kwargs)
         if not recording:
             return output
-        if anomaly_mode.is_anomaly_enabled():
-            anomaly_mode.remember_forward(ctx)
+        if anomaly_state.is_anomaly_enabled():
+            anomaly_state.remember_forward(ctx)
         ctx._edges = edges
         ctx._inputs = tuple((a._data.shape, a._dtype, a._device) if isinstance(a, _TensorBase) else None
                             for a in args)

@@ -12,6 +12,7 @@ import weakref
 from collections import OrderedDict
 
 from ember import _core
+from ember.autograd.anomaly_state import is_anomaly_enabled
 
 _TensorBase = _core.TensorBase
 
@@ -113,7 +114,6 @@ def type_description(t) -> str:
 def check_version(t, expected: int) -> None:
     version = t._version
     if version != expected:
-        from ember.autograd.anomaly_mode import is_anomaly_enabled
         hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
                 "variable in question was changed in there or anywhere later. Good luck!" if is_anomaly_enabled() else
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
@@ -339,3 +339,13 @@ def accumulator_of(t) -> AccumulateGrad:
         acc = AccumulateGrad(t)
         m.accumulator = weakref.ref(acc)
     return acc
+
+
+def set_history(tensor, result) -> None:
+    """Make ``tensor`` the output of ``result``'s node."""
+    tensor.grad_fn = result.grad_fn
+    tensor._requires_grad = True
+    nr = 0 if result._autograd_meta is None else result._autograd_meta.output_nr
+    m = tensor._autograd_meta
+    if nr or (m is not None and m.output_nr):
+        meta_of(tensor).output_nr = nr

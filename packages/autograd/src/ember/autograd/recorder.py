@@ -7,9 +7,10 @@ kept short: look up the rule, make the node, link the edges, save what the rule 
 from __future__ import annotations
 
 from ember import _core
-from ember.autograd.anomaly_mode import remember_forward
-from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of, version_of
+from ember.autograd.anomaly_state import remember_forward
+from ember.autograd.node import OpNode, detached_alias, edge_of, meta_of, set_history, version_of
 from ember.autograd.rules import RULES, Rule
+from ember.autograd.views import rebase_view
 
 _TensorBase = _core.TensorBase
 _VersionCounter = _core.VersionCounter
@@ -133,7 +134,6 @@ class Recorder:
         """``tensor`` was overwritten in place by ``result``: it takes over result's history."""
         _unalias_saved(result.grad_fn, tensor)
         if tensor._base is not None:
-            from ember.autograd.views import rebase_view
             rebase_view(tensor, result)
             return
         set_history(tensor, result)
@@ -182,16 +182,6 @@ class AnomalyRecorder(Recorder):
             if o.grad_fn is not None:
                 remember_forward(o.grad_fn)
                 break
-
-
-def set_history(tensor, result) -> None:
-    """Make ``tensor`` the output of ``result``'s node."""
-    tensor.grad_fn = result.grad_fn
-    tensor._requires_grad = True
-    nr = 0 if result._autograd_meta is None else result._autograd_meta.output_nr
-    m = tensor._autograd_meta
-    if nr or (m is not None and m.output_nr):
-        meta_of(tensor).output_nr = nr
 
 
 __all__ = ["Recorder", "AnomalyRecorder", "set_history", "OpNode"]

@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _core
-from ember.autograd.node import Node, edge_of, meta_of
-from ember.autograd.recorder import set_history
+from ember.autograd.node import Node, edge_of, meta_of, set_history
 from ember.grad_mode import no_grad
 
 _TensorBase = _core.TensorBase

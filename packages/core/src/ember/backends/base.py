@@ -31,12 +31,22 @@ class Backend:
             name ends in ``_`` writes into its first argument. The CPU backend's table is
             the reference for every name and signature.
 
-    Optional, not defined here because its presence is the signal: ``pin_memory(array)``,
-    a page-locked host copy of a NumPy array, used by ``DataLoader(pin_memory=True)``.
+        fallback: ``"cpu"`` to run every kernel the backend lacks (and no composite of ember
+            covers) on the CPU backend, on host copies: the inputs go through ``to_numpy``,
+            the CPU's kernel runs (including kernels other plugins add to the CPU later) and
+            the results come back through ``from_numpy``; an in-place kernel writes back
+            with the backend's own ``copy_``. ``None`` (the default): a missing kernel
+            raises ``NotImplementedError`` naming the backend and the op.
+
+    Required: ``type``, ``from_numpy``, ``to_numpy`` and the primitive kernels (or
+    ``fallback="cpu"``). Everything else has a default. Optional, not defined here because its
+    presence is the signal: ``pin_memory(array)``, a page-locked host copy of a NumPy array,
+    used by ``DataLoader(pin_memory=True)``.
     """
 
     type: str = ""
     has_index: bool = True
+    fallback: str | None = None
     accelerator: bool = True
 
     def __init__(self) -> None:
@@ -97,5 +107,59 @@ class Backend:
     def empty_cache(self) -> None:
         """Release cached memory that no tensor uses (``ember.cuda.empty_cache``)."""
 
+    # -- kernels the backend lacks ------------------------------------------------------------
+    def fallback_kernel(self, name: str, index: int | None):
+        """The kernel ember runs for op ``name`` on device ``index`` when ``kernels`` has none.
+
+        With ``fallback = "cpu"`` it is the CPU backend's kernel of that name, run on host
+        copies; None when there is no fallback (ember then raises ``NotImplementedError``).
+        The dispatcher asks only when a kernel is missing, so a backend pays nothing for the
+        kernels it has; ember's composite ops (softmax, conv2d, ...) still prefer their
+        composite on the device over a fallback.
+        """
+        if self.fallback != "cpu":
+            return None
+        cpu_kernel = self._cpu_kernels.get(name)
+        return None if cpu_kernel is None else _on_cpu(self, name, cpu_kernel, index)
+
+    _cpu_kernels: dict[str, Callable] = {}  # the CPU backend's live table, set by the registry
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} type={self.type!r}, {len(self.kernels)} kernels>"
+
+
+def _is_native(value) -> bool:
+    """A native array: anything with a shape and a NumPy dtype, except a NumPy scalar or dtype."""
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, (np.generic, np.dtype))
+
+
+def _on_cpu(backend: Backend, name: str, kernel: Callable, index: int | None) -> Callable:
+    """``kernel`` (a CPU kernel) run on host copies of ``backend``'s native arrays on device ``index``."""
+
+    def to_host(value):
+        if _is_native(value):
+            return np.asarray(backend.to_numpy(value))
+        if isinstance(value, (tuple, list)):
+            return type(value)(to_host(v) for v in value)
+        return value
+
+    def to_device(value):
+        if isinstance(value, np.ndarray):
+            return backend.from_numpy(np.ascontiguousarray(value), index)
+        if isinstance(value, (tuple, list)):  # several results (sort, split, unbind, ...)
+            return type(value)(to_device(v) for v in value)
+        return value  # a Python or NumPy scalar: the dispatcher wraps it
+
+    def run(*args):
+        host = [to_host(a) for a in args]
+        out = kernel(*host)
+        if name.endswith("_"):  # in place: the CPU wrote into the host copy of the first argument
+            for arg, copy in zip(args, host):
+                if _is_native(arg):
+                    backend.kernels["copy_"](arg, backend.from_numpy(copy, index))
+                    break
+            return None
+        return to_device(out)
+
+    run.__name__ = run.__qualname__ = f"cpu_fallback_{name}"
+    return run

@@ -27,6 +27,16 @@ ENTRY_POINT_GROUP = "ember"
 BLOCK_ENV = "EMBER_BLOCK_PLUGINS"  # comma-separated distribution or entry-point names
 BUILTIN = "ember-core"
 INSTALL_HINTS = {"cuda": "ember-cuda"}  # device types whose backend ember's authors ship
+DEFAULT_SEED = 67280421310721  # PyTorch's default seed: a fresh process is reproducible too
+
+
+_current_seed = DEFAULT_SEED  # the last ember.manual_seed(), for every registry: late backends get it
+
+
+def set_seed(seed: int) -> None:
+    """Remember ``seed`` (``ember.manual_seed`` calls this) to seed the backends that register later."""
+    global _current_seed
+    _current_seed = int(seed)
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -86,6 +96,9 @@ class BackendRegistry:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_]+", name):
             raise ValueError(f"a backend's type must be a name of letters, digits and '_' "
                              f"(it is what users write in device strings), got {name!r}")
+        if backend.fallback not in (None, "cpu"):
+            raise ValueError(f"backend '{name}': fallback must be None or \"cpu\" (run missing kernels on the "
+                             f"CPU on host copies), got {backend.fallback!r}")
         dist = self._loading or "the calling code"
         if name in self._conflicts:
             self._conflicts[name].append(dist)
@@ -99,10 +112,11 @@ class BackendRegistry:
             self._remove(name)
             return
         self.backends[name] = backend
+        if name != "cpu":
+            backend._cpu_kernels = self.backends["cpu"].kernels  # live: sees kernels plugins add later
         self._owner[name] = dist
         self._note_undo(lambda: self._remove(name))
-        from ember.random import default_generator
-        backend.manual_seed(default_generator.initial_seed())  # as if it had been there at manual_seed()
+        backend.manual_seed(_current_seed)  # as if it had been there at ember.manual_seed()
 
     def register_kernel(self, device_type: str, op: str, fn) -> None:
         """Add or replace the kernel ``op`` of the backend registered for ``device_type``."""

@@ -108,7 +108,9 @@ def _values_problem(a: np.ndarray, e: np.ndarray, opts: dict) -> str | None:
         abs_diff = np.abs(a.astype(np.float64) - e) if not floating else np.abs(a - e)
         if not floating:
             abs_diff = abs_diff.astype(np.int64)
-        rel_diff = abs_diff / np.abs(e)
+        # only mismatched elements count (as in PyTorch): a matching 0 against 0 is no "nan" difference
+        abs_diff = np.where(close, 0, abs_diff)
+        rel_diff = np.where(close, 0.0, abs_diff / np.abs(e))
     n_bad, n = int(close.size - np.count_nonzero(close)), close.size
     i_abs, i_rel = np.argmax(abs_diff.reshape(-1)), np.argmax(rel_diff.reshape(-1))
     where = lambda i: tuple(int(k) for k in np.unravel_index(i, a.shape))  # noqa: E731

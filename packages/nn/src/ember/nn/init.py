@@ -228,7 +228,7 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     rows, cols = tuple(tensor.shape)
     num_zeros = int(math.ceil(sparsity * rows))
     values = empty(rows, cols, dtype=dtypes.float64).normal_(0, std, generator=generator).numpy()
-    from ember.random import randperm
+    from ember.ops.random import randperm
     for c in range(cols):
         values[randperm(rows, generator=generator).numpy()[:num_zeros], c] = 0
     return _write(tensor, values)

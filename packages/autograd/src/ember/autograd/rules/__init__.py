@@ -33,6 +33,8 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
+from ember.autograd.node import OpNode
+
 __all__ = ["rule", "RULES", "Rule", "load_all"]
 
 
@@ -57,7 +59,6 @@ class Rule:
         try:
             return self._node_types[name]
         except KeyError:
-            from ember.autograd.node import OpNode
             cls = type(name, (OpNode,), {"__slots__": (), "_rule": self, "__module__": "ember.autograd.node"})
             self._node_types[name] = cls
             return cls

@@ -20,10 +20,14 @@ import signal
 import time
 import weakref
 from multiprocessing.connection import wait
+from typing import TYPE_CHECKING
 
 from ember.utils.data.channel import Channel, ChannelClosed, channel_pair
-from ember.utils.data.dataloader import DataLoader, _LoaderIterator
+from ember.utils.data.loader_iterator import LoaderIterator
 from ember.utils.data.worker import WorkerConfig, worker_loop
+
+if TYPE_CHECKING:
+    from ember.utils.data.dataloader import DataLoader
 
 SHUTDOWN_GRACE_SECONDS = 2.0   # how long finished workers get to exit before SIGTERM
 
@@ -68,7 +72,7 @@ def _death_message(worker_id: int, process) -> str:
             f"Details are lost; run with num_workers=0 to see the error in the main process.")
 
 
-class MultiProcessIterator(_LoaderIterator):
+class MultiProcessIterator(LoaderIterator):
     """Iterates a DataLoader's batches, loaded by ``num_workers`` worker processes."""
 
     def __init__(self, loader: DataLoader) -> None:

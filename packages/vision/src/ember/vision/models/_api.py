@@ -207,9 +207,11 @@ def get_weight(name: str) -> WeightsEnum:
         enum_name, value_name = name.split(".")
     except ValueError:
         raise ValueError(f"Invalid weight name provided: '{name}'.") from None
-    import ember.vision.models as models
-
-    weights_enum = getattr(models, enum_name, None)
-    if not (isinstance(weights_enum, type) and issubclass(weights_enum, WeightsEnum)):
-        raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
-    return weights_enum.from_str(value_name)
+    for builder in BUILTIN_MODELS.values():  # every weights enum belongs to a registered builder
+        try:
+            weights_enum = get_model_weights(builder)
+        except ValueError:  # a builder without weights
+            continue
+        if weights_enum.__name__ == enum_name:
+            return weights_enum.from_str(value_name)
+    raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")

@@ -6,11 +6,9 @@ import struct
 import numpy as np
 import pytest
 
-pytest.importorskip("ember.vision")
-
-import ember  # noqa: E402
-from ember.serialization import CheckpointError  # noqa: E402
-from ember.vision.models._legacy_checkpoint import (  # noqa: E402
+import ember
+from ember.serialization import CheckpointError
+from ember.vision.models._legacy_checkpoint import (
     MAGIC_NUMBER,
     PROTOCOL_VERSION,
     load_legacy_checkpoint,
