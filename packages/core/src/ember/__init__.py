@@ -37,7 +37,9 @@ from ember.size import Size  # noqa: E402
 
 _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32)
 
-from ember import backends, cuda  # noqa: E402
+from math import e, inf, nan, pi  # noqa: E402  (torch.e, torch.pi, torch.inf, torch.nan)
+
+from ember import backends, cuda, fft, linalg, special  # noqa: E402  # noqa: E402  (torch.fft, torch.linalg, torch.special)
 from ember.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -52,11 +54,15 @@ from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403
+from ember.ops.linalg_decomp import det, logdet, matrix_power, slogdet  # noqa: E402
+from ember.ops.linalg_decomp import inv as inverse  # noqa: E402
 from ember.ops.nn_ops import *  # noqa: E402,F403
 from ember.ops.pointwise import *  # noqa: E402,F403
 from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
 from ember.ops.sorting import *  # noqa: E402,F403
+from ember.ops.special import erfc, erfinv, i0, logit, sinc  # noqa: E402
+from ember.ops.special import multigammaln as mvlgamma  # noqa: E402
 from ember.random import (  # noqa: E402
     Generator,
     bernoulli,

@@ -12,9 +12,12 @@ from ember.backends.base import Backend
 from ember.backends.cpu import (
     activation,
     allocator,  # noqa: F401  (tunes malloc once, on import)
+    bessel,
     creation,
+    error_function,
     indexing,
     linalg,
+    linalg_decomp,
     nn_ops,
     normalization,
     optim,
@@ -25,8 +28,8 @@ from ember.backends.cpu import (
 )
 from ember.hookspecs import hookimpl
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, normalization,
-            optim)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, linalg_decomp, sorting, activation, nn_ops,
+            normalization, optim, error_function, bessel)
 
 
 class CPUBackend(Backend):

@@ -1,0 +1,56 @@
+"""Derivatives of the special-function kernels (``ember/ops/special.py``)."""
+
+from __future__ import annotations
+
+import math
+
+import ember
+from ember.autograd.rules import rule
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@rule("erfc", "ErfcBackward0")
+def _erfc(grad, inputs, output, params):
+    x = inputs[0]
+    return grad * (-_TWO_OVER_SQRT_PI) * ember.exp(-(x * x))
+
+
+@rule("erfinv", "ErfinvBackward0", save_inputs=False, save_output=True)
+def _erfinv(grad, inputs, output, params):
+    return grad * (0.5 * math.sqrt(math.pi)) * ember.exp(output * output)
+
+
+@rule("i0", "I0Backward0")
+def _i0(grad, inputs, output, params):
+    return grad * ember.special.i1(inputs[0])
+
+
+@rule("i0e", "SpecialI0EBackward0", save_output=True)
+def _i0e(grad, inputs, output, params):
+    x = inputs[0]
+    return grad * (ember.special.i1e(x) - ember.sign(x) * output)
+
+
+def _at_zero_half(x, value):
+    """``value`` with its limit 1/2 at x = 0 (I1'(0) = I1e'(0) = 1/2)."""
+    return ember.where(x == 0, 0.5, value)
+
+
+@rule("i1", "SpecialI1Backward0", save_output=True)
+def _i1(grad, inputs, output, params):
+    x = inputs[0]
+    safe = ember.where(x == 0, 1.0, x)
+    return grad * _at_zero_half(x, ember.special.i0(x) - output / safe)
+
+
+@rule("i1e", "SpecialI1EBackward0", save_output=True)
+def _i1e(grad, inputs, output, params):
+    x = inputs[0]
+    safe = ember.where(x == 0, 1.0, x)
+    return grad * _at_zero_half(x, ember.special.i0e(x) - output * (ember.sign(x) + 1 / safe))
+
+
+@rule("ndtri", "SpecialNdtriBackward0", save_inputs=False, save_output=True)
+def _ndtri(grad, inputs, output, params):
+    return grad * math.sqrt(2 * math.pi) * ember.exp(0.5 * output * output)
