@@ -184,7 +184,9 @@ def table(rows: list[Row], markdown: bool = False) -> str:
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
         lines += ["| " + " | ".join(c) + " |" for c in body]
         if not all(r.available for r in rows):
-            lines.append("\nn/a: the torch or torchvision module was not installed where the table was made.")
+            lines.append("\nn/a: torchvision is not in the torch 2.13 parity environment (its wheels pin other "
+                         "torch\nversions); the `vision-parity` tox environment has it, and the report fills these "
+                         "rows there.")
         return "\n".join(lines)
     widths = [max(len(r[i]) for r in [HEADER] + body) for i in range(len(HEADER))]
     fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)   # noqa: E731

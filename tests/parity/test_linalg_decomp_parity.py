@@ -1,0 +1,96 @@
+"""ember.linalg against torch.linalg: values, gradients (through PyTorch's own rules), return
+types and error types."""
+
+import numpy as np
+import pytest
+
+import ember
+import ember.autograd
+
+torch = pytest.importorskip("torch")
+
+rng = np.random.default_rng(5)
+
+
+def pair(a):
+    return (ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True))
+
+
+def spd_e(X):
+    return X @ X.mT + 4 * ember.eye(X.shape[-1], dtype=ember.float64)
+
+
+def spd_t(X):
+    return X @ X.mT + 4 * torch.eye(X.shape[-1], dtype=torch.float64)
+
+
+# (name, shape, ember fn, torch fn): each returns one tensor
+CASES = [
+    ("inv", (2, 3, 3), lambda L, A: L.inv(A)),
+    ("det", (2, 3, 3), lambda L, A: L.det(A)),
+    ("slogdet", (3, 3), lambda L, A: L.slogdet(A)[1]),
+    ("solve", (3, 3), lambda L, A: L.solve(A, A.sum(-1))),
+    ("cholesky", (2, 3, 3), None),
+    ("qr", (4, 3), lambda L, A: L.qr(A)[0].sum(0) + L.qr(A)[1].sum(0)),   # both use LAPACK geqrf: same signs
+    ("svdvals", (2, 4, 3), lambda L, A: L.svdvals(A)),
+    ("svd", (4, 3), lambda L, A: L.svd(A, full_matrices=False)[0].abs()),
+    ("eigh", (3, 3), lambda L, A: L.eigh(A + A.mT)[1].abs() + L.eigh(A + A.mT)[0].unsqueeze(-2)),
+    ("pinv", (4, 3), lambda L, A: L.pinv(A)),
+    ("matrix_norm_nuc", (3, 4), lambda L, A: L.matrix_norm(A, "nuc")),
+    ("norm_inf", (3, 4), lambda L, A: L.norm(A, float("inf"))),
+    ("vector_norm", (3, 4), lambda L, A: L.vector_norm(A, 3, dim=0)),
+    ("cross", (4, 3), lambda L, A: L.cross(A, A.flip(0))),
+    ("matrix_rank", (4, 3), lambda L, A: L.matrix_rank(A @ A.mT).double()),
+    ("lstsq", (5, 3), lambda L, A: L.lstsq(A, A[:, :2]).solution),
+    ("cond", (3, 3), lambda L, A: L.cond(A)),
+    ("matrix_power", (3, 3), lambda L, A: L.matrix_power(A, -2)),
+]
+
+
+@pytest.mark.parametrize("name,shape,fn", CASES, ids=[c[0] for c in CASES])
+def test_values_and_gradients_match_torch(name, shape, fn):
+    a = rng.standard_normal(shape)
+    e, t = pair(a)
+    if name == "cholesky":
+        ours, theirs = ember.linalg.cholesky(spd_e(e)), torch.linalg.cholesky(spd_t(t))
+    else:
+        ours, theirs = fn(ember.linalg, e), fn(torch.linalg, t)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+    if name == "matrix_rank":
+        return
+    weights = rng.standard_normal(tuple(theirs.shape))
+    (ours * ember.tensor(weights)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_return_types_and_fields_match():
+    a = rng.standard_normal((3, 3))
+    for name, fields in [("slogdet", ("sign", "logabsdet")), ("qr", ("Q", "R")), ("svd", ("U", "S", "Vh")),
+                         ("eigh", ("eigenvalues", "eigenvectors")), ("inv_ex", ("inverse", "info")),
+                         ("cholesky_ex", ("L", "info"))]:
+        x = a @ a.T + 3 * np.eye(3) if name in ("eigh", "cholesky_ex") else a
+        ours = getattr(ember.linalg, name)(ember.tensor(x))
+        theirs = getattr(torch.linalg, name)(torch.tensor(x))
+        assert type(ours).__name__ == type(theirs).__name__
+        assert [getattr(ours, f).shape for f in fields] == [tuple(getattr(theirs, f).shape) for f in fields]
+    ours = ember.linalg.lstsq(ember.tensor(a), ember.tensor(a))
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(a))
+    assert ours.rank.item() == theirs.rank.item() and ours.residuals.numel() == theirs.residuals.numel() == 0
+
+
+def test_error_types_match():
+    singular = np.ones((3, 3))
+    with pytest.raises(torch.linalg.LinAlgError):
+        torch.linalg.inv(torch.tensor(singular))
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.inv(ember.tensor(singular))
+    for fn in ("inv", "det", "cholesky"):
+        with pytest.raises(RuntimeError):
+            getattr(torch.linalg, fn)(torch.ones(2, 3))
+        with pytest.raises(RuntimeError):
+            getattr(ember.linalg, fn)(ember.ones(2, 3))
+    with pytest.raises(RuntimeError):
+        torch.linalg.inv(torch.ones(2, 2, dtype=torch.int64))
+    with pytest.raises(RuntimeError):
+        ember.linalg.inv(ember.ones(2, 2, dtype=ember.int64))
