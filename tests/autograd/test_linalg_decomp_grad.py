@@ -52,6 +52,13 @@ SQUARE = {
     "cond": lambda A: L.cond(A),
     "cond_fro": lambda A: L.cond(A, "fro"),
     "tensorinv": lambda A: L.tensorinv(A.reshape(3, 3), ind=1),
+    "matrix_exp": lambda A: L.matrix_exp(A),
+    "matrix_exp_scaled": lambda A: L.matrix_exp(4 * A),
+    "lu_factor": lambda A: L.lu_factor(A).LU,
+    "lu_L": lambda A: L.lu(A).L,
+    "lu_U": lambda A: L.lu(A).U,
+    "lu_solve": lambda A: L.lu_solve(*L.lu_factor(A), rhs(3, 2)),
+    "lu_solve_adjoint": lambda A: L.lu_solve(*L.lu_factor(A), rhs(3, 2), adjoint=True),
 }
 RECTANGULAR = {
     "qr_Q": lambda A: L.qr(A).Q,

@@ -94,3 +94,87 @@ def test_error_types_match():
         torch.linalg.inv(torch.ones(2, 2, dtype=torch.int64))
     with pytest.raises(RuntimeError):
         ember.linalg.inv(ember.ones(2, 2, dtype=ember.int64))
+
+
+def test_top_level_forms_and_tensor_methods_match_torch():
+    a = rng.standard_normal((2, 4, 3))
+    e, t = ember.tensor(a), torch.tensor(a)
+    for some in (True, False):
+        U, S, V = ember.svd(e, some=some)
+        tU, tS, tV = torch.svd(t, some=some)
+        assert (U.shape, S.shape, V.shape) == (tuple(tU.shape), tuple(tS.shape), tuple(tV.shape))
+        np.testing.assert_allclose(S.numpy(), tS.numpy(), rtol=1e-12)
+        Q, R = e.qr(some=some)
+        tQ, tR = t.qr(some=some)
+        np.testing.assert_allclose(np.abs(R.numpy()), np.abs(tR.numpy()), atol=1e-12)
+        assert Q.shape == tuple(tQ.shape)
+    zU, _, zV = ember.svd(e, compute_uv=False)
+    tzU, _, tzV = torch.svd(t, compute_uv=False)
+    assert zU.shape == tuple(tzU.shape) and zV.shape == tuple(tzV.shape) and not zU.numpy().any()
+    m = rng.standard_normal((3, 3))
+    em, tm = ember.tensor(m), torch.tensor(m)
+    for name in ("det", "logdet", "inverse", "pinverse"):
+        np.testing.assert_allclose(getattr(em, name)().numpy(), getattr(tm, name)().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(em.matrix_power(3).numpy(), tm.matrix_power(3).numpy(), rtol=1e-10)
+    sign, logabsdet = em.slogdet()
+    assert type(em.slogdet()).__name__ == type(tm.slogdet()).__name__
+    np.testing.assert_allclose(logabsdet.item(), tm.slogdet()[1].item(), rtol=1e-12)
+    p = m @ m.T + 3 * np.eye(3)
+    np.testing.assert_allclose(ember.tensor(p).cholesky(upper=True).numpy(),
+                               torch.tensor(p).cholesky(upper=True).numpy(), rtol=1e-12)
+    b = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(ember.cross(ember.tensor(b), ember.tensor(b[::-1].copy())).numpy(),
+                               torch.cross(torch.tensor(b), torch.tensor(b[::-1].copy()), dim=1).numpy(), rtol=1e-12)
+    x = rng.uniform(0.05, 0.95, 6)
+    for name in ("erfc", "erfinv", "i0", "sinc", "logit"):
+        mine, theirs = ember.tensor(x), torch.tensor(x)
+        np.testing.assert_allclose(getattr(mine, name)().numpy(), getattr(theirs, name)().numpy(), rtol=1e-12)
+        getattr(mine, name + "_")()
+        getattr(theirs, name + "_")()
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ember.tensor(x + 2).mvlgamma(3).numpy(), torch.tensor(x + 2).mvlgamma(3).numpy(),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 4), (4, 6), (6, 4)])
+def test_lu_matches_torch(shape):
+    a = rng.standard_normal(shape)
+    ours, theirs = ember.linalg.lu(ember.tensor(a)), torch.linalg.lu(torch.tensor(a))
+    for mine, ref in zip(ours, theirs):
+        np.testing.assert_allclose(mine.numpy(), ref.numpy(), rtol=1e-12, atol=1e-14)
+    LU, pivots = ember.linalg.lu_factor(ember.tensor(a))
+    tLU, tpivots = torch.linalg.lu_factor(torch.tensor(a))
+    np.testing.assert_allclose(LU.numpy(), tLU.numpy(), rtol=1e-12, atol=1e-14)
+    assert pivots.dtype == ember.int32 and pivots.tolist() == tpivots.tolist()
+
+
+@pytest.mark.parametrize("options", [{}, {"adjoint": True}, {"left": False}])
+def test_lu_solve_matches_torch(options):
+    a = rng.standard_normal((2, 4, 4))
+    b = rng.standard_normal((2, 3, 4) if options.get("left") is False else (2, 4, 3))
+    LU, pivots = ember.linalg.lu_factor(ember.tensor(a))
+    tLU, tpivots = torch.linalg.lu_factor(torch.tensor(a))
+    np.testing.assert_allclose(ember.linalg.lu_solve(LU, pivots, ember.tensor(b), **options).numpy(),
+                               torch.linalg.lu_solve(tLU, tpivots, torch.tensor(b), **options).numpy(), rtol=1e-10)
+
+
+def test_lu_of_a_singular_matrix():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert ember.linalg.lu_factor_ex(ember.tensor(singular)).info.item() == \
+        torch.linalg.lu_factor_ex(torch.tensor(singular)).info.item() == 2
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.lu_factor(ember.tensor(singular))
+
+
+@pytest.mark.parametrize("scale", [0.01, 1.0, 20.0])
+def test_matrix_exp_matches_torch(scale):
+    a = rng.standard_normal((2, 5, 5)) * scale
+    ours, theirs = pair(a)
+    mine, ref = ember.linalg.matrix_exp(ours), torch.linalg.matrix_exp(theirs)
+    np.testing.assert_allclose(mine.detach().numpy(), ref.detach().numpy(), rtol=1e-11 * max(1, scale),
+                               atol=1e-13 * np.abs(ref.detach().numpy()).max())
+    w = rng.standard_normal((2, 5, 5))
+    (mine * ember.tensor(w)).sum().backward()
+    (ref * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9,
+                               atol=1e-11 * np.abs(theirs.grad.numpy()).max())

@@ -145,3 +145,36 @@ def test_fftshift_round_trip_and_gradient():
     np.testing.assert_array_equal(ember.fft.ifftshift(ember.fft.fftshift(x)).detach().numpy(), x.detach().numpy())
     assert ember.autograd.gradcheck(lambda v: ember.fft.fftshift(v, dim=0) * ember.fft.fftfreq(6, dtype=ember.float64),
                                     (ember.tensor(rng.standard_normal((5, 6)), requires_grad=True),))
+
+
+POLYNOMIALS = [name for name in dir(torch.special) if name.endswith(("_polynomial_t", "_polynomial_u", "_polynomial_v",
+                                                                       "_polynomial_w", "_polynomial_h",
+                                                                       "_polynomial_he", "_polynomial_l",
+                                                                       "_polynomial_p"))]
+
+
+@pytest.mark.parametrize("name", POLYNOMIALS)
+def test_orthogonal_polynomials_match_torch(name):
+    x = np.linspace(-1.5, 1.5, 13)
+    for n in (-1, 0, 1, 2, 5, 9):
+        compare(getattr(ember.special, name)(ember.tensor(x), n).numpy(),
+                getattr(torch.special, name)(torch.tensor(x), n).numpy(), 1e-10, atol=1e-10)
+    degrees = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 2, 3, -1, 1])
+    compare(getattr(ember.special, name)(ember.tensor(x), ember.tensor(degrees)).numpy(),
+            getattr(torch.special, name)(torch.tensor(x), torch.tensor(degrees)).numpy(), 1e-10, atol=1e-10)
+    assert getattr(ember.special, name)(ember.tensor(x, dtype=ember.float32), 3).dtype == ember.float32
+
+
+def test_bessel_aliases_match_torch():
+    for name in ("modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0"):
+        compare(getattr(ember.special, name)(ember.tensor(WIDE)).numpy(),
+                getattr(torch.special, name)(torch.tensor(WIDE)).numpy(), 1e-13)
+
+
+def test_polynomial_gradient_is_its_derivative():
+    import ember.autograd
+    x = ember.tensor(np.linspace(-0.9, 0.9, 7), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda v: ember.special.legendre_polynomial_p(v, 4), (x,))
+    assert ember.autograd.gradcheck(lambda v: ember.special.spherical_bessel_j0(v), (x,))
+    ember.special.chebyshev_polynomial_t(x, 3).sum().backward()   # T3' = 12 x^2 - 3
+    np.testing.assert_allclose(x.grad.numpy(), 12 * x.detach().numpy() ** 2 - 3, rtol=1e-12)

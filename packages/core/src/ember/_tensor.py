@@ -7,17 +7,19 @@ from ember.ops.activation import ActivationMethods
 from ember.ops.conversion import ConversionMethods
 from ember.ops.indexing import IndexingMethods
 from ember.ops.linalg import LinalgMethods
+from ember.ops.linalg_classic import LinalgClassicMethods
 from ember.ops.nn_ops import NnOpsMethods
 from ember.ops.pointwise import PointwiseMethods
 from ember.ops.reduction import ReductionMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
+from ember.ops.special import SpecialMethods
 from ember.random import RandomMethods
 
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, SortingMethods, ActivationMethods, NnOpsMethods, ConversionMethods,
-             RandomMethods):
+             RandomMethods, LinalgClassicMethods, SpecialMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);

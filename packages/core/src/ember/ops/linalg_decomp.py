@@ -37,7 +37,8 @@ from ember.ops.shape import wrap_dim
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "solve_ex", "solve_triangular",
            "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank",
            "cross", "vector_norm", "matrix_norm", "norm", "cond", "matrix_power", "multi_dot", "vecdot",
-           "diagonal", "matmul", "vander", "tensorinv", "tensorsolve"]
+           "diagonal", "matmul", "vander", "tensorinv", "tensorsolve", "matrix_exp", "lu_factor", "lu_factor_ex",
+           "lu", "lu_solve", "lu_unpack"]
 
 
 class LinAlgError(RuntimeError):
@@ -664,3 +665,101 @@ def tensorsolve(A, B, dims=None):
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
                            f"prod(self.shape[:other.ndim]), but got {cols} != {rows}")
     return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(result_shape)
+
+
+def matrix_exp(A):
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix of ``A``.
+
+    Scaling and squaring: ``A`` is divided by ``2^s`` until its 1-norm is at most 1/2, the
+    Taylor series is summed to 18 terms (truncation below 1e-22 there), and the result is
+    squared ``s`` times. Composed of matrix products, so it is differentiable.
+    """
+    _check_matrix("matrix_exp", A)
+    if A.numel() == 0:
+        return A.clone()
+    norm = float(matrix_norm(A.detach(), 1).amax().item())
+    s = builtins.max(0, math.ceil(math.log2(norm)) + 1) if norm > 0.5 and math.isfinite(norm) else 0
+    X = A / (2.0 ** s) if s else A
+    eye = _eye_like(A)
+    result = eye + X
+    term = X
+    for k in range(2, 19):
+        term = (term @ X) / k
+        result = result + term
+    for _ in range(s):
+        result = result @ result
+    return result
+
+
+# --------------------------------------------------------------------------- LU
+
+def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
+    """The LU decomposition with partial pivoting, packed: ``(LU, pivots, info)``. ``LU`` holds
+    U on and above the diagonal and L (unit diagonal, not stored) below it; ``pivots`` (int32,
+    1-based, as LAPACK) says which row was swapped with row i; ``info > 0`` marks a zero pivot
+    (a singular matrix: the factorization is still returned)."""
+    _check_matrix("lu_factor_ex", A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    LU, pivots, info = _core.call("linalg_lu_factor_ex", (A,))
+    if check_errors:
+        _raise_info("lu_factor_ex", info, "U[{info}, {info}] is zero, the matrix is singular")
+    return return_types.linalg_lu_factor_ex((LU, pivots, info))
+
+
+def lu_factor(A, *, pivot: bool = True):
+    """``(LU, pivots)`` of :func:`lu_factor_ex`; a singular matrix raises :class:`LinAlgError`."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    _raise_info("lu_factor", info, "U[{info}, {info}] is zero, the matrix is singular, so its LU factors "
+                                   "cannot solve systems")
+    return return_types.linalg_lu_factor((LU, pivots))
+
+
+def _permutation(pivots, m: int, like):
+    """The (*, m, m) permutation matrices P with ``A = P L U`` from LAPACK-style pivots."""
+    from ember.ops.creation import tensor
+    piv = pivots.detach().cpu().numpy() if pivots.device.type != "cpu" else pivots.detach().numpy()
+    flat = piv.reshape(-1, piv.shape[-1]) if piv.ndim else piv.reshape(1, -1)
+    perms = np.tile(np.arange(m), (flat.shape[0], 1))
+    rows = np.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        p = flat[:, j] - 1
+        perms[rows, j], perms[rows, p] = perms[rows, p], perms[rows, j].copy()
+    P = np.zeros((flat.shape[0], m, m), dtype=like.dtype.numpy)
+    P[rows[:, None], perms, np.arange(m)[None, :]] = 1   # P[perm[i], i] = 1
+    return tensor(P.reshape(tuple(piv.shape[:-1]) + (m, m)), device=like.device)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True):
+    """``(P, L, U)`` from the packed factors of :func:`lu_factor`: ``A = P L U``."""
+    m, n = LU_data.shape[-2], LU_data.shape[-1]
+    k = builtins.min(m, n)
+    P = _permutation(LU_pivots, m, LU_data) if unpack_pivots else None
+    if not unpack_data:
+        return return_types.lu_unpack((P, None, None))
+    from ember.ops.creation import eye
+    L = LU_data[..., :, :k].tril(-1) + eye(m, k, dtype=LU_data.dtype, device=LU_data.device)
+    U = LU_data[..., :k, :].triu()
+    return return_types.lu_unpack((P, L, U))
+
+
+def lu(A, *, pivot: bool = True):
+    """``(P, L, U)`` with ``A = P L U``: P a permutation, L unit lower triangular (m, k), U upper
+    triangular (k, n), ``k = min(m, n)``. Differentiable for square matrices."""
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return return_types.linalg_lu(tuple(lu_unpack(LU, pivots)))
+
+
+def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
+    """The solution of ``A X = B`` from ``A``'s packed LU factors (``adjoint=True``: ``A^T X = B``;
+    ``left=False``: ``X A = B``)."""
+    _check_matrix("lu_solve", LU)
+    _check_tensor("lu_solve", B, "B")
+    if not left:   # X A = B  <=>  A^T X^T = B^T
+        return lu_solve(LU, pivots, B.mT, left=True, adjoint=not adjoint).mT
+    P, L, U = lu_unpack(LU, pivots)
+    if adjoint:    # A^T = U^T L^T P^T
+        Y = solve_triangular(U.mT, B, upper=False)
+        return P @ solve_triangular(L.mT, Y, upper=True, unitriangular=True)
+    Y = solve_triangular(L, P.mT @ B, upper=False, unitriangular=True)
+    return solve_triangular(U, Y, upper=True)

@@ -12,7 +12,7 @@ from operator import itemgetter
 __all__ = ["max", "min", "aminmax", "sort", "topk", "kthvalue", "mode", "median", "nanmedian",
            "cummax", "cummin", "slogdet", "qr", "svd", "linalg_eigh",
            "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex",
-           "linalg_lstsq"]
+           "linalg_lstsq", "linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu", "lu_unpack"]
 
 
 class _ReturnType(tuple):
@@ -73,3 +73,7 @@ linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
 linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
 linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
 linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_lu_factor = _return_type("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _return_type("linalg_lu", ("P", "L", "U"))
+lu_unpack = _return_type("lu_unpack", ("P", "L", "U"))

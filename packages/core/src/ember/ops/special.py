@@ -18,11 +18,12 @@ from ember import _core, dtypes
 from ember._core import FLOAT, TensorBase
 from ember.ops import activation, pointwise, reduction
 from ember.ops.creation import scalar_tensor
-from ember.ops.pointwise import _out, _unary
+from ember.ops.pointwise import _out, _unary, _write_inplace
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expm1", "exp2", "log1p", "gammaln", "digamma", "psi", "polygamma",
            "multigammaln", "logit", "expit", "xlogy", "xlog1py", "i0", "i0e", "i1", "i1e", "sinc", "round",
-           "softmax", "log_softmax", "logsumexp", "ndtr", "ndtri", "log_ndtr", "entr", "zeta"]
+           "softmax", "log_softmax", "logsumexp", "ndtr", "ndtri", "log_ndtr", "entr", "zeta",
+           "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "SpecialMethods"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2 = math.sqrt(2.0)
@@ -37,6 +38,8 @@ i0e = _unary("i0e", FLOAT, "``exp(-|input|) * I0(input)``, without the overflow 
 i1 = _unary("i1", FLOAT, "The modified Bessel function of the first kind of order 1, ``I1(input)``.")
 i1e = _unary("i1e", FLOAT, "``exp(-|input|) * I1(input)``, without the overflow of I1.")
 
+modified_bessel_i0 = i0
+modified_bessel_i1 = i1
 erf = pointwise.erf
 expm1 = pointwise.expm1
 exp2 = pointwise.exp2
@@ -137,6 +140,15 @@ def sinc(input, *, out=None):
     return _out(pointwise.where(at_zero, 1.0, pointwise.sin(safe) / safe), out)
 
 
+def spherical_bessel_j0(input, *, out=None):
+    """The spherical Bessel function of the first kind of order 0, ``sin(x) / x`` (1 at 0)."""
+    _check("spherical_bessel_j0", input)
+    x = _floating(input)
+    at_zero = x == 0
+    safe = pointwise.where(at_zero, 1.0, x)
+    return _out(pointwise.where(at_zero, 1.0, pointwise.sin(safe) / safe), out)
+
+
 def ndtr(input, *, out=None):
     """The standard normal cumulative distribution function ``(1 + erf(x / sqrt 2)) / 2``,
     computed as ``erfc(-x / sqrt 2) / 2`` so the left tail keeps its digits."""
@@ -205,3 +217,40 @@ def zeta(input, other, *, out=None):
     invalid = pointwise.logical_or(x < 1, q <= 0)   # PyTorch: NaN or inf there, by case
     return _out(pointwise.where(invalid, math.nan, result), out)
 
+
+
+class SpecialMethods:
+    """``x.erfc()``, ``x.erfinv_()``, ``x.logit(eps)``, ``x.mvlgamma(p)``, ... as in PyTorch."""
+
+    __slots__ = ()
+
+    def logit(self, eps: float | None = None):
+        return logit(self, eps)
+
+    def logit_(self, eps: float | None = None):
+        return _write_inplace(self, logit(self, eps))
+
+    def mvlgamma(self, p: int):
+        return multigammaln(self, p)
+
+    def mvlgamma_(self, p: int):
+        return _write_inplace(self, multigammaln(self, p))
+
+
+def _attach(names):
+    for name in names:
+        fn = globals()[name]
+
+        def method(self, _fn=fn):
+            return _fn(self)
+
+        def method_(self, _fn=fn):
+            return _write_inplace(self, _fn(self))
+
+        method.__name__, method_.__name__ = name, name + "_"
+        method.__doc__ = fn.__doc__
+        setattr(SpecialMethods, name, method)
+        setattr(SpecialMethods, name + "_", method_)
+
+
+_attach(["erfc", "erfinv", "i0", "sinc"])

@@ -154,3 +154,18 @@ def _eigh(grad, inputs, output, params):
     if gL is not None:
         inner = inner + _diag_embed(gL)
     return V @ inner @ V.mT
+
+
+@rule("linalg_lu_factor_ex", "LinalgLuFactorExBackward0", save_inputs=False, save_output=(0, 1))
+def _lu_factor(grad, inputs, output, params):
+    g = grad[0]
+    LU, pivots = output[0], output[1]
+    m, n = LU.shape[-2], LU.shape[-1]
+    if m != n:
+        raise NotImplementedError(f"linalg.lu_factor: the gradient of the LU factorization of a non-square matrix "
+                                  f"({m}x{n}) is not implemented")
+    P, L, U = ember.linalg.lu_unpack(LU, pivots)
+    # A = P L U: gA = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T, with gL/gU the packed gradient's parts
+    inner = (L.mT @ g.tril(-1)).tril(-1) + (g.triu() @ U.mT).triu()
+    left = ember.linalg.solve_triangular(L.mT, inner, upper=True, unitriangular=True)
+    return P @ _solve_right(left, U.mT)

@@ -103,7 +103,36 @@ def eigh(a: np.ndarray, uplo: str):
     return w.astype(a.dtype, copy=False), v.astype(a.dtype, copy=False)
 
 
+def lu_factor_ex(a: np.ndarray):
+    """LU with partial pivoting of each (m, n) matrix: (LU packed, pivots (k,) int32 1-based as
+    LAPACK's getrf gives them, info). One vectorised elimination step per column over the batch."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    lu = np.array(a.reshape((-1, m, n)), dtype=a.dtype, copy=True)
+    count = lu.shape[0]
+    pivots = np.zeros((count, k), dtype=np.int32)
+    info = np.zeros(count, dtype=np.int32)
+    rows = np.arange(count)
+    for j in range(k):
+        p = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)
+        pivots[:, j] = p + 1
+        swap = p != j
+        if swap.any():
+            r = rows[swap]
+            lu[r, j], lu[r, p[swap]] = lu[r, p[swap]], lu[r, j].copy()
+        pivot = lu[:, j, j]
+        zero = pivot == 0
+        info[zero & (info == 0)] = j + 1
+        safe = np.where(zero, 1, pivot)
+        lu[:, j + 1:, j] /= safe[:, None]
+        lu[:, j + 1:, j][zero] = 0
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    return lu.reshape(a.shape), pivots.reshape(batch + (k,)), info.reshape(batch)
+
+
 KERNELS = {
+    "linalg_lu_factor_ex": lu_factor_ex,
     "linalg_inv_ex": inv_ex,
     "linalg_slogdet": slogdet,
     "linalg_solve_ex": solve_ex,
