@@ -203,3 +203,13 @@ def test_top_level_aliases():
     np.testing.assert_allclose(ember.det(t(A)).item(), np.linalg.det(A), rtol=1e-12)
     np.testing.assert_allclose(ember.inverse(t(A)).numpy(), np.linalg.inv(A), rtol=1e-10)
     assert ember.pi == np.pi and ember.inf == np.inf
+
+
+def test_non_finite_inputs():
+    A = t(np.array([[np.nan, 1.0], [1.0, 2.0]]))
+    with pytest.raises(L.LinAlgError, match="did not converge"):
+        L.svd(A)
+    with pytest.raises(L.LinAlgError, match="did not converge"):
+        L.pinv(A)
+    assert np.isnan(L.det(A).item()) and np.isnan(L.inv(A).numpy()).any()
+    assert np.isnan(L.matrix_exp(A).numpy()).any()

@@ -289,7 +289,7 @@ def svd(A, full_matrices: bool = True, *, driver=None):
     if driver is not None:
         raise RuntimeError("linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER "
                            "backend.")
-    return return_types.linalg_svd(_core.call("linalg_svd", (A,), (bool(full_matrices),)))
+    return return_types.linalg_svd(_svd_call("svd", A, bool(full_matrices)))
 
 
 def svdvals(A, *, driver=None):
@@ -298,7 +298,15 @@ def svdvals(A, *, driver=None):
     if driver is not None:
         raise RuntimeError("linalg.svdvals: keyword argument `driver=` is only supported on CUDA inputs with "
                            "cuSOLVER backend.")
-    return _core.call("linalg_svd", (A,), (False,))[1]
+    return _svd_call("svdvals", A, False)[1]
+
+
+def _svd_call(fn: str, A, full_matrices: bool):
+    try:
+        return _core.call("linalg_svd", (A,), (full_matrices,))
+    except ValueError:   # LAPACK's iteration did not converge (NumPy's LinAlgError is a ValueError)
+        raise LinAlgError(f"linalg.{fn}: the SVD did not converge; the input holds NaN or infinite values, "
+                          f"or is too ill-conditioned") from None
 
 
 def _check_uplo(fn: str, UPLO: str) -> str:

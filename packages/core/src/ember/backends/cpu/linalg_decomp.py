@@ -36,7 +36,8 @@ def inv_ex(a: np.ndarray):
 
 
 def slogdet(a: np.ndarray):
-    sign, logabsdet = np.linalg.slogdet(a)
+    with np.errstate(invalid="ignore"):   # NaN in, NaN out, silently (as PyTorch)
+        sign, logabsdet = np.linalg.slogdet(a)
     return np.asarray(sign, dtype=a.dtype), np.asarray(logabsdet, dtype=a.dtype)
 
 
