@@ -82,6 +82,16 @@ def _raise_info(fn: str, info, what: str) -> None:
     raise LinAlgError(f"linalg.{fn}{where}: {what.format(info=int(bad.reshape(-1)[(bad.reshape(-1) > 0).argmax()]))}")
 
 
+def _call(kernel: str, inputs: tuple, params: tuple = ()):
+    """Run a decomposition kernel; a backend without it runs it on host copies (as the optimizer
+    updates do), so ember.linalg works on every device."""
+    device = inputs[0]._device
+    if kernel in device._kernels:
+        return _core.call(kernel, inputs, params)
+    out = _core.call(kernel, tuple(x.cpu() for x in inputs), params)
+    return tuple(o.to(device) for o in out) if isinstance(out, tuple) else out.to(device)
+
+
 _SINGULAR = "the input matrix is singular, so it has no inverse; check its rank or use linalg.pinv"
 
 
@@ -94,7 +104,7 @@ def inv_ex(A, *, check_errors: bool = False):
     With ``check_errors=True`` a singular matrix raises :class:`LinAlgError`.
     """
     _check_matrix("inv_ex", A)
-    result, info = _core.call("linalg_inv_ex", (A,))
+    result, info = _call("linalg_inv_ex", (A,))
     if check_errors:
         _raise_info("inv_ex", info, _SINGULAR)
     return return_types.linalg_inv_ex((result, info))
@@ -110,7 +120,7 @@ def inv(A):
                 [0.0000, 0.2500]])
     """
     _check_matrix("inv", A)
-    result, info = _core.call("linalg_inv_ex", (A,))
+    result, info = _call("linalg_inv_ex", (A,))
     _raise_info("inv", info, _SINGULAR)
     return result
 
@@ -119,7 +129,7 @@ def slogdet(A):
     """``(sign, logabsdet)`` of each square matrix: ``det(A) = sign * exp(logabsdet)``, without
     overflow. A singular matrix gives ``(0, -inf)``."""
     _check_matrix("slogdet", A)
-    return return_types.linalg_slogdet(_core.call("linalg_slogdet", (A,)))
+    return return_types.linalg_slogdet(_call("linalg_slogdet", (A,)))
 
 
 def det(A):
@@ -128,14 +138,14 @@ def det(A):
     Its gradient is ``det(A) * inv(A)^T``, which is NaN at singular matrices (PyTorch's is finite there).
     """
     _check_matrix("det", A)
-    sign, logabsdet = _core.call("linalg_slogdet", (A,))
+    sign, logabsdet = _call("linalg_slogdet", (A,))
     return sign * logabsdet.exp()
 
 
 def logdet(A):
     """``log(det(A))``: NaN where the determinant is negative, ``-inf`` where it is 0."""
     _check_matrix("logdet", A)
-    sign, logabsdet = _core.call("linalg_slogdet", (A,))
+    sign, logabsdet = _call("linalg_slogdet", (A,))
     from ember.ops.pointwise import where
     return where(sign < 0, math.nan, logabsdet)
 
@@ -184,7 +194,7 @@ def _solve(fn: str, A, B, left: bool, check: bool):
         raise RuntimeError(f"linalg.{fn}: Incompatible shapes of A and B for the equation AX = B "
                            f"({A.shape[-2]}x{A.shape[-1]} and {'x'.join(str(s) for s in B.shape)})")
     A2, rhs = _broadcast_batches(fn, A, rhs)
-    X, info = _core.call("linalg_solve_ex", (A2, rhs))
+    X, info = _call("linalg_solve_ex", (A2, rhs))
     if check:
         _raise_info(fn, info, "the matrix A is singular, so AX = B has no unique solution")
     return (X.squeeze(-1) if vector else X), info
@@ -242,7 +252,7 @@ def _write_out(result, out):
 def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     """:func:`cholesky` returning ``(L, info)``; ``info > 0`` where ``A`` is not positive-definite."""
     _check_matrix("cholesky_ex", A)
-    L, info = _core.call("linalg_cholesky_ex", (A,))
+    L, info = _call("linalg_cholesky_ex", (A,))
     if check_errors:
         _raise_info("cholesky_ex", info, _NOT_PD)
     return return_types.linalg_cholesky_ex((L.mT if upper else L, info))
@@ -257,7 +267,7 @@ def cholesky(A, *, upper: bool = False, out=None):
     positive-definite matrix of ``A``; ``upper=True`` gives ``L^T``. Only the lower triangle of
     ``A`` is read. A matrix that is not positive-definite raises :class:`LinAlgError`."""
     _check_matrix("cholesky", A)
-    L, info = _core.call("linalg_cholesky_ex", (A,))
+    L, info = _call("linalg_cholesky_ex", (A,))
     _raise_info("cholesky", info, _NOT_PD)
     return _write_out(L.mT if upper else L, out)
 
@@ -275,7 +285,7 @@ def qr(A, mode: str = "reduced"):
     if mode not in _QR_MODES:
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            f"'r', or 'complete'")
-    return return_types.linalg_qr(_core.call("linalg_qr", (A,), (mode,)))
+    return return_types.linalg_qr(_call("linalg_qr", (A,), (mode,)))
 
 
 def svd(A, full_matrices: bool = True, *, driver=None):
@@ -303,7 +313,7 @@ def svdvals(A, *, driver=None):
 
 def _svd_call(fn: str, A, full_matrices: bool):
     try:
-        return _core.call("linalg_svd", (A,), (full_matrices,))
+        return _call("linalg_svd", (A,), (full_matrices,))
     except ValueError:   # LAPACK's iteration did not converge (NumPy's LinAlgError is a ValueError)
         raise LinAlgError(f"linalg.{fn}: the SVD did not converge; the input holds NaN or infinite values, "
                           f"or is too ill-conditioned") from None
@@ -323,14 +333,14 @@ def eigh(A, UPLO: str = "L"):
     """
     _check_matrix("eigh", A)
     uplo = _check_uplo("eigh", UPLO)
-    return return_types.linalg_eigh(_core.call("linalg_eigh", (A,), (uplo,)))
+    return return_types.linalg_eigh(_call("linalg_eigh", (A,), (uplo,)))
 
 
 def eigvalsh(A, UPLO: str = "L"):
     """The eigenvalues of each symmetric matrix of ``A``, ascending."""
     _check_matrix("eigvalsh", A)
     uplo = _check_uplo("eigvalsh", UPLO)
-    return _core.call("linalg_eigh", (A,), (uplo,))[0]
+    return _call("linalg_eigh", (A,), (uplo,))[0]
 
 
 # --------------------------------------------------------------------------- built on the SVD
@@ -709,7 +719,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
     _check_matrix("lu_factor_ex", A, square=False)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    LU, pivots, info = _core.call("linalg_lu_factor_ex", (A,))
+    LU, pivots, info = _call("linalg_lu_factor_ex", (A,))
     if check_errors:
         _raise_info("lu_factor_ex", info, "U[{info}, {info}] is zero, the matrix is singular")
     return return_types.linalg_lu_factor_ex((LU, pivots, info))

@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 
 from ember import _core, dtypes
-from ember._core import FLOAT, TensorBase
+from ember._core import FLOAT, TensorBase, unary
 from ember.ops import activation, pointwise, reduction
 from ember.ops.creation import scalar_tensor
-from ember.ops.pointwise import _out, _unary, _write_inplace
+from ember.ops.pointwise import _out, _write_inplace
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expm1", "exp2", "log1p", "gammaln", "digamma", "psi", "polygamma",
            "multigammaln", "logit", "expit", "xlogy", "xlog1py", "i0", "i0e", "i1", "i1e", "sinc", "round",
@@ -28,15 +28,28 @@ __all__ = ["erf", "erfc", "erfcx", "erfinv", "expm1", "exp2", "log1p", "gammaln"
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2 = math.sqrt(2.0)
 
-erfc = _unary("erfc", FLOAT, "The complementary error function ``1 - erf(input)``, accurate where erf is near 1.")
-erfinv = _unary("erfinv", FLOAT, "The inverse error function: ``erf(erfinv(y)) = y`` on [-1, 1]; ±inf at ±1, NaN "
-                                 "outside.")
-ndtri = _unary("ndtri", FLOAT, "The inverse of :func:`ndtr`: the x with ``ndtr(x) = p``; ±inf at 1 and 0, NaN "
-                               "outside [0, 1]. Accurate in both tails.")
-i0 = _unary("i0", FLOAT, "The modified Bessel function of the first kind of order 0, ``I0(input)``.")
-i0e = _unary("i0e", FLOAT, "``exp(-|input|) * I0(input)``, without the overflow of I0.")
-i1 = _unary("i1", FLOAT, "The modified Bessel function of the first kind of order 1, ``I1(input)``.")
-i1e = _unary("i1e", FLOAT, "``exp(-|input|) * I1(input)``, without the overflow of I1.")
+def _kernel_op(name: str, doc: str):
+    """An op on one of this module's kernels; a backend without the kernel runs it on host
+    copies, so ember.special works on every device."""
+    def op(input, *, out=None):
+        _check(name, input)
+        if name in input._device._kernels:
+            return _out(unary(name, input, FLOAT), out)
+        return _out(unary(name, input.cpu(), FLOAT).to(input.device), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+erfc = _kernel_op("erfc", "The complementary error function ``1 - erf(input)``, accurate where erf is near 1.")
+erfinv = _kernel_op("erfinv", "The inverse error function: ``erf(erfinv(y)) = y`` on [-1, 1]; ±inf at ±1, NaN "
+                              "outside.")
+ndtri = _kernel_op("ndtri", "The inverse of :func:`ndtr`: the x with ``ndtr(x) = p``; ±inf at 1 and 0, NaN "
+                            "outside [0, 1]. Accurate in both tails.")
+i0 = _kernel_op("i0", "The modified Bessel function of the first kind of order 0, ``I0(input)``.")
+i0e = _kernel_op("i0e", "``exp(-|input|) * I0(input)``, without the overflow of I0.")
+i1 = _kernel_op("i1", "The modified Bessel function of the first kind of order 1, ``I1(input)``.")
+i1e = _kernel_op("i1e", "``exp(-|input|) * I1(input)``, without the overflow of I1.")
 
 modified_bessel_i0 = i0
 modified_bessel_i1 = i1

@@ -9,6 +9,7 @@ from ember.testing.samples import (
     conversion,
     indexing,
     linalg,
+    linalg_decomp,
     nn,
     pointwise,
     reduction,
@@ -19,7 +20,7 @@ from ember.testing.samples._base import Case, Sample
 
 SAMPLES: list[Sample] = [
     *conversion.SAMPLES, *pointwise.SAMPLES, *reduction.SAMPLES, *shape.SAMPLES, *indexing.SAMPLES,
-    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES,
+    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES, *linalg_decomp.SAMPLES,
 ]
 
 __all__ = ["SAMPLES", "Case", "Sample"]
