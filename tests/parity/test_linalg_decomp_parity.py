@@ -178,3 +178,25 @@ def test_matrix_exp_matches_torch(scale):
     (ref * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9,
                                atol=1e-11 * np.abs(theirs.grad.numpy()).max())
+
+
+@pytest.mark.parametrize("shape,k", [((5, 3), 3), ((2, 4, 4), 2), ((4, 3), 1)])
+def test_householder_product_matches_torch(shape, k):
+    a, tau = rng.standard_normal(shape), rng.standard_normal(shape[:-2] + (k,))
+    (ea, ta), (et, tt) = pair(a), pair(tau)
+    mine, ref = ember.linalg.householder_product(ea, et), torch.linalg.householder_product(ta, tt)
+    np.testing.assert_allclose(mine.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-14)
+    w = rng.standard_normal(tuple(ref.shape))
+    (mine * ember.tensor(w)).sum().backward()
+    (ref * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ea.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(et.grad.numpy(), tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_householder_product_of_geqrf_output_is_q():
+    a = rng.standard_normal((5, 3))
+    reflectors, tau = torch.geqrf(torch.tensor(a))
+    Q = ember.linalg.householder_product(ember.tensor(reflectors.numpy()), ember.tensor(tau.numpy()))
+    np.testing.assert_allclose(np.abs(Q.numpy()), np.abs(np.linalg.qr(a)[0]), atol=1e-12)
+    with pytest.raises(RuntimeError, match="greater than or equal"):
+        ember.linalg.householder_product(ember.tensor(a.T.copy()), ember.tensor(tau.numpy()))

@@ -63,6 +63,8 @@ from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
 from ember.ops.sorting import *  # noqa: E402,F403
 from ember.ops.special import erfc, erfinv, i0, logit, sinc  # noqa: E402
+from ember.ops.special import gammainc as igamma  # noqa: E402
+from ember.ops.special import gammaincc as igammac  # noqa: E402
 from ember.ops.special import multigammaln as mvlgamma  # noqa: E402
 from ember.random import (  # noqa: E402
     Generator,

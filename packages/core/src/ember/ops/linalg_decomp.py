@@ -38,7 +38,7 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", 
            "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank",
            "cross", "vector_norm", "matrix_norm", "norm", "cond", "matrix_power", "multi_dot", "vecdot",
            "diagonal", "matmul", "vander", "tensorinv", "tensorsolve", "matrix_exp", "lu_factor", "lu_factor_ex",
-           "lu", "lu_solve", "lu_unpack"]
+           "lu", "lu_solve", "lu_unpack", "householder_product"]
 
 
 class LinAlgError(RuntimeError):
@@ -781,3 +781,29 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
         return P @ solve_triangular(L.mT, Y, upper=True, unitriangular=True)
     Y = solve_triangular(L, P.mT @ B, upper=False, unitriangular=True)
     return solve_triangular(U, Y, upper=True)
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of ``H_1 H_2 ... H_k``, ``H_i = I - tau_i v_i v_i^T``, where ``v_i`` is
+    column i of ``A`` (``*, m, n``) below the diagonal with a 1 on it (LAPACK's orgqr; what
+    ``geqrf`` leaves). ``tau`` is ``(*, k)``, ``k <= n``. Composed of matrix products."""
+    _check_matrix("householder_product", A, square=False)
+    _check_tensor("householder_product", tau, "tau")
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if m < n:
+        raise RuntimeError(f"linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                           f"input.shape[-1], got a {m}x{n} matrix")
+    if k > n:
+        raise RuntimeError("linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if tau.dtype is not A.dtype:
+        raise RuntimeError(f"linalg.householder_product: tau dtype {_type_name(tau.dtype)} does not match input "
+                           f"dtype {_type_name(A.dtype)}")
+    from ember.ops.creation import eye
+    V = A.tril(-1) + eye(m, n, dtype=A.dtype, device=A.device)
+    Q = eye(m, n, dtype=A.dtype, device=A.device).expand(tuple(A.shape[:-2]) + (m, n))
+    for i in reversed(range(k)):   # Q <- H_i Q, from the last reflector to the first
+        v = V[..., :, i:i + 1]
+        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ Q)
+    return _write_out(Q, out)

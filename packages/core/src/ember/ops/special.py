@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from ember import _core, dtypes
-from ember._core import FLOAT, TensorBase, unary
+from ember._core import FLOAT, TensorBase, binary, unary
 from ember.ops import activation, pointwise, reduction
 from ember.ops.creation import scalar_tensor
 from ember.ops.pointwise import _out, _write_inplace
@@ -23,7 +23,8 @@ from ember.ops.pointwise import _out, _write_inplace
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expm1", "exp2", "log1p", "gammaln", "digamma", "psi", "polygamma",
            "multigammaln", "logit", "expit", "xlogy", "xlog1py", "i0", "i0e", "i1", "i1e", "sinc", "round",
            "softmax", "log_softmax", "logsumexp", "ndtr", "ndtri", "log_ndtr", "entr", "zeta",
-           "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "SpecialMethods"]
+           "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "gammainc", "gammaincc",
+           "SpecialMethods"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2 = math.sqrt(2.0)
@@ -153,6 +154,29 @@ def sinc(input, *, out=None):
     return _out(pointwise.where(at_zero, 1.0, pointwise.sin(safe) / safe), out)
 
 
+def _incomplete_gamma(name: str, input, other, out):
+    if not isinstance(input, TensorBase) and not isinstance(other, TensorBase):
+        raise TypeError(f"special_{name}(): expected at least one Tensor argument")
+    device = (input if isinstance(input, TensorBase) else other)._device
+    if name in device._kernels:
+        return _out(binary(name, input, other, FLOAT), out)
+    host = [x.cpu() if isinstance(x, TensorBase) else x for x in (input, other)]
+    return _out(binary(name, host[0], host[1], FLOAT).to(device), out)
+
+
+def gammainc(input, other, *, out=None):
+    """The regularized lower incomplete gamma function
+    ``P(a, x) = 1 / Gamma(a) * integral_0^x t^(a-1) e^-t dt`` with ``a = input > 0``,
+    ``x = other >= 0``. Differentiable in ``x`` only (as in PyTorch)."""
+    return _incomplete_gamma("gammainc", input, other, out)
+
+
+def gammaincc(input, other, *, out=None):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``, computed
+    directly where it is small. Differentiable in ``x`` only (as in PyTorch)."""
+    return _incomplete_gamma("gammaincc", input, other, out)
+
+
 def spherical_bessel_j0(input, *, out=None):
     """The spherical Bessel function of the first kind of order 0, ``sin(x) / x`` (1 at 0)."""
     _check("spherical_bessel_j0", input)
@@ -242,6 +266,18 @@ class SpecialMethods:
 
     def logit_(self, eps: float | None = None):
         return _write_inplace(self, logit(self, eps))
+
+    def igamma(self, other):
+        return gammainc(self, other)
+
+    def igamma_(self, other):
+        return _write_inplace(self, gammainc(self, other))
+
+    def igammac(self, other):
+        return gammaincc(self, other)
+
+    def igammac_(self, other):
+        return _write_inplace(self, gammaincc(self, other))
 
     def mvlgamma(self, p: int):
         return multigammaln(self, p)

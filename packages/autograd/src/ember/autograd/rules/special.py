@@ -54,3 +54,29 @@ def _i1e(grad, inputs, output, params):
 @rule("ndtri", "SpecialNdtriBackward0", save_inputs=False, save_output=True)
 def _ndtri(grad, inputs, output, params):
     return grad * math.sqrt(2 * math.pi) * ember.exp(0.5 * output * output)
+
+
+def _incomplete_gamma_x(grad, a, x, sign: float):
+    # dP/dx = x^(a-1) e^-x / Gamma(a), through logs
+    return grad * sign * ember.exp((a - 1) * ember.log(x) - x - ember.lgamma(a))
+
+
+def _no_a_gradient(name: str) -> None:
+    raise NotImplementedError(f"special.{name}: the derivative with respect to 'input' (a) is not implemented, "
+                              f"as in PyTorch; only 'other' (x) can require grad")
+
+
+@rule("gammainc", "IgammaBackward0")
+def _gammainc(grad, inputs, output, params, needs):
+    if needs[0]:
+        _no_a_gradient("gammainc")
+    a, x = inputs
+    return None, _incomplete_gamma_x(grad, a, x, 1.0) if needs[1] else None
+
+
+@rule("gammaincc", "IgammacBackward0")
+def _gammaincc(grad, inputs, output, params, needs):
+    if needs[0]:
+        _no_a_gradient("gammaincc")
+    a, x = inputs
+    return None, _incomplete_gamma_x(grad, a, x, -1.0) if needs[1] else None

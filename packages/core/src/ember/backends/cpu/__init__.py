@@ -15,6 +15,7 @@ from ember.backends.cpu import (
     bessel,
     creation,
     error_function,
+    incomplete_gamma,
     indexing,
     linalg,
     linalg_decomp,
@@ -29,7 +30,7 @@ from ember.backends.cpu import (
 from ember.hookspecs import hookimpl
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, linalg_decomp, sorting, activation, nn_ops,
-            normalization, optim, error_function, bessel)
+            normalization, optim, error_function, bessel, incomplete_gamma)
 
 
 class CPUBackend(Backend):

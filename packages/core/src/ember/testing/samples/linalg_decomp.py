@@ -32,6 +32,10 @@ def _solve_cases(dtype, rng):
     return [Case("batched", (a, values((2, 3, 2), dtype, rng))), Case("vector", (a[0], values((3,), dtype, rng)))]
 
 
+def _pairs(dtype, rng):
+    return [Case("3x4", (values((3, 4), dtype, rng), values((3, 4), dtype, rng)))]
+
+
 def _sym(a):
     return a + a.mT
 
@@ -53,5 +57,9 @@ SAMPLES = [
            DTYPES, optional=True),
     Sample("ndtri", lambda x: ember.special.ndtri((x + 1) / 2),
            _matrices((3, 4), domain="unit", well_conditioned=False), DTYPES, optional=True),
+    Sample("gammainc", lambda a, x: ember.special.gammainc(a.abs() + 0.5, x.abs()), _pairs, DTYPES, grad=False,
+           optional=True),
+    Sample("gammaincc", lambda a, x: ember.special.gammaincc(a.abs() + 0.5, x.abs()), _pairs, DTYPES, grad=False,
+           optional=True),
 ] + [Sample(k, lambda x, k=k: getattr(ember.special, k)(x), _matrices((3, 4), well_conditioned=False), DTYPES,
             optional=True) for k in ("i0", "i0e", "i1", "i1e")]
