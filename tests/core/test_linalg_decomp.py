@@ -196,6 +196,10 @@ def test_empty_batches():
     assert L.inv(t(arr(0, 3, 3))).shape == (0, 3, 3)
     assert L.det(t(arr(0, 3, 3))).shape == (0,)
     assert L.svdvals(t(arr(0, 3, 2))).shape == (0, 2)
+    LU, pivots = L.lu_factor(t(arr(0, 0)))
+    assert LU.shape == (0, 0) and pivots.shape == (0,)
+    assert L.lu_factor(t(arr(2, 0, 3))).pivots.shape == (2, 0)
+    assert L.lu(t(arr(0, 3, 3))).L.shape == (0, 3, 3)
 
 
 def test_top_level_aliases():

@@ -110,8 +110,8 @@ def lu_factor_ex(a: np.ndarray):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    lu = np.array(a.reshape((-1, m, n)), dtype=a.dtype, copy=True)
-    count = lu.shape[0]
+    count = int(np.prod(batch, dtype=np.int64))
+    lu = np.array(a.reshape((count, m, n)), dtype=a.dtype, copy=True)
     pivots = np.zeros((count, k), dtype=np.int32)
     info = np.zeros(count, dtype=np.int32)
     rows = np.arange(count)
