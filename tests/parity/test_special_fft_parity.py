@@ -218,3 +218,40 @@ def test_igamma_aliases_and_methods():
     mine.igamma_(ember.tensor(x))
     np.testing.assert_allclose(mine.numpy(), torch.special.gammainc(torch.tensor(a), torch.tensor(x)).numpy(),
                                rtol=1e-8)
+
+
+BESSEL = {
+    "bessel_j0": lambda v: mpmath.besselj(0, v), "bessel_j1": lambda v: mpmath.besselj(1, v),
+    "bessel_y0": lambda v: mpmath.bessely(0, v) if v > 0 else mpmath.nan,
+    "bessel_y1": lambda v: mpmath.bessely(1, v) if v > 0 else mpmath.nan,
+    "modified_bessel_k0": lambda v: mpmath.besselk(0, v) if v > 0 else mpmath.nan,
+    "modified_bessel_k1": lambda v: mpmath.besselk(1, v) if v > 0 else mpmath.nan,
+    "scaled_modified_bessel_k0": lambda v: mpmath.besselk(0, v) * mpmath.exp(v) if v > 0 else mpmath.nan,
+    "scaled_modified_bessel_k1": lambda v: mpmath.besselk(1, v) * mpmath.exp(v) if v > 0 else mpmath.nan,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BESSEL))
+def test_bessel_functions_against_mpmath_and_torch(name):
+    mpmath.mp.dps = 30
+    x = np.concatenate([rng.uniform(-40, 40, 60), [1e-6, 0.5, 29.99, 30.01, 100.0, 1e4, 700.0]])
+    mine = getattr(ember.special, name)(ember.tensor(x)).numpy()
+    exact = np.array([float(BESSEL[name](v)) for v in x])
+    np.testing.assert_array_equal(np.isnan(mine), np.isnan(exact))
+    ok = ~np.isnan(exact)
+    # absolute near the zeros of J and Y, relative where the value is large (K near 0, Y near 0)
+    np.testing.assert_allclose(mine[ok], exact[ok], rtol=1e-12, atol=1e-14)
+    # PyTorch's float64 J/Y are good to ~1e-7 absolute; its K to ~1e-15
+    theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    compare(mine, theirs, 1e-6, atol=1e-6)
+    edges = getattr(ember.special, name)(ember.tensor([0.0, np.nan])).numpy()
+    np.testing.assert_array_equal(edges, getattr(torch.special, name)(torch.tensor([0.0, np.nan])).numpy())
+    # at +inf ember gives the limit 0 (PyTorch: NaN for J and Y, 0 for K)
+    assert getattr(ember.special, name)(ember.tensor([np.inf])).item() == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(BESSEL))
+def test_bessel_gradients(name):
+    import ember.autograd
+    x = ember.tensor([0.3, 1.7, 4.0, 12.5, 33.0], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(getattr(ember.special, name), (x,))

@@ -24,7 +24,8 @@ __all__ = ["erf", "erfc", "erfcx", "erfinv", "expm1", "exp2", "log1p", "gammaln"
            "multigammaln", "logit", "expit", "xlogy", "xlog1py", "i0", "i0e", "i1", "i1e", "sinc", "round",
            "softmax", "log_softmax", "logsumexp", "ndtr", "ndtri", "log_ndtr", "entr", "zeta",
            "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0", "gammainc", "gammaincc",
-           "SpecialMethods"]
+           "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "SpecialMethods"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2 = math.sqrt(2.0)
@@ -51,6 +52,20 @@ i0 = _kernel_op("i0", "The modified Bessel function of the first kind of order 0
 i0e = _kernel_op("i0e", "``exp(-|input|) * I0(input)``, without the overflow of I0.")
 i1 = _kernel_op("i1", "The modified Bessel function of the first kind of order 1, ``I1(input)``.")
 i1e = _kernel_op("i1e", "``exp(-|input|) * I1(input)``, without the overflow of I1.")
+bessel_j0 = _kernel_op("bessel_j0", "The Bessel function of the first kind of order 0, ``J0(input)``.")
+bessel_j1 = _kernel_op("bessel_j1", "The Bessel function of the first kind of order 1, ``J1(input)``.")
+bessel_y0 = _kernel_op("bessel_y0", "The Bessel function of the second kind of order 0, ``Y0(input)`` (NaN for "
+                                    "negative inputs, -inf at 0).")
+bessel_y1 = _kernel_op("bessel_y1", "The Bessel function of the second kind of order 1, ``Y1(input)`` (NaN for "
+                                    "negative inputs, -inf at 0).")
+modified_bessel_k0 = _kernel_op("modified_bessel_k0", "The modified Bessel function of the second kind of order 0, "
+                                                      "``K0(input)`` (NaN for negative inputs, inf at 0).")
+modified_bessel_k1 = _kernel_op("modified_bessel_k1", "The modified Bessel function of the second kind of order 1, "
+                                                      "``K1(input)`` (NaN for negative inputs, inf at 0).")
+scaled_modified_bessel_k0 = _kernel_op("scaled_modified_bessel_k0", "``exp(input) * K0(input)``, without the "
+                                                                    "underflow of K0.")
+scaled_modified_bessel_k1 = _kernel_op("scaled_modified_bessel_k1", "``exp(input) * K1(input)``, without the "
+                                                                    "underflow of K1.")
 
 modified_bessel_i0 = i0
 modified_bessel_i1 = i1

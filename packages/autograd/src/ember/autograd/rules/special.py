@@ -80,3 +80,52 @@ def _gammaincc(grad, inputs, output, params, needs):
         _no_a_gradient("gammaincc")
     a, x = inputs
     return None, _incomplete_gamma_x(grad, a, x, -1.0) if needs[1] else None
+
+
+def _safe(x):
+    return ember.where(x == 0, 1.0, x)
+
+
+@rule("bessel_j0", "SpecialBesselJ0Backward0")
+def _j0(grad, inputs, output, params):
+    return -grad * ember.special.bessel_j1(inputs[0])
+
+
+@rule("bessel_j1", "SpecialBesselJ1Backward0", save_output=True)
+def _j1(grad, inputs, output, params):
+    x = inputs[0]   # J1' = J0 - J1 / x, 1/2 at 0
+    return grad * ember.where(x == 0, 0.5, ember.special.bessel_j0(x) - output / _safe(x))
+
+
+@rule("bessel_y0", "SpecialBesselY0Backward0")
+def _y0(grad, inputs, output, params):
+    return -grad * ember.special.bessel_y1(inputs[0])
+
+
+@rule("bessel_y1", "SpecialBesselY1Backward0", save_output=True)
+def _y1(grad, inputs, output, params):
+    x = inputs[0]
+    return grad * (ember.special.bessel_y0(x) - output / x)
+
+
+@rule("modified_bessel_k0", "SpecialModifiedBesselK0Backward0")
+def _k0(grad, inputs, output, params):
+    return -grad * ember.special.modified_bessel_k1(inputs[0])
+
+
+@rule("modified_bessel_k1", "SpecialModifiedBesselK1Backward0", save_output=True)
+def _k1(grad, inputs, output, params):
+    x = inputs[0]
+    return -grad * (ember.special.modified_bessel_k0(x) + output / x)
+
+
+@rule("scaled_modified_bessel_k0", "SpecialScaledModifiedBesselK0Backward0", save_output=True)
+def _k0e(grad, inputs, output, params):
+    x = inputs[0]   # (e^x K0)' = e^x K0 - e^x K1
+    return grad * (output - ember.special.scaled_modified_bessel_k1(x))
+
+
+@rule("scaled_modified_bessel_k1", "SpecialScaledModifiedBesselK1Backward0", save_output=True)
+def _k1e(grad, inputs, output, params):
+    x = inputs[0]   # (e^x K1)' = e^x K1 - e^x (K0 + K1 / x)
+    return grad * (output - ember.special.scaled_modified_bessel_k0(x) - output / x)

@@ -13,6 +13,7 @@ from ember.backends.cpu import (
     activation,
     allocator,  # noqa: F401  (tunes malloc once, on import)
     bessel,
+    bessel_jyk,
     creation,
     error_function,
     incomplete_gamma,
@@ -30,7 +31,8 @@ from ember.backends.cpu import (
 from ember.hookspecs import hookimpl
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, linalg_decomp, sorting, activation, nn_ops,
-            normalization, optim, error_function, bessel, incomplete_gamma)
+            normalization, optim, error_function, bessel, bessel_jyk,
+            incomplete_gamma)
 
 
 class CPUBackend(Backend):

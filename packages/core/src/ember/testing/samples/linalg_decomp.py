@@ -62,4 +62,7 @@ SAMPLES = [
     Sample("gammaincc", lambda a, x: ember.special.gammaincc(a.abs() + 0.5, x.abs()), _pairs, DTYPES, grad=False,
            optional=True),
 ] + [Sample(k, lambda x, k=k: getattr(ember.special, k)(x), _matrices((3, 4), well_conditioned=False), DTYPES,
-            optional=True) for k in ("i0", "i0e", "i1", "i1e")]
+            optional=True) for k in ("i0", "i0e", "i1", "i1e", "bessel_j0", "bessel_j1")] + \
+    [Sample(k, lambda x, k=k: getattr(ember.special, k)(x.abs() + 0.1), _matrices((3, 4), well_conditioned=False),
+            DTYPES, optional=True) for k in ("bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+                                             "scaled_modified_bessel_k0", "scaled_modified_bessel_k1")]
