@@ -54,7 +54,24 @@ from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403
-from ember.ops.linalg_classic import cholesky, cross, pinverse, qr, svd  # noqa: E402
+from ember.ops.linalg_classic import (  # noqa: E402
+    addbmm,
+    addmv,
+    addr,
+    chain_matmul,
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    cross,
+    inner,
+    kron,
+    pinverse,
+    qr,
+    svd,
+    tensordot,
+    trace,
+    vdot,
+)
 from ember.ops.linalg_decomp import det, logdet, lu_unpack, matrix_exp, matrix_power, slogdet  # noqa: E402
 from ember.ops.linalg_decomp import inv as inverse  # noqa: E402
 from ember.ops.nn_ops import *  # noqa: E402,F403
