@@ -49,7 +49,9 @@ from ember.size import Size  # noqa: E402
 
 _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32, dtypes.result_type)
 
-from ember import accelerator, backends, cuda  # noqa: E402
+from math import e, inf, nan, pi  # noqa: E402  (torch.e, torch.pi, torch.inf, torch.nan)
+
+from ember import accelerator, backends, cuda, fft, linalg, special  # noqa: E402
 from ember.algorithm_flags import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_deterministic_debug_mode,
@@ -74,6 +76,26 @@ from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403
+from ember.ops.linalg_classic import (  # noqa: E402
+    addbmm,
+    addmv,
+    addr,
+    chain_matmul,
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    cross,
+    inner,
+    kron,
+    pinverse,
+    qr,
+    svd,
+    tensordot,
+    trace,
+    vdot,
+)
+from ember.ops.linalg_decomp import det, logdet, lu_unpack, matrix_exp, matrix_power, slogdet  # noqa: E402
+from ember.ops.linalg_decomp import inv as inverse  # noqa: E402
 from ember.ops.nn_ops import *  # noqa: E402,F403
 from ember.ops.pointwise import *  # noqa: E402,F403
 from ember.ops.random import (  # noqa: E402
@@ -92,6 +114,10 @@ from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.shape import *  # noqa: E402,F403
 from ember.ops.sorting import *  # noqa: E402,F403
 from ember.ops.sparse_entry import sparse_coo_tensor, spmm  # noqa: E402
+from ember.ops.special import erfc, erfinv, i0, logit, sinc  # noqa: E402
+from ember.ops.special import gammainc as igamma  # noqa: E402
+from ember.ops.special import gammaincc as igammac  # noqa: E402
+from ember.ops.special import multigammaln as mvlgamma  # noqa: E402
 from ember.random import (  # noqa: E402
     Generator,
     default_generator,

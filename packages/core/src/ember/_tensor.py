@@ -9,12 +9,14 @@ from ember.ops.conversion import ConversionMethods
 from ember.ops.factory_methods import FactoryMethods
 from ember.ops.indexing import IndexingMethods
 from ember.ops.linalg import LinalgMethods
+from ember.ops.linalg_classic import LinalgClassicMethods
 from ember.ops.nn_ops import NnOpsMethods
 from ember.ops.pointwise import PointwiseMethods
 from ember.ops.random import RandomMethods
 from ember.ops.reduction import ReductionMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
+from ember.ops.special import SpecialMethods
 
 # Called with each new subclass of Tensor (``nn.Parameter``, ...): ember.multiprocessing
 # registers how the subclass crosses process boundaries.
@@ -23,7 +25,7 @@ subclass_hooks: list = []
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, SortingMethods, ActivationMethods, NnOpsMethods, ConversionMethods,
-             RandomMethods, FactoryMethods, ClosenessMethods):
+             RandomMethods, FactoryMethods, ClosenessMethods, LinalgClassicMethods, SpecialMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);

@@ -10,7 +10,9 @@ from __future__ import annotations
 from operator import itemgetter
 
 __all__ = ["max", "min", "aminmax", "sort", "topk", "kthvalue", "mode", "median", "nanmedian",
-           "cummax", "cummin", "slogdet", "qr", "svd", "linalg_eigh"]
+           "cummax", "cummin", "slogdet", "qr", "svd", "linalg_eigh",
+           "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex",
+           "linalg_lstsq", "linalg_lu_factor", "linalg_lu_factor_ex", "linalg_lu", "lu_unpack"]
 
 
 class _ReturnType(tuple):
@@ -64,3 +66,14 @@ slogdet = _return_type("slogdet", ("sign", "logabsdet"))
 qr = _return_type("qr", ("Q", "R"))
 svd = _return_type("svd", ("U", "S", "V"))
 linalg_eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
+linalg_qr = _return_type("linalg_qr", ("Q", "R"))
+linalg_svd = _return_type("linalg_svd", ("U", "S", "Vh"))
+linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
+linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
+linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
+linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_lu_factor = _return_type("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _return_type("linalg_lu", ("P", "L", "U"))
+lu_unpack = _return_type("lu_unpack", ("P", "L", "U"))

@@ -52,6 +52,18 @@ CONTRACTS = {
     "sparse": "Sparse COO products: `sparse_coo_mm(indices, values, dense, rows)` gets the int64 (2, nnz) "
               "indices, the (nnz,) values and a dense (k, m) matrix of the values' dtype and returns the dense "
               "(rows, m) product; repeated indices add up.",
+    "linalg_decomp": "Decompositions (host kernels: a backend without them runs them on host copies). Each gets "
+                     "a float32/float64 array of matrices (..., m, n), already checked square where the op needs "
+                     "it, and returns NumPy arrays; the `_ex` kernels also return an int32 `info` array per "
+                     "matrix (LAPACK's convention: 0 for success), from which the op raises `LinAlgError`.",
+    "error_function": "Error-function family (host kernels): `erfc`, `erfinv`, `ndtri` take one float array and "
+                      "return an array of its shape and dtype.",
+    "bessel": "Modified Bessel functions of the first kind (host kernels): one float array in, one array of its "
+              "shape and dtype out.",
+    "bessel_jyk": "Bessel functions J, Y and modified K (host kernels): one float array in, one array of its shape "
+                  "and dtype out.",
+    "incomplete_gamma": "Regularized incomplete gamma functions (host kernels): `(a, x)` arrays of one float dtype, "
+                        "already broadcast; the result has their shape and dtype.",
     "optim": "Optimizer updates (need ember-nn to be exercised): they update parameters and state in place and "
              "return None; without them ember-nn runs the update on host copies.",
 }

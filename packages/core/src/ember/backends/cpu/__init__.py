@@ -12,9 +12,14 @@ from ember.backends.base import Backend
 from ember.backends.cpu import (
     activation,
     allocator,  # noqa: F401  (tunes malloc once, on import)
+    bessel,
+    bessel_jyk,
     creation,
+    error_function,
+    incomplete_gamma,
     indexing,
     linalg,
+    linalg_decomp,
     nn_ops,
     normalization,
     optim,
@@ -26,8 +31,8 @@ from ember.backends.cpu import (
 )
 from ember.hookspecs import hookimpl
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, activation, nn_ops, normalization,
-            optim, sparse)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, linalg_decomp, sorting, activation, nn_ops,
+            normalization, optim, sparse, error_function, bessel, bessel_jyk, incomplete_gamma)
 
 
 class CPUBackend(Backend):

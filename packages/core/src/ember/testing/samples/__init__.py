@@ -9,6 +9,7 @@ from ember.testing.samples import (
     conversion,
     indexing,
     linalg,
+    linalg_decomp,
     nn,
     pointwise,
     reduction,
@@ -20,7 +21,7 @@ from ember.testing.samples._base import Case, Sample
 
 SAMPLES: list[Sample] = [
     *conversion.SAMPLES, *pointwise.SAMPLES, *reduction.SAMPLES, *shape.SAMPLES, *indexing.SAMPLES,
-    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES, *sparse.SAMPLES,
+    *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES, *sparse.SAMPLES, *linalg_decomp.SAMPLES,
 ]
 
 __all__ = ["SAMPLES", "Case", "Sample"]
