@@ -70,6 +70,20 @@ def test_unfold_with_a_stride_past_the_last_window():
     np.testing.assert_allclose(out.numpy(), _unfold_reference(x, (3, 3), (1, 1), (0, 0), (1, 1))[:, :, :1])
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"kernel_size": [1]}, {"kernel_size": (2, 2, 2)}, {"kernel_size": 1, "stride": [1]},
+    {"kernel_size": 1, "padding": (0,)}, {"kernel_size": 1, "dilation": [1]},
+])
+def test_unfold_and_fold_take_an_int_or_exactly_two(kwargs):
+    # unlike conv2d's arguments, a one-element sequence is not repeated (PyTorch refuses it too)
+    with pytest.raises(RuntimeError, match=r"must be an int or a sequence of 2 ints, got \d values"):
+        F.unfold(t(1, 1, 3, 7), **kwargs)
+    with pytest.raises(RuntimeError, match=r"must be an int or a sequence of 2 ints, got \d values"):
+        F.fold(t(1, 1, 21), (3, 7), **kwargs)
+    with pytest.raises(RuntimeError, match=r"output_size must be an int or a sequence of 2 ints, got 1 values"):
+        F.fold(t(1, 1, 21), [3], 1)
+
+
 @pytest.mark.parametrize(("args", "kwargs", "message"), [
     (((4, 4), 2), {"stride": 0}, "stride should be greater than zero, but got stride_height: 0"),
     (((4, 4), 0), {}, "kernel size should be greater than zero, but got kernel_height: 0"),

@@ -109,14 +109,21 @@ def _largest(arr: np.ndarray) -> float:
 
 
 def _wide_ints(data, arr: np.ndarray, dtype) -> np.ndarray:
-    """``data`` holding integers beyond int64 as PyTorch reads it: numbers when a float is among
-    them or a floating dtype is asked for (``tensor([2**63, 1.5])``), else an overflow error."""
+    """``data`` holding integers beyond int64 as PyTorch reads it: numbers when a floating dtype is
+    asked for, or no dtype and a float is among them (``tensor([2**63, 1.5])``); truth values for
+    bool; else an overflow error (after any value before it that overflows the integer dtype)."""
     leaves = list(_leaves(data))
-    big = next((x for x in leaves if isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-                and not -_INT64_END <= x < _INT64_END), None)
-    if big is None:
+    at = next((i for i, x in enumerate(leaves) if isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+               and not -_INT64_END <= x < _INT64_END), None)
+    if at is None:
         return arr
-    if (dtype is not None and dtype.is_floating_point) or any(isinstance(x, (float, np.floating)) for x in leaves):
+    big = leaves[at]
+    if dtype is dtypes.bool:   # any number is a truth value
+        return np.array(data, dtype=object).astype(np.bool_)
+    if dtype is not None and not dtype.is_floating_point and at:
+        # PyTorch converts the values in order: one before the big integer may overflow the dtype first
+        conversion.check_values_fit(np.array(leaves[:at]), dtype)
+    if dtype.is_floating_point if dtype is not None else any(isinstance(x, (float, np.floating)) for x in leaves):
         try:
             return np.array(data, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
@@ -251,26 +258,60 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         if not isinstance(v, (builtins.int, builtins.float, np.integer, np.floating)):
             raise TypeError(f"arange(): start, end and step must be numbers, got {type(v).__name__}")
     start, end, step = vals
-    if not all(math.isfinite(v) for v in vals):
-        raise RuntimeError(f"unsupported range: {start} -> {end} with step {step} (start, end and step must be "
-                           f"finite)")
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    for v in vals:   # PyTorch reads integer arguments as 64-bit (signed, or unsigned above 2**63 - 1)
+        if isinstance(v, (builtins.int, np.integer)) and not -(2**63) <= v < 2**64:
+            raise OverflowError(f"arange(): the integer {v} does not fit in 64 bits (-2**63 to 2**64 - 1)")
     if dtype is None:
         ints = all(isinstance(v, (builtins.int, np.integer)) for v in vals)
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    if dtype is dtypes.bool:
+        raise NotImplementedError("arange(): dtype=ember.bool is not supported; make an integer range and compare "
+                                  "it, or use ember.ones/zeros(dtype=ember.bool)")
     if not dtype.is_floating_point:
-        for v in vals:
-            if isinstance(v, (builtins.int, np.integer)):
-                conversion.fill_value(builtins.int(v), dtypes.int64)   # PyTorch computes ranges in int64
-    n = builtins.max(0, math.ceil((end - start) / step))
+        for v in vals:   # PyTorch computes integer ranges in int64: Inf, NaN and values beyond it are refused
+            conversion.fill_value(v if isinstance(v, (builtins.float, np.floating)) else builtins.int(v),
+                                  dtypes.int64)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end} (start and end must be finite)")
+    if math.isnan(step) or step == 0:
+        raise RuntimeError(f"step must be a nonzero number, got {step}")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign: {start} -> {end} with step "
+                           f"{step}")
+    if not dtype.is_floating_point:
+        if builtins.int(step) == 0:
+            raise ValueError(f"arange(): step {step} is 0 once truncated to the integer dtype {dtype}")
+        real_bounds = (start, end, step)
+        start, end, step = (builtins.int(v) for v in vals)   # the range is made of the truncated values
+    n = _arange_count(start, end, step) if dtype.is_floating_point else _int_arange_count(dtype, real_bounds,
+                                                                                          start, end, step)
     if n > _MAX_NUMEL:
         raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} holds {n} values, more than "
                            f"memory can address")
     arr = (start + step * np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64))
     return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)
+
+
+def _arange_count(start, end, step) -> int:
+    count = (end - start) / step    # an infinite step leaves a range of no values, as in PyTorch
+    if not math.isfinite(count):
+        raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} holds more values than a size can "
+                           f"count")
+    return builtins.max(0, math.ceil(count))
+
+
+def _int_arange_count(dtype, real_bounds, start: int, end: int, step: int) -> int:
+    """The length of an integer range as PyTorch computes it: from the truncated bounds in int64 arithmetic
+    for int64 (a sum beyond int64 is refused), from the bounds as given, in floating point, for the other
+    integer dtypes (whose values then step by the truncated step)."""
+    if dtype is not dtypes.int64:
+        return _arange_count(*(builtins.float(v) for v in real_bounds))
+    span = end - start + step - (1 if step > 0 else -1)
+    if not -(2**63) <= span < 2**63:
+        raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} overflows int64 while its size is "
+                           f"computed")
+    n = abs(span) // abs(step)   # division truncating toward zero, as in C
+    return n if (span >= 0) == (step > 0) else 0
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,

@@ -14,6 +14,10 @@ conv_transpose2d = ember.conv_transpose2d
 
 
 def _pair(value, name: str, fn: str):
+    """An int, or a sequence of exactly two (unfold and fold do not repeat a one-element sequence)."""
+    if isinstance(value, (tuple, list)) and len(value) != 2:
+        raise RuntimeError(f"{fn}: {name} must be an int or a sequence of 2 ints, got {len(value)} values: "
+                           f"{list(value)}")
     return nn_ops._tuple(value, 2, name, fn)
 
 
