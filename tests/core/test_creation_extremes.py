@@ -113,6 +113,11 @@ def test_arange_argument_errors_of_pytorchs_types():
         ember.arange(-129, 1e308, 0.5, dtype=ember.float16)
     with pytest.raises(RuntimeError, match="overflows int64 while its size is computed"):
         ember.arange(0, 2 ** 63 - 1, 2 ** 62)
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        ember.full((2, 0), -2 ** 63 - 1, dtype=ember.int8)
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        ember.full((0,), 2 ** 64, dtype=ember.float32)
+    assert ember.full((1,), 2 ** 64 - 1, dtype=ember.float64).tolist() == [float(2 ** 64 - 1)]
     with pytest.raises(ValueError, match="step 0.5 is 0 once truncated"):
         ember.arange(0, 5, 0.5, dtype=ember.int64)
     with pytest.raises(RuntimeError, match="inconsistent with step sign"):   # the sign is checked first
@@ -125,6 +130,9 @@ def test_integer_arange_counts_like_pytorch():
     assert ember.arange(0, 5, 1.5, dtype=ember.int32).tolist() == [0, 1, 2, 3]
     assert ember.arange(0.5, 5.7, 2, dtype=ember.int64).tolist() == [0, 2, 4]
     assert ember.arange(0, 2 ** 63 - 2 ** 62, 2 ** 62).tolist() == [0]
+    assert ember.arange(-14, -12, 0.5, dtype=ember.int16).tolist() == [-14] * 4   # the step truncates to 0
+    assert ember.arange(128, 32768, 2 ** 63 - 1).tolist() == []   # PyTorch's int64 size arithmetic wraps around
+    assert ember.arange(-2 ** 63, 2 ** 63 - 1, 2 ** 62).tolist() == []
 
 
 def test_tensor_reports_the_first_value_that_does_not_fit():
@@ -138,6 +146,9 @@ def test_tensor_reports_the_first_value_that_does_not_fit():
     with pytest.raises(ValueError, match="Overflow when converting the integer"):   # floats do not make it fit
         ember.tensor([300.0, 2 ** 63], dtype=ember.int64)
     assert ember.tensor([2 ** 64, 0], dtype=ember.bool).tolist() == [True, False]
+    assert ember.tensor([2.5, 2.5, -128], dtype=ember.uint8).tolist() == [2, 2, 128]   # negative ints wrap
+    with pytest.raises(RuntimeError, match="type uint8 without overflow"):   # negative floats do not
+        ember.tensor([-1.5, -3], dtype=ember.uint8)
 
 
 @pytest.mark.parametrize("make", [

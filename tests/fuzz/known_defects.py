@@ -100,6 +100,14 @@ DEFECTS: list[Defect] = [
            "IndexError from an internal select() instead of its 'kernel size should be greater than zero' "
            "RuntimeError, and dilation=0 returns an empty result; ember checks the arguments as for any batch and "
            "raises RuntimeError", kind="torch quirk"),
+    Defect("conv-transpose-zero-output-size", "family_conv",
+           {"op": "conv_transpose2d", "inputs": [[[2, 2, 2, 4], "float32"], [[2, 1, 1, 3], "float32"], None],
+            "kwargs": {"dilation": 2, "groups": 2, "padding": 1}, "seed": 0},
+           lambda c, d: c["op"].startswith("conv_transpose") and "Output size is too small" in d and bool(
+               re.search(r"torch returned a tensor of shape \([^)]*\b0\b", d)),
+           "conv_transpose with an output size of 0 (here (2 x 4) -> (0 x 6)): PyTorch raises RuntimeError ('Output "
+           "size is too small') for a batch of 1 and groups=1 but returns an empty (2, 2, 0, 6) for a batch of 2 or "
+           "groups=2 (another backend); ember raises RuntimeError for every batch and groups", kind="torch quirk"),
     Defect("pixel-unshuffle-empty", "family_conv",
            {"op": "pixel_unshuffle", "inputs": [[[2, 1, 2, 0, 6], "float32"]], "args": [3], "seed": 2},
            lambda c, d: c["op"].startswith("pixel_") and torch_returned(d) and 0 in _shape(c),

@@ -90,7 +90,8 @@ def test_unfold_and_fold_take_an_int_or_exactly_two(kwargs):
     (((4, 4), 2), {"dilation": 0}, "dilation should be greater than zero, but got dilation_height: 0"),
     (((4, 4), 2), {"padding": -1}, "padding should be non-negative, but got pad_height: -1"),
     (((4, 4), 2), {"stride": -1}, "stride should be greater than zero, but got stride_height: -1"),
-    (((0, 4), 2), {}, r"calculated number of sliding blocks -1 \* 3 = -3, but got input.size\(2\)=9"),
+    (((0, 4), 2), {}, r"output_size must be positive, got \(0, 4\)"),
+    (((-1, 4), 1), {}, r"output_size must be positive, got \(-1, 4\)"),
 ])
 def test_fold_refuses_bad_windows(args, kwargs, message):
     with pytest.raises(RuntimeError, match=message):

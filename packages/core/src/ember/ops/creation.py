@@ -79,6 +79,8 @@ def _infer(data, dtype=None) -> np.ndarray:
         arr = _wide_ints(data, arr, dtype)
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if dtype is not None and arr.dtype.kind == "f" and dtype in _UNSIGNED and isinstance(data, list):
+        arr = _wrap_negative_ints(data, arr, dtype)
     if dtype is not None and arr.dtype.kind != "c":
         conversion.check_values_fit(arr, dtype)   # NumPy's cast would wrap 300 to int8 silently
         with np.errstate(over="ignore"):   # 1e40 as float32 is inf, as in PyTorch
@@ -93,6 +95,22 @@ def _infer(data, dtype=None) -> np.ndarray:
 
 
 _INT64_END = 2 ** 63
+_UNSIGNED = {dtypes.uint8}
+
+
+def _wrap_negative_ints(data, arr: np.ndarray, dtype) -> np.ndarray:
+    """Floats mixed with negative integers for an unsigned dtype: as in PyTorch, the integers wrap
+    around (``tensor([2.5, -128], dtype=uint8)`` is [2, 128]) while negative floats overflow."""
+    leaves = list(_leaves(data))
+    if not any(isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x < 0 for x in leaves):
+        return arr
+    span = 2 ** (8 * dtype.itemsize)
+
+    def wrap(x):
+        if isinstance(x, list):
+            return [wrap(v) for v in x]
+        return x % span if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x < 0 else x
+    return np.array(wrap(data))
 
 
 def _leaves(data):
@@ -224,8 +242,16 @@ def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requ
     return _result(place(arr, device, requires_grad), out)
 
 
+def _check_64_bits(value, fn: str) -> None:
+    """PyTorch reads an integer number argument as 64 bits (signed, or unsigned above 2**63 - 1)."""
+    if isinstance(value, (builtins.int, np.integer)) and not isinstance(value, builtins.bool) and not (
+            -(2**63) <= value < 2**64):
+        raise OverflowError(f"{fn}(): the integer {value} does not fit in 64 bits (-2**63 to 2**64 - 1)")
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value."""
+    _check_64_bits(fill_value, "full")
     if dtype is None:
         dtype = dtypes._scalar_dtype(fill_value.item() if isinstance(fill_value, _core.TensorBase) else fill_value)
     if isinstance(dtype, dtypes.dtype):
@@ -258,9 +284,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         if not isinstance(v, (builtins.int, builtins.float, np.integer, np.floating)):
             raise TypeError(f"arange(): start, end and step must be numbers, got {type(v).__name__}")
     start, end, step = vals
-    for v in vals:   # PyTorch reads integer arguments as 64-bit (signed, or unsigned above 2**63 - 1)
-        if isinstance(v, (builtins.int, np.integer)) and not -(2**63) <= v < 2**64:
-            raise OverflowError(f"arange(): the integer {v} does not fit in 64 bits (-2**63 to 2**64 - 1)")
+    for v in vals:
+        _check_64_bits(v, "arange")
     if dtype is None:
         ints = all(isinstance(v, (builtins.int, np.integer)) for v in vals)
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
@@ -279,7 +304,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError(f"upper bound and larger bound inconsistent with step sign: {start} -> {end} with step "
                            f"{step}")
     if not dtype.is_floating_point:
-        if builtins.int(step) == 0:
+        if dtype is dtypes.int64 and builtins.int(step) == 0:   # the narrower dtypes repeat start instead
             raise ValueError(f"arange(): step {step} is 0 once truncated to the integer dtype {dtype}")
         real_bounds = (start, end, step)
         start, end, step = (builtins.int(v) for v in vals)   # the range is made of the truncated values
@@ -301,17 +326,18 @@ def _arange_count(start, end, step) -> int:
 
 
 def _int_arange_count(dtype, real_bounds, start: int, end: int, step: int) -> int:
-    """The length of an integer range as PyTorch computes it: from the truncated bounds in int64 arithmetic
-    for int64 (a sum beyond int64 is refused), from the bounds as given, in floating point, for the other
-    integer dtypes (whose values then step by the truncated step)."""
+    """The length of an integer range as PyTorch computes it: for int64 from the truncated bounds in
+    int64 arithmetic, which wraps around (``arange(128, 32768, 2**63 - 1)`` is empty); for the other
+    integer dtypes from the bounds as given, in floating point (the values then step by the truncated
+    step, so ``arange(0, 2, 0.5, dtype=int16)`` is four zeros)."""
     if dtype is not dtypes.int64:
         return _arange_count(*(builtins.float(v) for v in real_bounds))
-    span = end - start + step - (1 if step > 0 else -1)
-    if not -(2**63) <= span < 2**63:
+    span = (end - start + step - (1 if step > 0 else -1) + 2**63) % 2**64 - 2**63
+    n = abs(span) // abs(step)   # division truncating toward zero, as in C
+    if n and (span > 0) != (step > 0):
         raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} overflows int64 while its size is "
                            f"computed")
-    n = abs(span) // abs(step)   # division truncating toward zero, as in C
-    return n if (span >= 0) == (step > 0) else 0
+    return n
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
