@@ -110,7 +110,7 @@ def test_arange_argument_errors_of_pytorchs_types():
         with pytest.raises(OverflowError, match="does not fit in 64 bits"):
             ember.arange(*args, dtype=ember.float16)
     with pytest.raises(RuntimeError, match="holds more values than a size can count"):
-        ember.arange(-129, 1e308, 0.5, dtype=ember.float16)
+        ember.arange(-129, 1e308, 0.5, dtype=ember.float64)
     with pytest.raises(RuntimeError, match="overflows int64 while its size is computed"):
         ember.arange(0, 2 ** 63 - 1, 2 ** 62)
     with pytest.raises(OverflowError, match="does not fit in 64 bits"):
@@ -118,6 +118,8 @@ def test_arange_argument_errors_of_pytorchs_types():
     with pytest.raises(OverflowError, match="does not fit in 64 bits"):
         ember.full((0,), 2 ** 64, dtype=ember.float32)
     assert ember.full((1,), 2 ** 64 - 1, dtype=ember.float64).tolist() == [float(2 ** 64 - 1)]
+    with pytest.raises(RuntimeError, match="type float without overflow"):   # float16 ranges are made in float32
+        ember.arange(8, 255, 1e308, dtype=ember.float16)
     with pytest.raises(ValueError, match="step 0.5 is 0 once truncated"):
         ember.arange(0, 5, 0.5, dtype=ember.int64)
     with pytest.raises(RuntimeError, match="inconsistent with step sign"):   # the sign is checked first

@@ -158,6 +158,13 @@ DEFECTS: list[Defect] = [
            "ember.tensor(1.0) raises RuntimeError ('value tensor of shape [] cannot be broadcast to indexing result "
            "of shape [1, 3, 4]'); PyTorch writes it (setitem), and for index_add_/scatter_/index_fill_ into "
            "overlapping memory raises RuntimeError"),
+    Defect("take-along-dim-unchecked-in-torch", "family_indexing",
+           {"op": "take_along_dim", "shape": [4], "dtype": "int64", "dim": 0, "seed": 154362,
+            "index": {"shape": [3], "dtype": "int64", "values": [0, -9223372036854775808, 1099511627776]}},
+           lambda c, d: c["op"] == "take_along_dim" and torch_returned(d) and "is out of bounds" in d,
+           "take_along_dim with an index out of range: PyTorch 2.13 on CPU does not check it and returns whatever it "
+           "reads (take_along_dim(arange(4), tensor([5]), 0) gives [1]); ember raises RuntimeError",
+           kind="torch quirk"),
     # -- normalization (kernels-nn) -----------------------------------------------------------------
     Defect("norm-zero-channels", "family_norm",
            {"op": "batch_norm", "inputs": [[[3, 0], "float32"], [[0], "float32"], [[0], "float32"],
@@ -217,6 +224,22 @@ DEFECTS: list[Defect] = [
            "RMSprop with a 63-element buffer for a 64-element parameter read and write past the buffer (ASan: "
            "heap-buffer-overflow in the _optim kernel; the plain build returns), with a larger buffer step "
            "silently; PyTorch raises RuntimeError. SGD/Adam/AdamW raise ValueError instead of RuntimeError"),
+    Defect("optimizer-state-checked-at-load", "family_optim",
+           {"optimizer": "Adadelta", "kwargs": {"rho": 1.0, "weight_decay": 0.0, "maximize": True},
+            "shapes": [[3]], "dtype": "float32", "steps": [["normal"], ["none"]],
+            "edit": {"kind": "resize", "param": 0, "key": 2, "shape": "scalar"}, "seed": 132770},
+           lambda c, d: (c["edit"] or {}).get("kind") == "resize" and torch_returned(d) and (
+               "loaded state dict has" in d),
+           "a loaded state whose buffer has another shape than its parameter: ember refuses it in load_state_dict "
+           "(ValueError); PyTorch loads it and fails (RuntimeError) only at a step that uses it, so when no later "
+           "step has a gradient for that parameter PyTorch returns"),
+    Defect("float16-fill-overflow-one-element", "family_creation",
+           {"op": "full", "args": [[1], 70000.0], "kwargs": {"dtype": {"__dtype__": "float16"}}, "seed": 0},
+           lambda c, d: c["op"] in ("full", "tensor") and (_kw(c, "dtype") or {}).get("__dtype__") == "float16" and (
+               torch_returned(d) and "c10::Half without overflow" in d),
+           "a fill value beyond float16 (70000.0, 2**31 - 1): PyTorch raises RuntimeError for full() of any shape "
+           "except one element (shape () or (1,)), where it returns inf; ember raises RuntimeError for every shape",
+           kind="torch quirk"),
 ]
 
 

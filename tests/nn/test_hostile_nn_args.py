@@ -371,3 +371,10 @@ def test_negative_padding_crops_in_every_mode(mode, pad, expected):
     """The other side then pads what is left (reflect and circular raised from narrow)."""
     out = F.pad(ember.arange(5.0).reshape(1, 1, 5), pad, mode=mode)
     assert out.numpy().ravel().tolist() == expected
+
+
+@pytest.mark.parametrize(("shape", "groups"), [((1, 1), 1), ((1, 1, 1), 1), ((1, 2, 1), 2), ((1, 4), 4)])
+def test_group_norm_refuses_one_value_per_group(shape, groups):
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        F.group_norm(ember.ones(*shape), groups)
+    assert F.group_norm(ember.ones(2, 2, 1), 2).shape == (2, 2, 1)   # two values (across the batch) suffice

@@ -292,6 +292,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is dtypes.bool:
         raise NotImplementedError("arange(): dtype=ember.bool is not supported; make an integer range and compare "
                                   "it, or use ember.ones/zeros(dtype=ember.bool)")
+    if dtype is dtypes.float16:
+        for v in vals:   # PyTorch computes float16 ranges in float32: a float beyond it is refused
+            conversion.fill_value(builtins.float(v), dtypes.float32)
     if not dtype.is_floating_point:
         for v in vals:   # PyTorch computes integer ranges in int64: Inf, NaN and values beyond it are refused
             conversion.fill_value(v if isinstance(v, (builtins.float, np.floating)) else builtins.int(v),
