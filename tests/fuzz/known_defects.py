@@ -208,6 +208,15 @@ DEFECTS: list[Defect] = [
            "without running statistics raises AttributeError (PyTorch RuntimeError); running statistics of the "
            "wrong size return (PyTorch RuntimeError); zero channels ZeroDivisionError; an input with no elements "
            "and 0-d running statistics raises RuntimeError (PyTorch returns)"),
+    Defect("batch-norm-empty-batch-skips-checks", "family_norm",
+           {"op": "batch_norm", "inputs": [[[0, 3, 3, 1], "float32"], [[], "float32"], [[3], "float32"],
+                                           [[3], "float32"], [[3], "float32"]],
+            "kwargs": {"eps": 0.0, "training": False, "momentum": 1.0}, "seed": 798266},
+           lambda c, d: c["op"] == "batch_norm" and _shape(c)[0] == 0 and torch_returned(d) and (
+               "ember raised RuntimeError" in d and "should contain" in d),
+           "batch_norm in evaluation of a batch of 0: PyTorch returns without checking the running statistics' size "
+           "(a 0-d or 4-element running_mean for 3 channels); ember raises RuntimeError as for any batch",
+           kind="torch quirk"),
     # -- optimizers (kernels-core) ------------------------------------------------------------------
     Defect("grad-dtype-unchecked", "family_optim",
            {"optimizer": "SGD", "kwargs": {"lr": 0.1}, "shapes": [[3]], "dtype": "float32",

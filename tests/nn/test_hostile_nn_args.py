@@ -378,3 +378,16 @@ def test_group_norm_refuses_one_value_per_group(shape, groups):
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         F.group_norm(ember.ones(*shape), groups)
     assert F.group_norm(ember.ones(2, 2, 1), 2).shape == (2, 2, 1)   # two values (across the batch) suffice
+
+
+@pytest.mark.parametrize("make", [
+    lambda: F.group_norm(ember.ones(0, 1, 4, 3), 1, ember.ones(())),    # checked on an empty input too
+    lambda: F.group_norm(ember.ones(2, 2, 3), 1, ember.ones(1, 2)),
+    lambda: F.group_norm(ember.ones(2, 2, 3), 1, None, ember.ones(1, 2)),
+    lambda: F.layer_norm(ember.ones(4), [4], ember.ones(4, 1)),
+    lambda: F.layer_norm(ember.ones(3, 4), [4], None, ember.ones(1, 4)),
+])
+def test_norm_affine_parameters_must_have_the_normalised_shape(make):
+    with pytest.raises(RuntimeError, match=r"Expected (weight|bias) to be (a vector of size equal to the number of "
+                                           r"channels|of same shape as normalized_shape)"):
+        make()

@@ -92,6 +92,8 @@ CREATION_ERRORS = [
     lambda lib: lib.arange(8, 255, 1e308, dtype=lib.float16),
     lambda lib: lib.nn.functional.group_norm(lib.ones(1, 1), 1),
     lambda lib: lib.nn.functional.group_norm(lib.ones(1, 2, 1), 2),
+    lambda lib: lib.nn.functional.group_norm(lib.ones(0, 1, 4, 3), 1, lib.ones(())),
+    lambda lib: lib.nn.functional.layer_norm(lib.ones(4), [4], lib.ones(4, 1)),
     lambda lib: lib.tensor([-1.5, -3], dtype=lib.uint8),
     lambda lib: lib.nn.functional.fold(lib.zeros(3, 1), [-1, 1], [1, 3], dilation=2, padding=[1, 2], stride=[3, 2]),
     lambda lib: lib.linspace(0, 300, 3, dtype=lib.int8),
