@@ -212,10 +212,11 @@ DEFECTS: list[Defect] = [
            {"op": "batch_norm", "inputs": [[[0, 3, 3, 1], "float32"], [[], "float32"], [[3], "float32"],
                                            [[3], "float32"], [[3], "float32"]],
             "kwargs": {"eps": 0.0, "training": False, "momentum": 1.0}, "seed": 798266},
-           lambda c, d: c["op"] == "batch_norm" and _shape(c)[0] == 0 and torch_returned(d) and (
+           lambda c, d: c["op"] == "batch_norm" and 0 in _shape(c) and torch_returned(d) and (
                "ember raised RuntimeError" in d and "should contain" in d),
-           "batch_norm in evaluation of a batch of 0: PyTorch returns without checking the running statistics' size "
-           "(a 0-d or 4-element running_mean for 3 channels); ember raises RuntimeError as for any batch",
+           "batch_norm in evaluation of an input with no elements (a batch of 0, or (2, 3, 3, 0)): PyTorch returns "
+           "without checking the running statistics' size (a 0-d or 4-element running_mean for 3 channels); ember "
+           "raises RuntimeError as for any input",
            kind="torch quirk"),
     # -- optimizers (kernels-core) ------------------------------------------------------------------
     Defect("grad-dtype-unchecked", "family_optim",
