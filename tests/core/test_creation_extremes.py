@@ -87,6 +87,72 @@ def test_arange_refuses_ranges_it_cannot_make(args, message):
         ember.arange(*args)
 
 
+def test_arange_with_an_infinite_step_is_empty_or_inconsistent():
+    # as in PyTorch: the size is ceil(span / step), 0 for an infinite step
+    assert ember.arange(0, 5, math.inf).shape == (0,)
+    assert ember.arange(32768, -2147483649, -math.inf, dtype=ember.float64).shape == (0,)
+    assert ember.arange(-2 ** 63, 65520.0, math.inf, dtype=ember.float16).dtype is ember.float16
+    assert ember.arange(5, 5, -math.inf).shape == (0,)
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        ember.arange(0, 5, -math.inf)
+    with pytest.raises(RuntimeError, match="int64_t without overflow"):   # integers cannot hold an infinite step
+        ember.arange(0, 5, math.inf, dtype=ember.int32)
+    with pytest.raises(RuntimeError, match="step must be a nonzero number, got nan"):
+        ember.arange(0, 5, math.nan)
+
+
+def test_arange_argument_errors_of_pytorchs_types():
+    with pytest.raises(NotImplementedError, match="dtype=ember.bool"):
+        ember.arange(0, 1, dtype=ember.bool)
+    with pytest.raises(NotImplementedError, match="dtype=ember.bool"):   # before the bounds are looked at
+        ember.arange(math.inf, 0, dtype=ember.bool)
+    for args in [(-2 ** 63 - 1, 0), (0, 2 ** 64), (0, 5, -2 ** 63 - 1)]:   # beyond 64 bits, whatever the dtype
+        with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+            ember.arange(*args, dtype=ember.float16)
+    with pytest.raises(RuntimeError, match="holds more values than a size can count"):
+        ember.arange(-129, 1e308, 0.5, dtype=ember.float64)
+    with pytest.raises(RuntimeError, match="overflows int64 while its size is computed"):
+        ember.arange(0, 2 ** 63 - 1, 2 ** 62)
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        ember.full((2, 0), -2 ** 63 - 1, dtype=ember.int8)
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        ember.full((0,), 2 ** 64, dtype=ember.float32)
+    assert ember.full((1,), 2 ** 64 - 1, dtype=ember.float64).tolist() == [float(2 ** 64 - 1)]
+    with pytest.raises(RuntimeError, match="type float without overflow"):   # float16 ranges are made in float32
+        ember.arange(8, 255, 1e308, dtype=ember.float16)
+    with pytest.raises(ValueError, match="step 0.5 is 0 once truncated"):
+        ember.arange(0, 5, 0.5, dtype=ember.int64)
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):   # the sign is checked first
+        ember.arange(0, 5, -0.5, dtype=ember.int64)
+
+
+def test_integer_arange_counts_like_pytorch():
+    # int64 truncates the bounds and step first; the narrower integer dtypes count with the given floats
+    assert ember.arange(0, 5, 1.5, dtype=ember.int64).tolist() == [0, 1, 2, 3, 4]
+    assert ember.arange(0, 5, 1.5, dtype=ember.int32).tolist() == [0, 1, 2, 3]
+    assert ember.arange(0.5, 5.7, 2, dtype=ember.int64).tolist() == [0, 2, 4]
+    assert ember.arange(0, 2 ** 63 - 2 ** 62, 2 ** 62).tolist() == [0]
+    assert ember.arange(-14, -12, 0.5, dtype=ember.int16).tolist() == [-14] * 4   # the step truncates to 0
+    assert ember.arange(128, 32768, 2 ** 63 - 1).tolist() == []   # PyTorch's int64 size arithmetic wraps around
+    assert ember.arange(-2 ** 63, 2 ** 63 - 1, 2 ** 62).tolist() == []
+
+
+def test_tensor_reports_the_first_value_that_does_not_fit():
+    # PyTorch converts in order: 255 overflows int8 before the integer beyond int64 is reached
+    with pytest.raises(RuntimeError, match=INT8_OVERFLOW):
+        ember.tensor([-93, 255, -2 ** 63 - 1], dtype=ember.int8)
+    with pytest.raises(ValueError, match="Overflow when converting the integer"):
+        ember.tensor([-93, 255, -2 ** 63 - 1], dtype=ember.uint8)   # both fit uint8 (-93 wraps)
+    with pytest.raises(ValueError, match="Overflow when converting the integer"):
+        ember.tensor([-2 ** 63 - 1, 255], dtype=ember.int8)
+    with pytest.raises(ValueError, match="Overflow when converting the integer"):   # floats do not make it fit
+        ember.tensor([300.0, 2 ** 63], dtype=ember.int64)
+    assert ember.tensor([2 ** 64, 0], dtype=ember.bool).tolist() == [True, False]
+    assert ember.tensor([2.5, 2.5, -128], dtype=ember.uint8).tolist() == [2, 2, 128]   # negative ints wrap
+    with pytest.raises(RuntimeError, match="type uint8 without overflow"):   # negative floats do not
+        ember.tensor([-1.5, -3], dtype=ember.uint8)
+
+
 @pytest.mark.parametrize("make", [
     lambda: ember.zeros(2 ** 62, 2 ** 62), lambda: ember.empty(2 ** 31, 2 ** 31, 8), lambda: ember.ones(2 ** 61),
     lambda: ember.eye(2 ** 40), lambda: ember.full((2 ** 40, 2 ** 40), 1.0),

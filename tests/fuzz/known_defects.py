@@ -79,39 +79,6 @@ def _data_ints(case: dict) -> list:
 
 DEFECTS: list[Defect] = [
     # -- convolution, unfold, fold, pixel shuffle (kernels-nn) -------------------------------------
-    Defect("unfold-fold-unchecked-arguments", "family_conv",
-           {"op": "unfold", "inputs": [[[1, 3, 2, 2], "float32"]],
-            "kwargs": {"kernel_size": -1, "dilation": -1, "padding": -1, "stride": 2}, "seed": 0},
-           lambda c, d: c["op"] in ("unfold", "fold") and torch_raised(d),
-           "unfold/fold do not validate kernel_size/dilation/stride (<= 0), padding (< 0), the block count or "
-           "output_size: SIGFPE (unfold kernel_size=-1, dilation=-1), ZeroDivisionError (stride 0), or a result "
-           "(kernel larger than the input) where PyTorch raises RuntimeError"),
-    Defect("unfold-unbatched-input", "family_conv",
-           {"op": "unfold", "inputs": [[[3, 8, 8], "float32"]], "kwargs": {"kernel_size": 3}, "seed": 0},
-           lambda c, d: c["op"] == "unfold" and len(_shape(c)) == 3,
-           "unfold of an unbatched (C, H, W) input raises NotImplementedError ('Only 4D input Tensors'); "
-           "PyTorch 2.13 returns (C*kh*kw, L)"),
-    Defect("conv-unchecked-arguments", "family_conv",
-           {"op": "conv_transpose2d", "inputs": [[[1, 1, 3, 3], "float32"], [[1, 1, 2, 2], "float32"], None],
-            "kwargs": {"stride": 0}, "seed": 1},
-           lambda c, d: c["op"] in _CONV and (torch_raised(d) or crashed(d)) and not (
-               _kw(c, "padding") == "same" and torch_raised(d, "RuntimeError") and "raised ValueError" in d),
-           "conv*/conv_transpose* do not validate stride/dilation (<= 0), padding/output_padding (< 0, "
-           "output_padding >= stride and dilation), empty kernels or weights: conv_transpose2d stride=0 is SIGFPE "
-           "in col2im; conv2d dilation=0 returns a result; PyTorch raises RuntimeError"),
-    Defect("conv-transpose-output-padding-values", "family_conv",
-           {"op": "conv_transpose2d", "inputs": [[[1, 1, 1, 2], "float32"], [[1, 1, 1, 1], "float32"], None],
-            "kwargs": {"stride": 1, "dilation": 2, "output_padding": [0, 1]}, "seed": 0},
-           lambda c, d: c["op"].startswith("conv_transpose") and "result differs" in d and any(
-               _ints(_kw(c, "output_padding", 0))),
-           "conv_transpose2d with a nonzero output_padding that is >= stride (legal while < dilation) computes wrong "
-           "values: x (1, 1, 1, 2), weight (1, 1, 1, 1), stride=1, dilation=2, output_padding=(0, 1) gives zeros "
-           "where PyTorch gives x's values; also stride=(3, 1), dilation=3, output_padding=1 swaps rows and columns"),
-    Defect("conv-empty-batch", "family_conv",
-           {"op": "conv2d", "inputs": [[[0, 1, 3, 3], "float32"], [[1, 1, 2, 2], "float32"], None],
-            "kwargs": {}, "seed": 1},
-           lambda c, d: c["op"] in _CONV and torch_returned(d) and _batched_empty(c),
-           "conv2d with batch size 0 raises ValueError (a reshape); PyTorch returns an empty (0, C_out, H', W')"),
     Defect("conv-same-padding-strided-error-type", "family_conv",
            {"op": "conv2d", "inputs": [[[1, 1, 5, 5], "float32"], [[1, 1, 3, 3], "float32"], None],
             "kwargs": {"stride": 2, "padding": "same"}, "seed": 0},
@@ -123,46 +90,36 @@ DEFECTS: list[Defect] = [
            lambda c, d: c["op"] in _CONV and torch_returned(d) and 0 in (_shape(c, 1) or [1])[:2],
            "a weight with no input (or output) channels: PyTorch returns a tensor shaped like the input (0, 2, 5); "
            "ember returns the documented (C_out, H_out, W_out) = (4, 2, 5)", kind="torch quirk"),
-    Defect("pixel-shuffle-unchecked-arguments", "family_conv",
-           {"op": "pixel_shuffle", "inputs": [[[1, 4, 4, 4], "float32"]], "args": [0], "seed": 1},
-           lambda c, d: c["op"].startswith("pixel_") and torch_raised(d),
-           "pixel_shuffle/pixel_unshuffle with factor <= 0 or fewer than 3 dimensions raise ZeroDivisionError or "
-           "ValueError (an unpacking); PyTorch raises RuntimeError"),
+    Defect("conv-empty-batch-skipped-checks", "family_conv",
+           {"op": "conv2d", "inputs": [[[0, 1, 7, 5], "float32"], [[2, 1, 0, 0], "float32"], None],
+            "kwargs": {"padding": 1}, "seed": 0},
+           lambda c, d: c["op"] in _CONV and _batched_empty(c) and "ember raised RuntimeError" in d and (
+               torch_raised(d, "IndexError") and 0 in (_shape(c, 1) or [1])[2:]
+               or torch_returned(d) and 0 in _ints(_kw(c, "dilation", 1))),
+           "with a batch of 0 PyTorch skips two argument checks: a weight with an empty kernel ((2, 1, 0, 0)) raises "
+           "IndexError from an internal select() instead of its 'kernel size should be greater than zero' "
+           "RuntimeError, and dilation=0 returns an empty result; ember checks the arguments as for any batch and "
+           "raises RuntimeError", kind="torch quirk"),
+    Defect("conv-transpose-zero-output-size", "family_conv",
+           {"op": "conv_transpose2d", "inputs": [[[2, 2, 2, 4], "float32"], [[2, 1, 1, 3], "float32"], None],
+            "kwargs": {"dilation": 2, "groups": 2, "padding": 1}, "seed": 0},
+           lambda c, d: c["op"].startswith("conv_transpose") and "Output size is too small" in d and bool(
+               re.search(r"torch returned a tensor of shape \([^)]*\b0\b", d)),
+           "conv_transpose with an output size of 0 (here (2 x 4) -> (0 x 6)): PyTorch raises RuntimeError ('Output "
+           "size is too small') for a batch of 1 and groups=1 but returns an empty (2, 2, 0, 6) for a batch of 2 or "
+           "groups=2 (another backend); ember raises RuntimeError for every batch and groups", kind="torch quirk"),
     Defect("pixel-unshuffle-empty", "family_conv",
            {"op": "pixel_unshuffle", "inputs": [[[2, 1, 2, 0, 6], "float32"]], "args": [3], "seed": 2},
            lambda c, d: c["op"].startswith("pixel_") and torch_returned(d) and 0 in _shape(c),
            "on an input with no elements PyTorch returns the input's shape (2, 1, 2, 0, 6); ember returns the "
            "documented (*, C*r*r, H/r, W/r) = (2, 1, 18, 0, 2)", kind="torch quirk"),
     # -- pooling (kernels-nn) -----------------------------------------------------------------------
-    Defect("max-pool-padding-vs-dilated-kernel", "family_pooling",
-           {"op": "max_pool2d", "inputs": [[[1, 1, 5, 5], "float32"]],
-            "kwargs": {"kernel_size": 3, "padding": 2, "dilation": 2}, "seed": 1},
-           lambda c, d: c["op"].startswith("max_pool") and "half of kernel size" in d,
-           "max_pool1d/2d accept padding up to half of the dilated kernel; PyTorch raises RuntimeError when "
-           "padding > kernel_size / 2"),
-    Defect("avg-pool-negative-divisor-override", "family_pooling",
-           {"op": "avg_pool2d", "inputs": [[[1, 1, 4, 4], "float64"]],
-            "kwargs": {"kernel_size": 2, "divisor_override": -2}, "seed": 0},
-           lambda c, d: c["op"] == "avg_pool2d" and (_kw(c, "divisor_override") or 1) < 0,
-           "avg_pool2d with divisor_override=-2 returns other values than PyTorch (which divides the window sums "
-           "by -2)"),
-    Defect("adaptive-pool-output-size-error-type", "family_pooling",
-           {"op": "adaptive_max_pool1d", "inputs": [[[1, 3, 7], "float32"]], "kwargs": {"output_size": [-1]},
-            "seed": 0},
-           lambda c, d: c["op"].startswith("adaptive") and torch_raised(d) and "ember raised" in d,
-           "adaptive pools: output_size of the wrong length or negative raises ValueError (PyTorch RuntimeError); "
-           "output_size=None raises RuntimeError (PyTorch TypeError)"),
     Defect("adaptive-avg-pool-empty", "family_pooling",
            {"op": "adaptive_avg_pool2d", "inputs": [[[1, 1, 0, 0], "float32"]], "kwargs": {"output_size": [1, 1]},
             "seed": 0},
            lambda c, d: c["op"].startswith("adaptive_avg") and torch_returned(d) and 0 in _shape(c),
            "adaptive_avg_pool1d/2d of an input with no channels or no spatial elements raise RuntimeError; PyTorch "
            "returns (an empty tensor, or NaN means for output windows over nothing: (1, 1, 0, 0) -> (1, 1, 1, 1))"),
-    Defect("pooling-empty-unbatched-input", "family_pooling",
-           {"op": "avg_pool1d", "inputs": [[[0, 7], "float64"]], "kwargs": {"kernel_size": 3}, "seed": 0},
-           lambda c, d: torch_raised(d) and "optional 0 dim batch size" in d,
-           "avg_pool1d/2d of an unbatched input with no channels ((0, 7), (0, 11, 14)) return an empty tensor; "
-           "PyTorch raises RuntimeError (only the batch dimension may be 0)"),
     Defect("pooling-integer-input", "family_pooling",
            {"op": "avg_pool2d", "inputs": [[[3, 6, 4], "int64"]], "kwargs": {"kernel_size": 3}, "seed": 0},
            lambda c, d: c["inputs"][0][1] == "int64",
@@ -176,12 +133,6 @@ DEFECTS: list[Defect] = [
            "lp_pool2d with a kernel_size/stride list of the wrong length raises RuntimeError; PyTorch raises "
            "ValueError (its unpacking)"),
     # -- indexing (kernels-core) --------------------------------------------------------------------
-    Defect("index-out-of-range-error-type", "family_indexing",
-           {"op": "index_select", "shape": [2, 4, 3], "dtype": "float64", "dim": 0, "seed": 0,
-            "index": {"shape": [2], "dtype": "int64", "values": [0, 5]}},
-           lambda c, d: torch_raised(d, "IndexError") and ("out of" in d and "range" in d or "bounds" in d),
-           "index_select/index_add with an index out of range raise RuntimeError ('INDICES element is out of DATA "
-           "bounds', a NumPy message); PyTorch raises IndexError"),
     Defect("indexing-argument-error-types", "family_indexing",
            {"op": "index_copy", "shape": [1, 2, 2], "dtype": "float32", "dim": 1, "seed": 1,
             "index": {"shape": [0], "dtype": "int64", "values": []}, "src": [1, 0, 2, 1], "inplace": False,
@@ -207,6 +158,13 @@ DEFECTS: list[Defect] = [
            "ember.tensor(1.0) raises RuntimeError ('value tensor of shape [] cannot be broadcast to indexing result "
            "of shape [1, 3, 4]'); PyTorch writes it (setitem), and for index_add_/scatter_/index_fill_ into "
            "overlapping memory raises RuntimeError"),
+    Defect("take-along-dim-unchecked-in-torch", "family_indexing",
+           {"op": "take_along_dim", "shape": [4], "dtype": "int64", "dim": 0, "seed": 154362,
+            "index": {"shape": [3], "dtype": "int64", "values": [0, -9223372036854775808, 1099511627776]}},
+           lambda c, d: c["op"] == "take_along_dim" and torch_returned(d) and "is out of bounds" in d,
+           "take_along_dim with an index out of range: PyTorch 2.13 on CPU does not check it and returns whatever it "
+           "reads (take_along_dim(arange(4), tensor([5]), 0) gives [1]); ember raises RuntimeError",
+           kind="torch quirk"),
     # -- normalization (kernels-nn) -----------------------------------------------------------------
     Defect("norm-zero-channels", "family_norm",
            {"op": "batch_norm", "inputs": [[[3, 0], "float32"], [[0], "float32"], [[0], "float32"],
@@ -240,13 +198,6 @@ DEFECTS: list[Defect] = [
            lambda c, d: c["op"] == "batch_norm" and (c["inputs"][1] is None) != (c["inputs"][2] is None),
            "batch_norm with running_mean but not running_var (or the reverse) returns in training (PyTorch raises "
            "ValueError) and raises RuntimeError in evaluation on an empty batch (PyTorch returns)"),
-    Defect("batch-norm-empty-batch-training", "family_norm",
-           {"op": "batch_norm", "inputs": [[[0, 2, 2], "float64"], [[2], "float64"], [[2], "float64"],
-                                           [[2], "float64"], [[2], "float64"]],
-            "kwargs": {"eps": 0.001, "training": True, "momentum": 1.0}, "seed": 71874},
-           lambda c, d: c["op"] == "batch_norm" and torch_returned(d) and 0 in _shape(c),
-           "batch_norm(training=True) of an input with no elements (batch 0, or spatial size 0) raises ValueError "
-           "('more than 1 value per channel'); PyTorch returns an empty output"),
     Defect("instance-norm-unchecked-arguments", "family_norm",
            {"op": "instance_norm", "inputs": [[[1, 4], "float32"], [[4], "float32"], [[4], "float32"],
                                               [[4], "float32"], [[4], "float32"]],
@@ -257,13 +208,16 @@ DEFECTS: list[Defect] = [
            "without running statistics raises AttributeError (PyTorch RuntimeError); running statistics of the "
            "wrong size return (PyTorch RuntimeError); zero channels ZeroDivisionError; an input with no elements "
            "and 0-d running statistics raises RuntimeError (PyTorch returns)"),
-    Defect("group-norm-validation", "family_norm",
-           {"op": "group_norm", "inputs": [[[0, 0, 0, 0], "float64"], None, None],
-            "kwargs": {"eps": 0.001, "num_groups": 1}, "seed": 0},
-           lambda c, d: c["op"] == "group_norm" and (torch_returned(d) and 0 in _shape(c) or torch_raised(d)),
-           "group_norm of an input with no elements raises RuntimeError (a reshape with -1); PyTorch returns. "
-           "One value per group in training returns or raises RuntimeError (PyTorch ValueError); a (1, C) weight "
-           "returns (PyTorch RuntimeError)"),
+    Defect("batch-norm-empty-batch-skips-checks", "family_norm",
+           {"op": "batch_norm", "inputs": [[[0, 3, 3, 1], "float32"], [[], "float32"], [[3], "float32"],
+                                           [[3], "float32"], [[3], "float32"]],
+            "kwargs": {"eps": 0.0, "training": False, "momentum": 1.0}, "seed": 798266},
+           lambda c, d: c["op"] == "batch_norm" and 0 in _shape(c) and torch_returned(d) and (
+               "ember raised RuntimeError" in d and "should contain" in d),
+           "batch_norm in evaluation of an input with no elements (a batch of 0, or (2, 3, 3, 0)): PyTorch returns "
+           "without checking the running statistics' size (a 0-d or 4-element running_mean for 3 channels); ember "
+           "raises RuntimeError as for any input",
+           kind="torch quirk"),
     # -- optimizers (kernels-core) ------------------------------------------------------------------
     Defect("grad-dtype-unchecked", "family_optim",
            {"optimizer": "SGD", "kwargs": {"lr": 0.1}, "shapes": [[3]], "dtype": "float32",
@@ -280,29 +234,22 @@ DEFECTS: list[Defect] = [
            "RMSprop with a 63-element buffer for a 64-element parameter read and write past the buffer (ASan: "
            "heap-buffer-overflow in the _optim kernel; the plain build returns), with a larger buffer step "
            "silently; PyTorch raises RuntimeError. SGD/Adam/AdamW raise ValueError instead of RuntimeError"),
-    # -- creation (kernels-core) --------------------------------------------------------------------
-    Defect("integer-overflow-wraps", "family_creation",
-           {"op": "tensor", "args": [[300]], "kwargs": {"dtype": {"__dtype__": "int8"}}, "seed": 0},
-           lambda c, d: c["op"] in ("tensor", "full") and "without overflow" in d,
-           "tensor/full with a value outside an integer dtype's range (300 as int8, NaN or Inf as int16) wrap or "
-           "return garbage; PyTorch raises RuntimeError ('value cannot be converted ... without overflow')"),
-    Defect("negative-into-unsigned", "family_creation",
-           {"op": "full", "args": [[], -1], "kwargs": {"dtype": {"__dtype__": "uint8"}}, "seed": 0},
-           lambda c, d: c["op"] in ("tensor", "full") and torch_returned(d) and "OverflowError" in d,
-           "full((), -1, dtype=uint8) raises OverflowError (NumPy's); PyTorch returns 255 (it accepts a negative "
-           "integer for an unsigned dtype and wraps it)"),
-    Defect("int64-out-of-range-literal", "family_creation",
-           {"op": "tensor", "args": [[2**63]], "kwargs": {}, "seed": 0},
-           lambda c, d: c["op"] in ("tensor", "full") and any(not -(2**63) <= v < 2**63 for v in _data_ints(c)),
-           "tensor([2**63]) returns an int64 tensor (wrapped); PyTorch raises ValueError (Overflow when "
-           "unpacking long long). tensor(-2**63 - 1) raises TypeError; tensor(2**64, dtype=float16) raises "
-           "TypeError where PyTorch returns inf"),
-    Defect("arange-unchecked-arguments", "family_creation",
-           {"op": "arange", "args": [128, 128, float("nan")], "kwargs": {}, "seed": 0},
-           lambda c, d: c["op"] == "arange" and torch_raised(d),
-           "arange with NaN/Inf bounds or step raises ValueError/OverflowError (PyTorch RuntimeError); a step "
-           "that truncates to 0 for an integer dtype returns (PyTorch ValueError); dtype=bool returns (PyTorch "
-           "NotImplementedError); bounds beyond int64 raise RuntimeError (PyTorch OverflowError)"),
+    Defect("optimizer-state-checked-at-load", "family_optim",
+           {"optimizer": "Adadelta", "kwargs": {"rho": 1.0, "weight_decay": 0.0, "maximize": True},
+            "shapes": [[3]], "dtype": "float32", "steps": [["normal"], ["none"]],
+            "edit": {"kind": "resize", "param": 0, "key": 2, "shape": "scalar"}, "seed": 132770},
+           lambda c, d: (c["edit"] or {}).get("kind") == "resize" and torch_returned(d) and (
+               "loaded state dict has" in d),
+           "a loaded state whose buffer has another shape than its parameter: ember refuses it in load_state_dict "
+           "(ValueError); PyTorch loads it and fails (RuntimeError) only at a step that uses it, so when no later "
+           "step has a gradient for that parameter PyTorch returns"),
+    Defect("float16-fill-overflow-one-element", "family_creation",
+           {"op": "full", "args": [[1], 70000.0], "kwargs": {"dtype": {"__dtype__": "float16"}}, "seed": 0},
+           lambda c, d: c["op"] in ("full", "tensor") and (_kw(c, "dtype") or {}).get("__dtype__") == "float16" and (
+               torch_returned(d) and "c10::Half without overflow" in d),
+           "a fill value beyond float16 (70000.0, 2**31 - 1): PyTorch raises RuntimeError for full() of any shape "
+           "except one element (shape () or (1,)), where it returns inf; ember raises RuntimeError for every shape",
+           kind="torch quirk"),
 ]
 
 

@@ -70,13 +70,28 @@ def test_unfold_with_a_stride_past_the_last_window():
     np.testing.assert_allclose(out.numpy(), _unfold_reference(x, (3, 3), (1, 1), (0, 0), (1, 1))[:, :, :1])
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"kernel_size": [1]}, {"kernel_size": (2, 2, 2)}, {"kernel_size": 1, "stride": [1]},
+    {"kernel_size": 1, "padding": (0,)}, {"kernel_size": 1, "dilation": [1]},
+])
+def test_unfold_and_fold_take_an_int_or_exactly_two(kwargs):
+    # unlike conv2d's arguments, a one-element sequence is not repeated (PyTorch refuses it too)
+    with pytest.raises(RuntimeError, match=r"must be an int or a sequence of 2 ints, got \d values"):
+        F.unfold(t(1, 1, 3, 7), **kwargs)
+    with pytest.raises(RuntimeError, match=r"must be an int or a sequence of 2 ints, got \d values"):
+        F.fold(t(1, 1, 21), (3, 7), **kwargs)
+    with pytest.raises(RuntimeError, match=r"output_size must be an int or a sequence of 2 ints, got 1 values"):
+        F.fold(t(1, 1, 21), [3], 1)
+
+
 @pytest.mark.parametrize(("args", "kwargs", "message"), [
     (((4, 4), 2), {"stride": 0}, "stride should be greater than zero, but got stride_height: 0"),
     (((4, 4), 0), {}, "kernel size should be greater than zero, but got kernel_height: 0"),
     (((4, 4), 2), {"dilation": 0}, "dilation should be greater than zero, but got dilation_height: 0"),
     (((4, 4), 2), {"padding": -1}, "padding should be non-negative, but got pad_height: -1"),
     (((4, 4), 2), {"stride": -1}, "stride should be greater than zero, but got stride_height: -1"),
-    (((0, 4), 2), {}, r"calculated number of sliding blocks -1 \* 3 = -3, but got input.size\(2\)=9"),
+    (((0, 4), 2), {}, r"output_size must be positive, got \(0, 4\)"),
+    (((-1, 4), 1), {}, r"output_size must be positive, got \(-1, 4\)"),
 ])
 def test_fold_refuses_bad_windows(args, kwargs, message):
     with pytest.raises(RuntimeError, match=message):
@@ -356,3 +371,23 @@ def test_negative_padding_crops_in_every_mode(mode, pad, expected):
     """The other side then pads what is left (reflect and circular raised from narrow)."""
     out = F.pad(ember.arange(5.0).reshape(1, 1, 5), pad, mode=mode)
     assert out.numpy().ravel().tolist() == expected
+
+
+@pytest.mark.parametrize(("shape", "groups"), [((1, 1), 1), ((1, 1, 1), 1), ((1, 2, 1), 2), ((1, 4), 4)])
+def test_group_norm_refuses_one_value_per_group(shape, groups):
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        F.group_norm(ember.ones(*shape), groups)
+    assert F.group_norm(ember.ones(2, 2, 1), 2).shape == (2, 2, 1)   # two values (across the batch) suffice
+
+
+@pytest.mark.parametrize("make", [
+    lambda: F.group_norm(ember.ones(0, 1, 4, 3), 1, ember.ones(())),    # checked on an empty input too
+    lambda: F.group_norm(ember.ones(2, 2, 3), 1, ember.ones(1, 2)),
+    lambda: F.group_norm(ember.ones(2, 2, 3), 1, None, ember.ones(1, 2)),
+    lambda: F.layer_norm(ember.ones(4), [4], ember.ones(4, 1)),
+    lambda: F.layer_norm(ember.ones(3, 4), [4], None, ember.ones(1, 4)),
+])
+def test_norm_affine_parameters_must_have_the_normalised_shape(make):
+    with pytest.raises(RuntimeError, match=r"Expected (weight|bias) to be (a vector of size equal to the number of "
+                                           r"channels|of same shape as normalized_shape)"):
+        make()

@@ -79,6 +79,8 @@ def _infer(data, dtype=None) -> np.ndarray:
         arr = _wide_ints(data, arr, dtype)
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+    if dtype is not None and arr.dtype.kind == "f" and dtype in _UNSIGNED and isinstance(data, list):
+        arr = _wrap_negative_ints(data, arr, dtype)
     if dtype is not None and arr.dtype.kind != "c":
         conversion.check_values_fit(arr, dtype)   # NumPy's cast would wrap 300 to int8 silently
         with np.errstate(over="ignore"):   # 1e40 as float32 is inf, as in PyTorch
@@ -93,6 +95,22 @@ def _infer(data, dtype=None) -> np.ndarray:
 
 
 _INT64_END = 2 ** 63
+_UNSIGNED = {dtypes.uint8}
+
+
+def _wrap_negative_ints(data, arr: np.ndarray, dtype) -> np.ndarray:
+    """Floats mixed with negative integers for an unsigned dtype: as in PyTorch, the integers wrap
+    around (``tensor([2.5, -128], dtype=uint8)`` is [2, 128]) while negative floats overflow."""
+    leaves = list(_leaves(data))
+    if not any(isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x < 0 for x in leaves):
+        return arr
+    span = 2 ** (8 * dtype.itemsize)
+
+    def wrap(x):
+        if isinstance(x, list):
+            return [wrap(v) for v in x]
+        return x % span if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x < 0 else x
+    return np.array(wrap(data))
 
 
 def _leaves(data):
@@ -109,14 +127,21 @@ def _largest(arr: np.ndarray) -> float:
 
 
 def _wide_ints(data, arr: np.ndarray, dtype) -> np.ndarray:
-    """``data`` holding integers beyond int64 as PyTorch reads it: numbers when a float is among
-    them or a floating dtype is asked for (``tensor([2**63, 1.5])``), else an overflow error."""
+    """``data`` holding integers beyond int64 as PyTorch reads it: numbers when a floating dtype is
+    asked for, or no dtype and a float is among them (``tensor([2**63, 1.5])``); truth values for
+    bool; else an overflow error (after any value before it that overflows the integer dtype)."""
     leaves = list(_leaves(data))
-    big = next((x for x in leaves if isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-                and not -_INT64_END <= x < _INT64_END), None)
-    if big is None:
+    at = next((i for i, x in enumerate(leaves) if isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+               and not -_INT64_END <= x < _INT64_END), None)
+    if at is None:
         return arr
-    if (dtype is not None and dtype.is_floating_point) or any(isinstance(x, (float, np.floating)) for x in leaves):
+    big = leaves[at]
+    if dtype is dtypes.bool:   # any number is a truth value
+        return np.array(data, dtype=object).astype(np.bool_)
+    if dtype is not None and not dtype.is_floating_point and at:
+        # PyTorch converts the values in order: one before the big integer may overflow the dtype first
+        conversion.check_values_fit(np.array(leaves[:at]), dtype)
+    if dtype.is_floating_point if dtype is not None else any(isinstance(x, (float, np.floating)) for x in leaves):
         try:
             return np.array(data, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
@@ -217,8 +242,16 @@ def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requ
     return _result(place(arr, device, requires_grad), out)
 
 
+def _check_64_bits(value, fn: str) -> None:
+    """PyTorch reads an integer number argument as 64 bits (signed, or unsigned above 2**63 - 1)."""
+    if isinstance(value, (builtins.int, np.integer)) and not isinstance(value, builtins.bool) and not (
+            -(2**63) <= value < 2**64):
+        raise OverflowError(f"{fn}(): the integer {value} does not fit in 64 bits (-2**63 to 2**64 - 1)")
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value."""
+    _check_64_bits(fill_value, "full")
     if dtype is None:
         dtype = dtypes._scalar_dtype(fill_value.item() if isinstance(fill_value, _core.TensorBase) else fill_value)
     if isinstance(dtype, dtypes.dtype):
@@ -251,26 +284,63 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         if not isinstance(v, (builtins.int, builtins.float, np.integer, np.floating)):
             raise TypeError(f"arange(): start, end and step must be numbers, got {type(v).__name__}")
     start, end, step = vals
-    if not all(math.isfinite(v) for v in vals):
-        raise RuntimeError(f"unsupported range: {start} -> {end} with step {step} (start, end and step must be "
-                           f"finite)")
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    for v in vals:
+        _check_64_bits(v, "arange")
     if dtype is None:
         ints = all(isinstance(v, (builtins.int, np.integer)) for v in vals)
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    if dtype is dtypes.bool:
+        raise NotImplementedError("arange(): dtype=ember.bool is not supported; make an integer range and compare "
+                                  "it, or use ember.ones/zeros(dtype=ember.bool)")
+    if dtype is dtypes.float16:
+        for v in vals:   # PyTorch computes float16 ranges in float32: a float beyond it is refused
+            conversion.fill_value(builtins.float(v), dtypes.float32)
     if not dtype.is_floating_point:
-        for v in vals:
-            if isinstance(v, (builtins.int, np.integer)):
-                conversion.fill_value(builtins.int(v), dtypes.int64)   # PyTorch computes ranges in int64
-    n = builtins.max(0, math.ceil((end - start) / step))
+        for v in vals:   # PyTorch computes integer ranges in int64: Inf, NaN and values beyond it are refused
+            conversion.fill_value(v if isinstance(v, (builtins.float, np.floating)) else builtins.int(v),
+                                  dtypes.int64)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end} (start and end must be finite)")
+    if math.isnan(step) or step == 0:
+        raise RuntimeError(f"step must be a nonzero number, got {step}")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign: {start} -> {end} with step "
+                           f"{step}")
+    if not dtype.is_floating_point:
+        if dtype is dtypes.int64 and builtins.int(step) == 0:   # the narrower dtypes repeat start instead
+            raise ValueError(f"arange(): step {step} is 0 once truncated to the integer dtype {dtype}")
+        real_bounds = (start, end, step)
+        start, end, step = (builtins.int(v) for v in vals)   # the range is made of the truncated values
+    n = _arange_count(start, end, step) if dtype.is_floating_point else _int_arange_count(dtype, real_bounds,
+                                                                                          start, end, step)
     if n > _MAX_NUMEL:
         raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} holds {n} values, more than "
                            f"memory can address")
     arr = (start + step * np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64))
     return _result(place(arr.astype(dtype.numpy), device, requires_grad), out)
+
+
+def _arange_count(start, end, step) -> int:
+    count = (end - start) / step    # an infinite step leaves a range of no values, as in PyTorch
+    if not math.isfinite(count):
+        raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} holds more values than a size can "
+                           f"count")
+    return builtins.max(0, math.ceil(count))
+
+
+def _int_arange_count(dtype, real_bounds, start: int, end: int, step: int) -> int:
+    """The length of an integer range as PyTorch computes it: for int64 from the truncated bounds in
+    int64 arithmetic, which wraps around (``arange(128, 32768, 2**63 - 1)`` is empty); for the other
+    integer dtypes from the bounds as given, in floating point (the values then step by the truncated
+    step, so ``arange(0, 2, 0.5, dtype=int16)`` is four zeros)."""
+    if dtype is not dtypes.int64:
+        return _arange_count(*(builtins.float(v) for v in real_bounds))
+    span = (end - start + step - (1 if step > 0 else -1) + 2**63) % 2**64 - 2**63
+    n = abs(span) // abs(step)   # division truncating toward zero, as in C
+    if n and (span > 0) != (step > 0):
+        raise RuntimeError(f"arange(): the range {start} -> {end} with step {step} overflows int64 while its size is "
+                           f"computed")
+    return n
 
 
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,

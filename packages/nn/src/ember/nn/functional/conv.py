@@ -14,6 +14,10 @@ conv_transpose2d = ember.conv_transpose2d
 
 
 def _pair(value, name: str, fn: str):
+    """An int, or a sequence of exactly two (unfold and fold do not repeat a one-element sequence)."""
+    if isinstance(value, (tuple, list)) and len(value) != 2:
+        raise RuntimeError(f"{fn}: {name} must be an int or a sequence of 2 ints, got {len(value)} values: "
+                           f"{list(value)}")
     return nn_ops._tuple(value, 2, name, fn)
 
 
@@ -39,6 +43,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     stride, padding, dilation = (_pair(stride, "stride", "fold"), _pair(padding, "padding", "fold"),
                                  _pair(dilation, "dilation", "fold"))
     nn_ops.check_sliding_window(kernel, stride, padding, dilation)
+    if min(size) < 1:
+        raise RuntimeError(f"fold: output_size must be positive, got {size}")
     if input.ndim not in (2, 3) or any(s == 0 for s in input.shape[-2:]):
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(input.shape)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import ember
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "normalize", "local_response_norm"]
@@ -23,6 +25,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     """Normalise (N, C, *) over groups of channels, then apply the per-channel affine."""
+    if input.ndim >= 2 and num_groups > 0:
+        per_group = input.shape[0] * input.shape[1] // num_groups * math.prod(input.shape[2:])
+        if per_group == 1:   # PyTorch's check (it counts the batch times the channels per group)
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{list(input.shape)} with num_groups={num_groups}")
     return ember.group_norm(input, num_groups, weight, bias, eps)
 
 
