@@ -796,3 +796,15 @@ def test_out_arguments_receive_the_results():
     out = ember.empty(0)
     ember.masked_select(ember.tensor([1., 2.]), ember.tensor([True, False]), out=out)
     assert out.tolist() == [1.]
+
+
+def test_scatter_family_takes_a_0d_index_into_a_1d_tensor():
+    # the fuzzer (seed 5) found the CPU kernels raising a raw "list assignment index out of range"
+    x = ember.zeros(5)
+    assert x.scatter(0, ember.tensor(2), 1.0).tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert x.scatter(0, ember.tensor(3), ember.tensor(4.0)).tolist() == [0.0, 0.0, 0.0, 4.0, 0.0]
+    assert x.scatter_add(0, ember.tensor(1), ember.tensor(2.0)).tolist() == [0.0, 2.0, 0.0, 0.0, 0.0]
+    assert x.scatter(0, ember.tensor(1), 2.0, reduce="add").tolist() == [0.0, 2.0, 0.0, 0.0, 0.0]
+    assert x.scatter_reduce(0, ember.tensor(4), ember.tensor(-1.0), "amin").tolist() == [0.0, 0.0, 0.0, 0.0, -1.0]
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        x.scatter(0, ember.tensor(5), 1.0)

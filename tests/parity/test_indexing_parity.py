@@ -367,3 +367,16 @@ def test_error_parity(case):
     t, t_err = _run(ERRORS[case], torch)
     assert t_err is not None, "the case no longer fails in PyTorch"
     _check(ERRORS[case])
+
+
+@pytest.mark.parametrize("op", ["scatter", "scatter_add", "scatter_reduce"])
+def test_scatter_with_a_0d_index_matches_torch_with_gradients(op):
+    extra = ("prod",) if op == "scatter_reduce" else ()
+    x, s = ember.arange(1.0, 6.0).requires_grad_(), ember.tensor(3.0, requires_grad=True)
+    tx, ts = torch.arange(1.0, 6.0).requires_grad_(), torch.tensor(3.0, requires_grad=True)
+    out = getattr(x, op)(0, ember.tensor(1), s, *extra)
+    tout = getattr(tx, op)(0, torch.tensor(1), ts, *extra)
+    assert out.tolist() == tout.tolist()
+    (out * ember.arange(5.0)).sum().backward()
+    (tout * torch.arange(5.0)).sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist() and s.grad.tolist() == ts.grad.tolist()

@@ -231,6 +231,7 @@ def _scatter_loop(out, index, src, dim, add: bool) -> bool:
 def scatter(x, index, src, dim):
     if x.ndim == 0:
         return scatter(_as_1d(x), _as_1d(index), _as_1d(src), 0).reshape(())
+    index, src = _as_1d(index), _as_1d(src)   # a 0-d index into a 1-d tensor is one position, as in PyTorch
     out = x.copy()
     if not _scatter_loop(out, index, src, dim, False):
         check_range(index, x.shape[dim], dim)
@@ -241,6 +242,7 @@ def scatter(x, index, src, dim):
 def scatter_value(x, index, dim, value):
     if x.ndim == 0:
         return scatter_value(_as_1d(x), _as_1d(index), 0, value).reshape(())
+    index = _as_1d(index)
     check_range(index, x.shape[dim], dim)
     out = x.copy()
     out[_along(index, dim)] = value
@@ -282,6 +284,7 @@ _UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximu
 def scatter_reduce(x, index, src, dim, reduce, include_self):
     if x.ndim == 0:
         return scatter_reduce(_as_1d(x), _as_1d(index), _as_1d(src), 0, reduce, include_self).reshape(())
+    index, src = _as_1d(index), _as_1d(src)
     check_range(index, x.shape[dim], dim)
     out = np.array(x, order="C")
     flat = out.reshape(-1)
@@ -306,6 +309,7 @@ def scatter_reduce(x, index, src, dim, reduce, include_self):
 
 def scatter_add(x, index, src, dim):
     if x.ndim:
+        index, src = _as_1d(index), _as_1d(src)
         out = x.copy()
         if _scatter_loop(out, index, src, dim, True):
             return out
