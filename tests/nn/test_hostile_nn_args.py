@@ -391,3 +391,13 @@ def test_norm_affine_parameters_must_have_the_normalised_shape(make):
     with pytest.raises(RuntimeError, match=r"Expected (weight|bias) to be (a vector of size equal to the number of "
                                            r"channels|of same shape as normalized_shape)"):
         make()
+
+
+@pytest.mark.parametrize("shape, weight", [((2, 1, 0), (2, 1, 1)), ((2, 1, 3, 0), (2, 1, 1, 1))])
+def test_conv_refuses_an_empty_plane_even_with_padding(shape, weight):
+    # the fuzzer (seed 5) found conv1d returning (2, 2, 1) for a length-0 input padded by 1
+    fn = F.conv1d if len(shape) == 3 else F.conv2d
+    with pytest.raises(RuntimeError, match=r"Only zero batch or zero channel inputs are supported, but got input "
+                                           r"shape: \[2, 1, (1|3), 0\]"):
+        fn(ember.zeros(*shape), ember.zeros(*weight), padding=1)
+    assert fn(ember.zeros(0, *shape[1:]), ember.zeros(*weight), padding=1).shape[0] == 0  # an empty batch is fine

@@ -247,6 +247,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     if padded[0] < eff[0] or padded[1] < eff[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
                            f"({eff[0]} x {eff[1]}). Kernel size can't be greater than actual input size")
+    if n and c and not (h and w):   # an empty plane is refused even when padding would make windows (PyTorch)
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(input.shape)}")
     params = (_fit_stride((h, w), kernel, stride, padding, dilation), tuple(padding), dilation, groups)
     if _has_kernel(input, "conv2d"):
         inputs = (input, weight) if bias is None else (input, weight, bias)
