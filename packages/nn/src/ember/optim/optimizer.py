@@ -202,6 +202,19 @@ def _describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def check_adam_hyperparameters(lr, betas, eps, weight_decay) -> None:
+    """PyTorch's checks of the Adam family's arguments (Adam, AdamW, NAdam, RAdam), with its messages."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def check_grad(param, grad) -> None:
     if grad._data.shape != param._data.shape:
         raise RuntimeError(f"gradient of shape {list(grad.shape)} does not match its parameter of shape "
