@@ -4,4 +4,5 @@ from campaign import fuzz_family
 
 
 def test_conv_agrees_with_pytorch():
-    fuzz_family("family_conv")
+    problems = fuzz_family("family_conv")
+    assert not problems, "\n".join(problems)

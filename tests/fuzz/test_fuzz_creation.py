@@ -4,4 +4,5 @@ from campaign import fuzz_family
 
 
 def test_creation_agrees_with_pytorch():
-    fuzz_family("family_creation")
+    problems = fuzz_family("family_creation")
+    assert not problems, "\n".join(problems)

@@ -4,4 +4,5 @@ from campaign import fuzz_family
 
 
 def test_norm_agrees_with_pytorch():
-    fuzz_family("family_norm")
+    problems = fuzz_family("family_norm")
+    assert not problems, "\n".join(problems)

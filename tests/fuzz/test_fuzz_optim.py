@@ -4,4 +4,5 @@ from campaign import fuzz_family
 
 
 def test_optim_agrees_with_pytorch():
-    fuzz_family("family_optim")
+    problems = fuzz_family("family_optim")
+    assert not problems, "\n".join(problems)
