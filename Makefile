@@ -40,9 +40,10 @@ wheelhouse: $(TOX_VENV)/ready
 	rm -f $(WHEELHOUSE)/ember_*.whl
 	$(TOX_VENV)/bin/python -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) $(DISTRIBUTIONS)
 
-# Every test, through tox (each package alone, together, against PyTorch, lint).
+# Every test, through tox (each package alone, together, against PyTorch, lint), one env at a time:
+# each env's directory is deleted once it has run, so the disk holds one PyTorch install at a time.
 test: wheelhouse
-	$(TOX_VENV)/bin/tox run
+	bash .ci/tox_each.sh $(TOX_VENV)/bin/tox
 
 clean:
 	rm -rf $(VENV) $(TOX_VENV) $(WHEELHOUSE) .tox

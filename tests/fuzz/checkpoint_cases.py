@@ -177,7 +177,7 @@ def safetensors_file(header: dict, data: bytes) -> bytes:
 # -- the child process ----------------------------------------------------------------------------------
 
 _CHILD = r'''
-import io, json, os, pickle, struct, sys, tempfile
+import io, json, os, pickle, struct, sys
 import ember
 
 def legacy_loader():
@@ -189,7 +189,7 @@ def legacy_loader():
 
 LEGACY = legacy_loader()
 CLEAN = (pickle.UnpicklingError, RuntimeError, ValueError)
-TMP = tempfile.mkdtemp(prefix="ember-fuzz-ckpt-")
+TMP = os.environ["EMBER_FUZZ_CASE_DIR"]  # the parent's directory: it outlives a crashed child
 
 def touch(obj):
     """Read and write every tensor reachable in the loaded object (iteratively, bounded)."""
@@ -263,14 +263,16 @@ class Crash(AssertionError):
 
 
 class LoaderProcess:
-    """A child process that loads cases one at a time; restarted after a crash."""
+    """A child process that loads cases one at a time; restarted after a crash. Cases that must be
+    files are written into ``case_dir``, which the caller owns (and removes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, case_dir) -> None:
+        self.case_dir = str(case_dir)
         self.proc = None
         self.stderr = None
 
     def _start(self) -> None:
-        env = dict(os.environ, PYTHONFAULTHANDLER="1")
+        env = dict(os.environ, PYTHONFAULTHANDLER="1", EMBER_FUZZ_CASE_DIR=self.case_dir)
         self.stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child never blocks
         self.proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)

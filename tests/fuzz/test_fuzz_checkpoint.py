@@ -45,8 +45,8 @@ STORAGE_CLASSES = ["FloatStorage", "HalfStorage", "DoubleStorage", "ByteStorage"
 
 
 @pytest.fixture(scope="module")
-def loader():
-    proc = LoaderProcess()
+def loader(tmp_path_factory):
+    proc = LoaderProcess(tmp_path_factory.mktemp("checkpoint-cases"))
     yield proc
     proc.close()
 
