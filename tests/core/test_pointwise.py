@@ -153,6 +153,13 @@ def test_special_values():
     assert ember.sign(ember.tensor(float("nan"))).item() == 0 and ember.sign(ember.tensor(-3.0)).item() == -1
     big = ember.tensor([-1000.0, 1000.0, 0.0])
     np.testing.assert_array_equal(ember.sigmoid(big).numpy(), [0.0, 1.0, 0.5])
+    # the negative tail keeps its relative accuracy down to float32's smallest normal numbers (1 + tanh(x / 2)
+    # cancelled to 0 there): sigmoid(-40) = 4.25e-18, a float64 reference by math.exp
+    tail = np.linspace(-85.0, -10.0, 301)
+    want = np.array([math.exp(v) / (1 + math.exp(v)) for v in tail])
+    for dtype in (ember.float32, ember.float64):
+        got = ember.sigmoid(ember.tensor(tail, dtype=dtype)).numpy().astype(np.float64)
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype is ember.float32 else 1e-14, atol=0)
     np.testing.assert_array_equal(ember.erf(ember.tensor([-math.inf, 0.0, math.inf])).numpy(), [-1, 0, 1])
     assert math.isnan(ember.erf(ember.tensor(float("nan"))).item())
     np.testing.assert_array_equal(ember.log(ember.tensor([0.0, 1.0])).numpy(), [-math.inf, 0])

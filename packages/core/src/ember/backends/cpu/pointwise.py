@@ -100,12 +100,16 @@ def _neg(x):
 
 
 def _sigmoid(x):
-    # tanh form: no overflow for large |x|, and NumPy's tanh is vectorised
-    out = np.multiply(x, 0.5, out=np.empty_like(x))
-    np.tanh(out, out=out)
+    # 1 / (1 + exp(-x)) as PyTorch computes it: accurate relative to the result everywhere (sigmoid(-40) =
+    # 4.2e-18, where the tanh form 0.5 * (1 + tanh(x / 2)) cancels to 0 and loses digits from about -8 on);
+    # exp(-x) overflows to inf below about -88 in float32, which gives 0 (the dispatcher silences NumPy's
+    # warning). float16 is computed in float32, as PyTorch does.
+    work = x.astype(np.float32) if x.dtype == np.float16 else x
+    out = np.negative(work, out=np.empty_like(work))
+    np.exp(out, out=out)
     out += 1
-    out *= 0.5
-    return out
+    np.reciprocal(out, out=out)
+    return out.astype(np.float16) if x.dtype == np.float16 else out
 
 
 def _sign(x):
