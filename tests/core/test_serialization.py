@@ -174,3 +174,23 @@ def test_loaded_tensors_have_the_machines_byte_order(tmp_path):
     ember.save_file({"w": ember.ones(3)}, tmp_path / "w.safetensors")
     for t in (back["w"], back["h"], ember.load_file(tmp_path / "w.safetensors")["w"]):
         assert t.numpy().dtype.isnative and memoryview(t.numpy()).format in ("f", "e")
+
+
+def test_sparse_coo_tensors_roundtrip(tmp_path):
+    i = ember.tensor([[0, 1, 1], [2, 0, 2]])
+    s = ember.sparse_coo_tensor(i, ember.tensor([3.0, 4.0, 5.0]), (2, 3))
+    back = roundtrip({"s": s, "layout": ember.sparse_coo, "dense": ember.ones(2)}, tmp_path)
+    assert back["s"].layout is ember.sparse_coo and back["s"].shape == (2, 3) and back["s"].is_coalesced()
+    np.testing.assert_array_equal(back["s"].to_dense().numpy(), s.to_dense().numpy())
+    assert back["layout"] is ember.sparse_coo
+
+
+def test_sparse_record_with_an_index_outside_its_size_is_refused(tmp_path):
+    from ember.serialization import CheckpointError
+    from ember.sparse.coo import make
+    # made without sparse_coo_tensor's checks: index 7 in a dimension of size 2, as a crafted file would hold
+    bad = make(ember.tensor([[0, 7]]), ember.tensor([1.0, 2.0]), (2,), coalesced=True)
+    path = tmp_path / "bad.pth"
+    ember.save(bad, path)
+    with pytest.raises(CheckpointError, match="size is inconsistent with indices"):
+        ember.load(path)

@@ -211,3 +211,16 @@ def test_mmap_and_safetensors_paths_as_in_pytorch(tmp_path):
         ember.load(tmp_path / "m.safetensors", map_location=lambda s, loc: s)
     with pytest.raises(RuntimeError, match="callable map_location"):
         torch.load(tmp_path / "m.safetensors", map_location=lambda s, loc: s)
+
+
+def test_sparse_coo_tensors_move_both_ways(tmp_path):
+    path = tmp_path / "s.pth"
+    i, v = [[0, 1, 1], [2, 0, 2]], [3.0, 4.0, 5.0]
+    torch.save({"s": torch.sparse_coo_tensor(torch.tensor(i), torch.tensor(v), (2, 3)).coalesce()}, path)
+    ours = ember.load(path)["s"]
+    assert ours.layout is ember.sparse_coo and ours.is_coalesced()
+    np.testing.assert_array_equal(ours.to_dense().numpy(), [[0, 0, 3], [4, 0, 5]])
+    ember.save({"s": ember.sparse_coo_tensor(ember.tensor(i), ember.tensor(v), (2, 3)), "l": ember.sparse_coo}, path)
+    theirs = torch.load(path)
+    assert theirs["s"].layout is torch.sparse_coo and theirs["l"] is torch.sparse_coo
+    np.testing.assert_array_equal(theirs["s"].to_dense().numpy(), [[0, 0, 3], [4, 0, 5]])

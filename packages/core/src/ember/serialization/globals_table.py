@@ -53,6 +53,16 @@ def _bytearray(source=b"", encoding=None):
     raise CheckpointError("bytearray is allowed only from bytes")
 
 
+def _get_layout(name):
+    """``torch.serialization._get_layout``: a layout by PyTorch's name (``'torch.sparse_coo'``)."""
+    from ember.layout import sparse_coo, strided
+    known = {"torch.strided": strided, "torch.sparse_coo": sparse_coo}
+    if name not in known:
+        raise CheckpointError(f"it holds tensors of layout {name!r}; ember has only torch.strided and "
+                              f"torch.sparse_coo")
+    return known[name]
+
+
 def builtin_globals(rebuilder: Rebuilder) -> dict[str, object]:
     """The dotted names any checkpoint may use, mapped to ember's objects."""
     from ember._tensor import Tensor
@@ -75,6 +85,7 @@ def builtin_globals(rebuilder: Rebuilder) -> dict[str, object]:
         "builtins.complex": complex,
         "builtins.bytearray": _bytearray,
         "_codecs.encode": _encode,
+        "torch.serialization._get_layout": _get_layout,
     })
     for d in dtypes.ALL:
         table[f"torch.{d.name}"] = d

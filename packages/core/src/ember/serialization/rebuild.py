@@ -28,6 +28,7 @@ class Rebuilder:
             "torch._utils._rebuild_parameter": self.parameter,
             "torch._utils._rebuild_parameter_with_state": self.parameter_with_state,
             "torch._tensor._rebuild_from_type_v2": self.from_type_v2,
+            "torch._utils._rebuild_sparse_tensor": self.sparse_tensor,
         }
 
     # -- tensors ---------------------------------------------------------------------------
@@ -54,6 +55,28 @@ class Rebuilder:
         if requires_grad:
             _requires_grad_if_possible(t)
         return t
+
+    def sparse_tensor(self, layout, data):
+        """A sparse COO tensor from its indices and values tensors, checked as ``sparse_coo_tensor`` checks
+        a user's (indices inside the size, matching nnz), so a file cannot make one that reads out of bounds."""
+        from ember.layout import sparse_coo
+        from ember.sparse import sparse_coo_tensor
+        if layout is not sparse_coo:
+            raise LayoutError(f"a sparse tensor record has layout {layout!r}; ember loads only ember.sparse_coo")
+        if not isinstance(data, tuple) or len(data) not in (3, 4):
+            raise LayoutError("a sparse tensor record is not (indices, values, size[, is_coalesced])")
+        indices, values, size = data[:3]
+        coalesced = data[3] if len(data) == 4 else None
+        if not isinstance(indices, _core.TensorBase) or not isinstance(values, _core.TensorBase):
+            raise LayoutError("a sparse tensor record's indices and values are not tensors")
+        if not isinstance(size, tuple) or not all(type(s) is int for s in size):
+            raise LayoutError(f"a sparse tensor record's size is {size!r}, not a tuple of ints")
+        if coalesced is not None and type(coalesced) is not bool:
+            raise LayoutError(f"a sparse tensor record's is_coalesced is a {type(coalesced).__name__}, not a bool")
+        try:
+            return sparse_coo_tensor(indices, values, size, is_coalesced=coalesced or None)
+        except (RuntimeError, ValueError, TypeError, IndexError) as err:
+            raise LayoutError(f"a sparse tensor record is invalid: {err}") from None
 
     # -- parameters ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ember import _core, dtypes
+from ember.layout import layout, sparse_coo
 from ember.serialization.dtype_names import STORAGE_CLASS
 from ember.size import Size
 
@@ -41,6 +42,8 @@ _REBUILD_TENSOR = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _TorchGlobal("torch._utils", "_rebuild_parameter")
 _TORCH_DEVICE = _TorchGlobal("torch", "device")
 _TORCH_SIZE = _TorchGlobal("torch", "Size")
+_REBUILD_SPARSE = _TorchGlobal("torch._utils", "_rebuild_sparse_tensor")
+_GET_LAYOUT = _TorchGlobal("torch.serialization", "_get_layout")
 _STORAGE_TYPES = {d: _TorchGlobal("torch", name) for d, name in STORAGE_CLASS.items()}
 _DTYPE_GLOBALS = {d: _TorchGlobal("torch", d) for d in STORAGE_CLASS}
 
@@ -74,7 +77,11 @@ class _Writer(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, _core.TensorBase):
+            if obj.layout is sparse_coo:
+                return self._reduce_sparse(obj)
             return self._reduce_tensor(obj)
+        if isinstance(obj, layout):
+            return (_GET_LAYOUT, (f"torch.{obj.name}",))
         if isinstance(obj, _core.device):
             return (_TORCH_DEVICE, (str(obj),))
         if type(obj) is Size:
@@ -104,6 +111,11 @@ class _Writer(pickle._Pickler):
             args = args[:4] + (True,) + args[5:]
             return (_REBUILD_TENSOR, args)
         return tensor_args
+
+    def _reduce_sparse(self, t):
+        """A COO tensor as PyTorch writes one: its indices and values tensors, size and coalesced flag."""
+        data = t._data
+        return (_REBUILD_SPARSE, (sparse_coo, (data.indices, data.values, Size(data.shape), data.coalesced)))
 
     def _storage_of(self, arr: np.ndarray, t):
         """The storage holding ``arr`` (shared with other views of one buffer), offset, stride."""
