@@ -28,9 +28,6 @@ def _parse_type_string(name: str):
     return getattr(dtypes, matches[0]), (parts[1] if len(parts) == 3 else "cpu")
 
 
-_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "int8_t",
-            "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
-
 _LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max)) if d.is_floating_point else
                     (int(np.iinfo(d.numpy).min), int(np.iinfo(d.numpy).max)))
            for d in dtypes.ALL if d is not dtypes.bool}
@@ -39,9 +36,8 @@ _LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max))
 _LIMITS_OF = {d: _LIMITS[d.name] for d in dtypes.ALL if d is not dtypes.bool}
 
 
-def _overflow(dtype, c_name: bool = True) -> RuntimeError:
-    name = _C_TYPES[dtype.name] if c_name else dtype.name
-    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+def _overflow(dtype) -> RuntimeError:
+    return RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def fill_value(value, dtype, op: str = ""):
@@ -89,9 +85,9 @@ def check_values_fit(array: np.ndarray, dtype) -> None:
     low, high = array.min(), array.max()
     if kind == "f":
         if not (np.isfinite(low) and np.isfinite(high) and lo <= low and high <= hi):
-            raise _overflow(dtype, c_name=False)   # NaN fails the comparisons too
+            raise _overflow(dtype)   # NaN fails the comparisons too
     elif int(low) < (-hi if lo == 0 else lo) or int(high) > hi:   # negative ints wrap in unsigned types, as in C
-        raise _overflow(dtype, c_name=False)
+        raise _overflow(dtype)
 
 
 def _parse_to(args, kwargs):

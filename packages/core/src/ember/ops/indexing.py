@@ -52,8 +52,7 @@ __all__ = [
 
 _Tensor = _core.TensorBase
 _INDEX_DTYPES = (dtypes.int64, dtypes.int32)
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char", "bool": "bool"}
+
 
 def _name(t) -> str:
     return _core._type_name(t.dtype)
@@ -833,7 +832,7 @@ def _check_masked_fill(self, mask, value):
         raise TypeError(f"masked_fill(): argument 'mask' must be Tensor, not {type(mask).__name__}")
     if mask.dtype is not dtypes.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_C_NAMES[mask.dtype.name]}")
+                           f"{_name(mask)}")
     if isinstance(value, _Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "

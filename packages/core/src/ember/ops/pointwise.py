@@ -65,12 +65,6 @@ __all__ = [
 
 _type_name = _core._type_name
 
-# C++ names PyTorch uses for dtypes in some messages ("expected dtype float for `end`")
-_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-              "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
-              "bool": "bool"}
-
-
 # -- argument checks --------------------------------------------------------------------
 
 def _is_bool(x) -> bool:
@@ -88,8 +82,9 @@ def _device_type(*xs) -> str:
     return "cpu"
 
 
-def _not_implemented(kernel: str, dtype, *xs) -> NotImplementedError:
-    return NotImplementedError(f'"{kernel}_{_device_type(*xs)}" not implemented for \'{_type_name(dtype)}\'')
+def _not_implemented(op: str, dtype, *xs) -> NotImplementedError:
+    """``op`` (its public name) has no ``dtype`` kernel on the device of ``xs``."""
+    return NotImplementedError(f'"{op}" not implemented for \'{_type_name(dtype)}\' on {_device_type(*xs)}')
 
 
 def _refuse_bool(kernel: str, a, b) -> None:
@@ -181,11 +176,11 @@ def _out(result, out):
     return _core.assign(out, result)
 
 
-def _check_castable(self, dtype, cpp_names: bool = False) -> None:
+def _check_castable(self, dtype) -> None:
     """An in-place op can write a result of ``dtype`` into ``self`` (checked before computing)."""
     if dtype._category > self._dtype._category:
-        target = _CPP_NAMES[self._dtype.name] if cpp_names else _type_name(self._dtype)
-        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type {target}")
+        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type "
+                           f"{_type_name(self._dtype)}")
 
 
 def _write_inplace(self, result):
@@ -275,10 +270,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         input, other = _lift_integers(input, other)
         return _out(_binary("div", input, other, FLOAT), out)
     if rounding_mode == "floor":
-        _refuse_bool("div_floor", input, other)
+        _refuse_bool("floor_divide", input, other)
         return _out(_binary("floor_divide", input, other, SAME), out)
     if rounding_mode == "trunc":
-        _refuse_bool("div_trunc", input, other)
+        _refuse_bool("div", input, other)
         return _out(_binary("trunc_divide", input, other, SAME), out)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                        f"'{rounding_mode}'")
@@ -286,7 +281,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 def floor_divide(input, other, *, out=None):
     """``input // other``: the quotient rounded toward negative infinity, as in Python."""
-    _refuse_bool("div_floor", input, other)
+    _refuse_bool("floor_divide", input, other)
     return _out(_binary("floor_divide", input, other, SAME), out)
 
 
@@ -307,7 +302,7 @@ def _check_pow(input, exponent) -> None:
     # a bool tensor to a Python bool power is allowed, any other pair of bools is not
     if _is_bool(input) and _is_bool(exponent) and not (
             isinstance(input, TensorBase) and exponent.__class__ is builtins.bool):
-        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        raise _not_implemented("pow", dtypes.bool, input, exponent)
     if isinstance(input, TensorBase) and exponent.__class__ is builtins.int and exponent < 0 \
             and not input._dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -374,22 +369,22 @@ logical_xor = _comparison("logical_xor", "True where exactly one of the elements
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 
-def _bitwise(name: str, kernel: str, refuse_bool: bool, doc: str):
+def _bitwise(name: str, refuse_bool: bool, doc: str):
     def op(input, other, *, out=None):
-        _refuse_float(kernel, input, other)
+        _refuse_float(name, input, other)
         if refuse_bool:
-            _refuse_bool(kernel, input, other)
+            _refuse_bool(name, input, other)
         return _out(_binary(name, input, other, SAME), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
 
 
-bitwise_and = _bitwise("bitwise_and", "bitwise_and", False, "Bitwise AND of integer or bool tensors.")
-bitwise_or = _bitwise("bitwise_or", "bitwise_or", False, "Bitwise OR of integer or bool tensors.")
-bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor", False, "Bitwise XOR of integer or bool tensors.")
-bitwise_left_shift = _bitwise("bitwise_left_shift", "lshift", True, "``input << other`` for integer tensors.")
-bitwise_right_shift = _bitwise("bitwise_right_shift", "rshift", True,
+bitwise_and = _bitwise("bitwise_and", False, "Bitwise AND of integer or bool tensors.")
+bitwise_or = _bitwise("bitwise_or", False, "Bitwise OR of integer or bool tensors.")
+bitwise_xor = _bitwise("bitwise_xor", False, "Bitwise XOR of integer or bool tensors.")
+bitwise_left_shift = _bitwise("bitwise_left_shift", True, "``input << other`` for integer tensors.")
+bitwise_right_shift = _bitwise("bitwise_right_shift", True,
                                "``input >> other`` for integer tensors (arithmetic shift).")
 
 
@@ -483,7 +478,7 @@ def _rounding(name: str, doc: str):
         _check_tensor(name, input)
         if not input._dtype.is_floating_point:
             if input._dtype is dtypes.bool:
-                raise _not_implemented(f"{name}_vml", dtypes.bool, input)
+                raise _not_implemented(name, dtypes.bool, input)
             return _out(input.clone(), out)  # integers are already whole
         return _out(unary(name, input, SAME), out)
     op.__name__ = op.__qualname__ = name
@@ -560,18 +555,16 @@ def _clamp_dtype(input, min, max):  # noqa: A002
     if dt is dtypes.bool:
         tensors = isinstance(min, TensorBase) or isinstance(max, TensorBase)
         if not tensors:
-            kernel = "clamp_scalar" if min is not None and max is not None else \
-                "clamp_min_scalar" if min is not None else "clamp_max_scalar"
-            raise _not_implemented(kernel, dt, input)
+            raise _not_implemented("clamp" if min is not None and max is not None else
+                                   "clamp_min" if min is not None else "clamp_max", dt, input)
         if min is not None and max is not None:
             raise _not_implemented("clamp", dt, input)
     return dt
 
 
 def _clamp_(self, min, max):  # noqa: A002
-    scalar_bounds = not (isinstance(min, TensorBase) or isinstance(max, TensorBase))
     if min is not None or max is not None:
-        _check_castable(self, _clamp_dtype(self, min, max), cpp_names=scalar_bounds)
+        _check_castable(self, _clamp_dtype(self, min, max))
     return _write_inplace(self, clamp(self, min, max))
 
 
@@ -585,9 +578,6 @@ def clamp_max(input, max):  # noqa: A002
     return clamp(input, max=max)
 
 
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
-
-
 def _operand(value, dtype, device):
     """A tensor of ``dtype`` for a tensor or a Python number; out-of-range ints are an error."""
     if isinstance(value, TensorBase):
@@ -595,7 +585,7 @@ def _operand(value, dtype, device):
     if dtype._category == 1 and isinstance(value, builtins.int):
         info = np.iinfo(dtype.numpy)
         if not info.min <= value <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
     return _number(value, dtype, device)
 
 
@@ -658,18 +648,17 @@ def lerp(input, end, weight, *, out=None):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
     dt = input._dtype
     if end._dtype is not dt:
-        raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `end` but got dtype "
-                           f"{_CPP_NAMES[end._dtype.name]}")
+        raise RuntimeError(f"expected dtype {_type_name(dt)} for `end` but got dtype {_type_name(end._dtype)}")
     if isinstance(weight, TensorBase):
         if weight.ndim and weight._dtype is not dt:
-            raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `weight` but got dtype "
-                               f"{_CPP_NAMES[weight._dtype.name]}")
+            raise RuntimeError(f"expected dtype {_type_name(dt)} for `weight` but got dtype "
+                               f"{_type_name(weight._dtype)}")
         if not dt.is_floating_point:
-            raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_type_name(dt)}'")
+            raise _not_implemented("lerp", dt, input)
         w = weight if weight._dtype is dt else weight.to(dt)
     else:
         if not dt.is_floating_point:
-            raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_type_name(dt)}'")
+            raise _not_implemented("lerp", dt, input)
         w = _number(weight, dt, input.device)
     return _out(_core.call("lerp", (input, end, w)), out)
 
@@ -709,7 +698,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     _check_tensor("addcmul", input)
     dt = dtypes.result_type(input, tensor1, tensor2)
     if dt is dtypes.bool:
-        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
+        raise _not_implemented("addcmul", dt, input)
     x, a, b = _opmath(dt, input, tensor1, tensor2)
     return _out(_scaled_sum(x, _binary("mul", a, b, SAME), value, dt), out)
 
@@ -877,10 +866,10 @@ class PointwiseMethods:
         if rounding_mode is None:
             return inplace_binary("div", self, other, FLOAT)
         if rounding_mode == "floor":
-            _refuse_bool("div_floor", self, other)
+            _refuse_bool("floor_divide", self, other)
             return inplace_binary("floor_divide", self, other, SAME)
         if rounding_mode == "trunc":
-            _refuse_bool("div_trunc", self, other)
+            _refuse_bool("div", self, other)
             return inplace_binary("trunc_divide", self, other, SAME)
         return div(self, other, rounding_mode=rounding_mode)  # raises for a bad mode
 
@@ -894,7 +883,7 @@ class PointwiseMethods:
         return floor_divide(other, self)
 
     def __ifloordiv__(self, other):
-        _refuse_bool("div_floor", self, other)
+        _refuse_bool("floor_divide", self, other)
         return inplace_binary("floor_divide", self, other, SAME)
 
     def __mod__(self, other):
@@ -999,14 +988,14 @@ class PointwiseMethods:
 
     def __ilshift__(self, other):
         _check_castable(self, dtypes.result_type(self, other))
-        _refuse_float("lshift", self, other)
-        _refuse_bool("lshift", self, other)
+        _refuse_float("bitwise_left_shift", self, other)
+        _refuse_bool("bitwise_left_shift", self, other)
         return inplace_binary("bitwise_left_shift", self, other, SAME)
 
     def __irshift__(self, other):
         _check_castable(self, dtypes.result_type(self, other))
-        _refuse_float("rshift", self, other)
-        _refuse_bool("rshift", self, other)
+        _refuse_float("bitwise_right_shift", self, other)
+        _refuse_bool("bitwise_right_shift", self, other)
         return inplace_binary("bitwise_right_shift", self, other, SAME)
 
     def pow(self, exponent):

@@ -33,7 +33,7 @@ def _float_dtype(dtype, fn: str):
 def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False):
     """Uniform samples from [0, 1)."""
-    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    dtype = _float_dtype(dtype, "rand")
     arr = _rng(generator).random(size_argument(args, size, "rand"), dtype=np.float64)
     return _make(arr, dtype, device, requires_grad)
 
@@ -41,7 +41,7 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
 def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False):
     """Samples from the standard normal distribution."""
-    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    dtype = _float_dtype(dtype, "randn")
     arr = _rng(generator).standard_normal(size_argument(args, size, "randn"))
     return _make(arr, dtype, device, requires_grad)
 
