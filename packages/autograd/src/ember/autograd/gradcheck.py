@@ -82,6 +82,15 @@ def _analytical_jacobians(outputs, inputs, diff, out_idx):
     return jac
 
 
+def _refuse_unsupported(check_batched_grad: bool, masked: bool | None) -> None:
+    if check_batched_grad:
+        raise NotImplementedError("check_batched_grad=True is not supported: it checks gradients computed with vmap, "
+                                  "which ember does not have")
+    if masked:
+        raise NotImplementedError("masked=True is not supported: it is for sparse inputs, which gradcheck does not "
+                                  "take in ember")
+
+
 def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
               check_grad_dtypes: bool = False, check_batched_grad: bool = False,
@@ -95,12 +104,17 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
 
     Returns True, or raises ``GradcheckError`` (``raise_exception=False``: returns False).
 
+    ember always runs the full check (PyTorch's ``fast_mode=False``); ``fast_mode=True``, which
+    asks for a cheaper approximation of it, gets the full check too. ``check_batched_grad=True``
+    (which needs vmap) and ``masked=True`` (sparse inputs) raise ``NotImplementedError``.
+
     Example::
 
         >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
         >>> ember.autograd.gradcheck(ember.sin, (x,))
         True
     """
+    _refuse_unsupported(check_batched_grad, masked)
     inputs = _as_tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, _TensorBase) and x.requires_grad]
     for i in diff:
@@ -147,6 +161,7 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     ``grad_outputs`` defaults to random float64 tensors shaped like the outputs.
     """
     from ember.autograd.gradients import grad
+    _refuse_unsupported(check_batched_grad, masked)
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
         outputs = _as_tuple(func(*inputs))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember.backends.registry import registry
+from ember.layout import check_storage
 
 __all__ = ["ConversionMethods", "from_dlpack"]
 
@@ -106,6 +107,7 @@ def _parse_to(args, kwargs):
     unknown = set(kwargs) - {"non_blocking", "copy", "memory_format"}
     if unknown:
         raise TypeError(f"to() got an unexpected keyword argument '{unknown.pop()}'")
+    check_storage("to", memory_format=kwargs.get("memory_format"))   # non_blocking: ember copies synchronously
     return device, dtype
 
 
@@ -152,7 +154,8 @@ class ConversionMethods:
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking: bool = False):
-        """This tensor on a CUDA device (needs the ember-cuda backend)."""
+        """This tensor on a CUDA device (needs the ember-cuda backend); the copy is synchronous,
+        whatever ``non_blocking`` says."""
         if device is None:
             device = "cuda"
         elif isinstance(device, int):
@@ -284,20 +287,27 @@ class ConversionMethods:
         return strides[wrap_dim(dim, self.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in row-major order without gaps (ember's only memory format)."""
+        check_storage("is_contiguous", memory_format=memory_format)
         return bool(self._host().flags.c_contiguous)
 
     def contiguous(self, memory_format=None):
         """This tensor if it is C-contiguous, else a contiguous copy."""
+        check_storage("contiguous", memory_format=memory_format)
         if self.is_contiguous():
             return self
         return _core.call("contiguous", (self,))
 
     def clone(self, *, memory_format=None):
         """A copy with its own memory (recorded by autograd)."""
+        check_storage("clone", memory_format=memory_format)
         return _core.call("clone", (self,))
 
     def copy_(self, src, non_blocking: bool = False):
-        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor.
+
+        ember's copies are synchronous: ``non_blocking=True`` is allowed (PyTorch treats it as a
+        hint too) and the copy has finished when this returns."""
         from ember.ops.creation import tensor
         if not isinstance(src, _core.TensorBase):
             src = tensor(src, device=self.device)

@@ -461,7 +461,7 @@ class IndexingMethods:
         return index_put(self, indices, values, accumulate)
 
     def gather(self, dim: int, index, *, sparse_grad: bool = False):
-        return gather(self, dim, index)
+        return gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter(self, dim: int, index, src=None, value=None, *, reduce: str | None = None):
         return scatter(self, dim, index, src, value=value, reduce=reduce)
@@ -566,6 +566,8 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False, out=None):
         tensor([[1, 1],
                 [4, 3]])
     """
+    if sparse_grad:
+        raise NotImplementedError("gather(): sparse_grad=True is not supported: ember's gradients are dense tensors")
     _check_index_dtype(index, "gather")
     shape, ishape = input._data.shape, index._data.shape
     d = wrap_dim(dim, len(shape))

@@ -408,12 +408,13 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_siz
     """Repeat each entry of ``input`` ``repeats`` times along ``dim`` (the flattened tensor if None).
 
     ``repeats`` is an int or a 1-D tensor with one count per entry; ``repeat_interleave(counts)``
-    alone repeats ``arange(len(counts))``.
+    alone repeats ``arange(len(counts))``. ``output_size``, the length of the result along ``dim``
+    if given, is checked against the repeats.
     """
     if repeats is None:
         from ember.ops.creation import arange
         counts = input
-        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
+        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0, output_size=output_size)
     if dim is None:
         input, dim = input.reshape(-1), 0
     dim = wrap_dim(dim, input.ndim)
@@ -430,6 +431,10 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_siz
             raise RuntimeError("repeats can not be negative")
     elif repeats < 0:
         raise RuntimeError("repeats can not be negative")
+    total = sum(repeats) if isinstance(repeats, tuple) else repeats * size
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"repeat_interleave: output_size={output_size} does not match the repeats, which add up "
+                           f"to {total}")
     return _core.call("repeat_interleave", (input,), (repeats, dim))
 
 

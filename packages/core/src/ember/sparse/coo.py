@@ -388,13 +388,15 @@ class SparseCooTensor(Tensor):
     # -- printing ---------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None) -> str:
         from ember._tensor_str import tensor_repr
-        ind = tensor_repr(self._data.indices).replace("\n", "\n" + " " * len("tensor(indices="))
-        val = tensor_repr(self._data.values.detach()).replace("\n", "\n" + " " * len("       values="))
         tail = f"size={tuple(self.shape)}, nnz={self._nnz()}, layout=ember.sparse_coo"
         if self.grad_fn is not None:
             tail += f", grad_fn=<{type(self.grad_fn).__name__}>"
         elif self.requires_grad:
             tail += ", requires_grad=True"
+        if tensor_contents is not None:   # printed in place of the indices and values
+            return f"tensor({tensor_contents},\n       {tail})"
+        ind = tensor_repr(self._data.indices).replace("\n", "\n" + " " * len("tensor(indices="))
+        val = tensor_repr(self._data.values.detach()).replace("\n", "\n" + " " * len("       values="))
         return f"tensor(indices={ind},\n       values={val},\n       {tail})"
 
 

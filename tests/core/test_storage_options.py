@@ -1,0 +1,107 @@
+"""Arguments that ember answers in one way only are checked, never silently ignored.
+
+``layout``, ``pin_memory`` and ``memory_format`` of the creation functions and conversions take
+their default (dense, ordinary host memory, row-major) or raise; ``out=`` of the random ops is
+written; ``gather(sparse_grad=True)`` raises; ``repeat_interleave``'s ``output_size`` is checked.
+"""
+
+import pytest
+
+import ember
+
+CREATIONS = {
+    "zeros": lambda **kw: ember.zeros(2, **kw), "ones": lambda **kw: ember.ones(2, **kw),
+    "empty": lambda **kw: ember.empty(2, **kw), "full": lambda **kw: ember.full((2,), 1.0, **kw),
+    "eye": lambda **kw: ember.eye(2, **kw), "arange": lambda **kw: ember.arange(2, **kw),
+    "linspace": lambda **kw: ember.linspace(0, 1, 2, **kw), "rand": lambda **kw: ember.rand(2, **kw),
+    "randn": lambda **kw: ember.randn(2, **kw), "randint": lambda **kw: ember.randint(3, (2,), **kw),
+    "randperm": lambda **kw: ember.randperm(2, **kw),
+    "zeros_like": lambda **kw: ember.zeros_like(ember.ones(2), **kw),
+    "full_like": lambda **kw: ember.full_like(ember.ones(2), 3.0, **kw),
+    "new_zeros": lambda **kw: ember.ones(2).new_zeros(2, **kw),
+    "new_tensor": lambda **kw: ember.ones(2).new_tensor([1.0], **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATIONS))
+def test_the_strided_layout_is_accepted_and_others_raise(name):
+    assert CREATIONS[name](layout=ember.strided).layout is ember.strided
+    with pytest.raises(NotImplementedError, match=rf"^{name}\(\): layout=ember.sparse_coo is not supported here"):
+        CREATIONS[name](layout=ember.sparse_coo)
+
+
+@pytest.mark.parametrize("name", ["empty", "rand", "randn", "randperm", "new_zeros", "new_tensor"])
+def test_pin_memory_true_raises(name):
+    CREATIONS[name](pin_memory=False)
+    with pytest.raises(RuntimeError, match=rf"^{name}\(\): pin_memory=True is not supported"):
+        CREATIONS[name](pin_memory=True)
+
+
+def test_tensor_pin_memory_true_raises():
+    with pytest.raises(RuntimeError, match=r"^tensor\(\): pin_memory=True is not supported"):
+        ember.tensor([1.0], pin_memory=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: ember.empty(2, memory_format=m), lambda m: ember.zeros_like(ember.ones(2), memory_format=m),
+    lambda m: ember.rand_like(ember.ones(2), memory_format=m), lambda m: ember.ones(2).contiguous(memory_format=m),
+    lambda m: ember.ones(2).clone(memory_format=m), lambda m: ember.ones(2).is_contiguous(memory_format=m),
+    lambda m: ember.ones(2).to(ember.float64, memory_format=m),
+])
+def test_a_memory_format_raises(call):
+    call(None)
+    with pytest.raises(NotImplementedError, match=r"memory_format='channels_last' is not supported"):
+        call("channels_last")
+
+
+@pytest.mark.parametrize("call, dtype", [
+    (lambda out: ember.rand(3, out=out), ember.float32), (lambda out: ember.randn(3, out=out), ember.float32),
+    (lambda out: ember.randint(5, (3,), out=out), ember.int64), (lambda out: ember.randperm(3, out=out), ember.int64),
+    (lambda out: ember.normal(0.0, 1.0, (3,), out=out), ember.float32),
+    (lambda out: ember.bernoulli(ember.full((3,), 0.5), out=out), ember.float32),
+    (lambda out: ember.multinomial(ember.ones(3), 3, out=out), ember.int64),
+])
+def test_random_ops_write_out(call, dtype):
+    out = ember.full((3,), -7, dtype=dtype)
+    result = call(out)
+    assert result is out
+    assert (out != -7).any() or dtype is ember.int64 and sorted(out.tolist()) != [-7, -7, -7]
+
+
+def test_randperm_out_holds_the_permutation():
+    out = ember.empty(5, dtype=ember.int64)
+    ember.manual_seed(0)
+    ember.randperm(5, out=out)
+    assert sorted(out.tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_randint_like_passes_requires_grad_on():
+    with pytest.raises(RuntimeError):   # integer tensors cannot require gradients
+        ember.randint_like(ember.ones(2), 3, dtype=ember.int64, requires_grad=True)
+
+
+def test_gather_sparse_grad_raises():
+    x, i = ember.tensor([[1.0, 2.0]]), ember.tensor([[1, 0]])
+    assert x.gather(1, i, sparse_grad=False).tolist() == [[2.0, 1.0]]
+    for call in (lambda: ember.gather(x, 1, i, sparse_grad=True), lambda: x.gather(1, i, sparse_grad=True)):
+        with pytest.raises(NotImplementedError, match="sparse_grad=True is not supported"):
+            call()
+
+
+def test_repeat_interleave_checks_output_size():
+    x = ember.tensor([1, 2])
+    assert ember.repeat_interleave(x, ember.tensor([1, 2]), dim=0, output_size=3).tolist() == [1, 2, 2]
+    assert ember.repeat_interleave(ember.tensor([2, 1]), output_size=3).tolist() == [0, 0, 1]
+    with pytest.raises(RuntimeError, match="^repeat_interleave: output_size=4 does not match the repeats, which add up "
+                                           "to 3$"):
+        ember.repeat_interleave(x, ember.tensor([1, 2]), dim=0, output_size=4)
+    with pytest.raises(RuntimeError, match="add up to 4$"):
+        ember.repeat_interleave(x, 2, output_size=5)
+
+
+def test_repr_tensor_contents_replaces_the_data():
+    t = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    assert t.__repr__(tensor_contents="[...]") == "tensor([...], dtype=ember.float64, requires_grad=True)"
+    assert ember.ones(2).__repr__(tensor_contents="<x>") == "tensor(<x>)"
+    s = ember.sparse_coo_tensor(ember.tensor([[0, 1]]), ember.tensor([1.0, 2.0]), (2,))
+    assert s.__repr__(tensor_contents="<x>") == "tensor(<x>,\n       size=(2,), nnz=2, layout=ember.sparse_coo)"
