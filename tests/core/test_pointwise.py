@@ -736,3 +736,23 @@ def test_zero_dim_operands_give_zero_dim_results(name):
     out = _zero_dim_calls()[name]()
     assert isinstance(out, ember.Tensor) and out.shape == () and isinstance(out.numpy(), np.ndarray)
     assert out.numpy().shape == ()
+
+
+def test_the_generated_methods_forward_to_their_ops():
+    x, y = ember.tensor([1.5, -2.0]), ember.tensor([0.5, 3.0])
+    assert x.add(y, alpha=2).tolist() == [2.5, 4.0] and x.sub(y).tolist() == [1.0, -5.0]
+    assert x.clamp(-1, 1).tolist() == [1.0, -1.0] and x.where(x > 0, y).tolist() == [1.5, 3.0]
+    assert (7 // ember.tensor([2])).tolist() == [3] and (7 % ember.tensor([4])).tolist() == [3]
+    assert (6 & ember.tensor([3])).tolist() == [2] and (1 << ember.tensor([3])).tolist() == [8]
+    assert ember.Tensor.add.__name__ == "add" and ember.Tensor.add.__doc__ == ember.add.__doc__
+    assert ember.Tensor.exp_.__doc__ == "``exp`` in place." and ember.Tensor.clip is ember.Tensor.clamp
+    z = ember.tensor([0.25])
+    assert z.lerp_(ember.tensor([1.25]), 0.5) is z and z.tolist() == [0.75]
+
+
+@pytest.mark.parametrize("call", [lambda x: x.add(x, out=x), lambda x: x.exp(out=x), lambda x: x.round(out=x),
+                                  lambda x: x.eq(x, out=x)])
+def test_methods_have_no_out_argument(call):
+    with pytest.raises(TypeError, match="got an unexpected keyword argument 'out'"):
+        call(ember.ones(2))
+

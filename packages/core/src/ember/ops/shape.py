@@ -43,6 +43,21 @@ __all__ = [
 ]
 
 
+def broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two shapes, with PyTorch's message when they do not broadcast."""
+    if a == b:
+        return tuple(a)
+    n = max(len(a), len(b))
+    a1, b1 = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(a1, b1)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
 def wrap_dim(dim: int, ndim: int) -> int:
     """A dim index in ``[-ndim, ndim)`` as a non-negative one; 0-d tensors accept -1 and 0."""
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
