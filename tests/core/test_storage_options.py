@@ -5,6 +5,7 @@ their default (dense, ordinary host memory, row-major) or raise; ``out=`` of the
 written; ``gather(sparse_grad=True)`` raises; ``repeat_interleave``'s ``output_size`` is checked.
 """
 
+import numpy as np
 import pytest
 
 import ember
@@ -97,6 +98,18 @@ def test_repeat_interleave_checks_output_size():
         ember.repeat_interleave(x, ember.tensor([1, 2]), dim=0, output_size=4)
     with pytest.raises(RuntimeError, match="add up to 4$"):
         ember.repeat_interleave(x, 2, output_size=5)
+
+
+def test_copy_from_a_non_tensor_is_a_type_error_as_in_pytorch():
+    with pytest.raises(TypeError, match="^copy_\\(\\): argument 'src' \\(position 1\\) must be Tensor, not list$"):
+        ember.zeros(2).copy_([1.0, 2.0])
+
+
+def test_from_dlpack_shares_memory():
+    a = np.arange(3.0)
+    t = ember.from_dlpack(a)
+    a[0] = 5.0
+    assert t.tolist() == [5.0, 1.0, 2.0]
 
 
 def test_repr_tensor_contents_replaces_the_data():

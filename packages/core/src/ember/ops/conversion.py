@@ -9,8 +9,9 @@ import numpy as np
 from ember import _core, dtypes
 from ember.backends.registry import registry
 from ember.layout import check_storage
+from ember.ops.dims import wrap_dim
 
-__all__ = ["ConversionMethods", "from_dlpack"]
+__all__ = ["ConversionMethods"]
 
 _TYPE_STRINGS = {
     "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
@@ -275,7 +276,6 @@ class ConversionMethods:
         """The shape (an ``ember.Size``), or the size of dimension ``dim``."""
         if dim is None:
             return self.shape
-        from ember.ops.shape import wrap_dim
         return self._data.shape[wrap_dim(dim, self.ndim)] if self.ndim else 1
 
     def stride(self, dim: int | None = None):
@@ -283,7 +283,6 @@ class ConversionMethods:
         strides = tuple(s // self.dtype.itemsize for s in self._host().strides)
         if dim is None:
             return strides
-        from ember.ops.shape import wrap_dim
         return strides[wrap_dim(dim, self.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -308,9 +307,8 @@ class ConversionMethods:
 
         ember's copies are synchronous: ``non_blocking=True`` is allowed (PyTorch treats it as a
         hint too) and the copy has finished when this returns."""
-        from ember.ops.creation import tensor
         if not isinstance(src, _core.TensorBase):
-            src = tensor(src, device=self.device)
+            raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
         if src.device is not self.device:
             src = src.to(self.device)
         try:
@@ -377,8 +375,3 @@ class ConversionMethods:
     def __dlpack_device__(self):
         return self._host().__dlpack_device__()
 
-
-def from_dlpack(ext_tensor):
-    """A tensor sharing memory with any object that implements ``__dlpack__`` (NumPy, ...)."""
-    from ember.ops.creation import from_numpy
-    return from_numpy(np.from_dlpack(ext_tensor))

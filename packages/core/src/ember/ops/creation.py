@@ -16,7 +16,7 @@ from ember.ops import conversion
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor",
+    "linspace", "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor", "from_dlpack",
 ]
 
 
@@ -205,6 +205,11 @@ def from_numpy(ndarray: np.ndarray):
         raise ValueError("given numpy array has byte order different from the native byte order. "
                          "Conversion between byte orders is currently not supported.")
     return place(ndarray, None)
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any object that implements ``__dlpack__`` (NumPy, ...)."""
+    return from_numpy(np.from_dlpack(ext_tensor))
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
