@@ -118,3 +118,42 @@ def test_repr_tensor_contents_replaces_the_data():
     assert ember.ones(2).__repr__(tensor_contents="<x>") == "tensor(<x>)"
     s = ember.sparse_coo_tensor(ember.tensor([[0, 1]]), ember.tensor([1.0, 2.0]), (2,))
     assert s.__repr__(tensor_contents="<x>") == "tensor(<x>,\n       size=(2,), nnz=2, layout=ember.sparse_coo)"
+
+
+def test_svd_and_qr_write_out():
+    a = ember.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=ember.float64)
+    outs = tuple(ember.empty(0, dtype=ember.float64) for _ in range(3))
+    result = ember.svd(a, out=outs)
+    assert all(r is o for r, o in zip(result, outs)) and type(result).__name__ == "svd"
+    u, s, v = outs
+    np.testing.assert_allclose(((u * s) @ v.mT).numpy(), a.numpy(), atol=1e-12)
+    q, r = ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.float64)
+    assert ember.qr(a, out=(q, r))[0] is q
+    np.testing.assert_allclose((q @ r).numpy(), a.numpy(), atol=1e-12)
+    with pytest.raises(TypeError, match=r"^qr\(\): argument 'out' must be a tuple of 2 Tensors$"):
+        ember.qr(a, out=(q,))
+
+
+def test_sparse_to_sparse_checks_its_arguments():
+    s = ember.sparse_coo_tensor(ember.tensor([[0, 1], [1, 0]]), ember.tensor([1.0, 2.0]), (2, 2))
+    assert s.to_sparse() is s and s.to_sparse(2) is s and s.to_sparse(layout=ember.sparse_coo) is s
+    with pytest.raises(RuntimeError, match="with sparse_dim argument !=self.sparse_dim"):
+        s.to_sparse(1)
+    with pytest.raises(RuntimeError, match="ember supports layout=ember.sparse_coo only, got ember.strided"):
+        s.to_sparse(layout=ember.strided)
+
+
+def test_assert_close_checks_layout_and_subclasses():
+    dense = ember.tensor([[0.0, 1.0], [2.0, 0.0]])
+    with pytest.raises(AssertionError, match="attribute 'layout' do not match"):
+        ember.testing.assert_close(dense.to_sparse(), dense)
+    ember.testing.assert_close(dense.to_sparse(), dense, check_layout=False)
+    sub = ember.ones(2)
+    sub.__class__ = Sub   # a Tensor subclass instance holding the same data
+    ember.testing.assert_close(sub, ember.ones(2))
+    with pytest.raises(TypeError, match="No comparison pair was able to handle"):
+        ember.testing.assert_close(sub, ember.ones(2), allow_subclasses=False)
+
+
+class Sub(ember.Tensor):
+    pass

@@ -43,6 +43,8 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
         dtype, device: of the values (by default inferred from ``values``).
         requires_grad: make the values a leaf that requires grad; ``.grad`` is then sparse.
         is_coalesced: promise that the indices are unique and sorted (checked).
+        check_invariants: accepted for PyTorch's signature; ember always checks the indices
+            against ``size`` (as PyTorch's ``check_invariants=True`` does).
 
     Example::
 
@@ -216,6 +218,11 @@ class SparseCooTensor(Tensor):
         return flat.reshape(self.shape)
 
     def to_sparse(self, sparse_dim=None, *, layout=None):
+        if layout is not None and layout is not sparse_coo:
+            raise RuntimeError(f"to_sparse: ember supports layout=ember.sparse_coo only, got {layout}")
+        if sparse_dim is not None and sparse_dim != self.sparse_dim():
+            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument "
+                               "!=self.sparse_dim() is not supported")
         return self
 
     def to_sparse_coo(self):
