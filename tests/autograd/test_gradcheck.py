@@ -88,6 +88,7 @@ def test_gradcheck_detects_nondeterministic_backward():
 def test_checks_ember_cannot_make_raise(check):
     x = ember.tensor([0.5, 1.5], dtype=ember.float64, requires_grad=True)
     assert check(ember.sin, (x,), fast_mode=True)   # the full check, which fast mode approximates
+    assert check(ember.sin, (x,), check_grad_dtypes=True)   # float64 gradients of float64 inputs
     with pytest.raises(NotImplementedError, match="^check_batched_grad=True is not supported"):
         check(ember.sin, (x,), check_batched_grad=True)
     with pytest.raises(NotImplementedError, match="^masked=True is not supported"):

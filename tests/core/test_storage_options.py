@@ -157,3 +157,13 @@ def test_assert_close_checks_layout_and_subclasses():
 
 class Sub(ember.Tensor):
     pass
+
+
+def test_fftfreq_and_sparse_clone_check_their_storage_options():
+    assert ember.fft.fftfreq(4, layout=ember.strided).tolist() == [0.0, 0.25, -0.5, -0.25]
+    with pytest.raises(NotImplementedError, match=r"^rfftfreq\(\): layout=ember.sparse_coo is not supported"):
+        ember.fft.rfftfreq(4, layout=ember.sparse_coo)
+    s = ember.sparse_coo_tensor(ember.tensor([[0]]), ember.tensor([1.0]), (2,))
+    assert s.clone().to_dense().tolist() == [1.0, 0.0]
+    with pytest.raises(NotImplementedError, match=r"^clone\(\): memory_format="):
+        s.clone(memory_format="channels_last")

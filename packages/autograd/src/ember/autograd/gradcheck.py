@@ -57,8 +57,9 @@ def _numerical_jacobians(func, inputs, diff, out_idx, eps):
     return jac
 
 
-def _analytical_jacobians(outputs, inputs, diff, out_idx):
-    """d output[o] / d input[i] from one backward pass per output element."""
+def _analytical_jacobians(outputs, inputs, diff, out_idx, check_dtypes: bool = False):
+    """d output[o] / d input[i] from one backward pass per output element (``check_dtypes``: each
+    gradient has its input's dtype)."""
     from ember.autograd.gradients import grad
     jac = {}
     for o in out_idx:
@@ -75,6 +76,8 @@ def _analytical_jacobians(outputs, inputs, diff, out_idx):
             grads = grad(out, [inputs[i] for i in diff], seed, retain_graph=True, allow_unused=True)
             for i, g in zip(diff, grads):
                 if g is not None:
+                    if check_dtypes and g.dtype is not inputs[i].dtype:
+                        raise GradcheckError("Gradient has dtype mismatch")
                     if tuple(g.shape) != tuple(inputs[i].shape):
                         raise GradcheckError(f"Gradient for input {i} has shape {tuple(g.shape)} but the input "
                                              f"has shape {tuple(inputs[i].shape)}")
@@ -104,6 +107,7 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
 
     Returns True, or raises ``GradcheckError`` (``raise_exception=False``: returns False).
 
+    ``check_grad_dtypes=True`` also requires each gradient to have its input's dtype.
     ember always runs the full check (PyTorch's ``fast_mode=False``); ``fast_mode=True``, which
     asks for a cheaper approximation of it, gets the full check too. ``check_batched_grad=True``
     (which needs vmap) and ``masked=True`` (sparse inputs) raise ``NotImplementedError``.
@@ -130,7 +134,7 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
         out_idx = _differentiable_outputs(outputs)
         if not check_backward_ad:
             return True
-        analytical = _analytical_jacobians(outputs, inputs, diff, out_idx)
+        analytical = _analytical_jacobians(outputs, inputs, diff, out_idx, check_grad_dtypes)
         again = _analytical_jacobians(_as_tuple(func(*inputs)), inputs, diff, out_idx)
         for key, a in analytical.items():
             if a.size and np.max(np.abs(a - again[key])) > nondet_tol:
@@ -181,7 +185,7 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, nondet_tol=nondet_tol)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol, check_grad_dtypes=check_grad_dtypes)
 
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember._tensor import Tensor
-from ember.layout import CooData, sparse_coo
+from ember.layout import CooData, check_storage, sparse_coo
 
 __all__ = ["SparseCooTensor", "sparse_coo_tensor", "dense_to_sparse", "make"]
 
@@ -257,6 +257,7 @@ class SparseCooTensor(Tensor):
         return make(self._data.indices, self._data.values.detach(), self.shape, self._data.coalesced)
 
     def clone(self, *, memory_format=None):
+        check_storage("clone", memory_format=memory_format)
         return make(self._data.indices.clone(), self._data.values.clone(), self.shape, self._data.coalesced)
 
     def share_memory_(self):
