@@ -101,3 +101,24 @@ def test_grad_only_inputs_false_warns_as_in_pytorch():
         (g,) = ember.autograd.grad(x * x, x, only_inputs=False)
     assert g.item() == 4.0
 
+
+
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_gradgradcheck_can_feed_non_contiguous_grad_outputs(non_contiguous):
+    seen = []
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(g.is_contiguous())
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = ember.tensor([[0.5, 1.5], [2.0, -1.0]], dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(Square.apply, (x,), gen_non_contig_grad_outputs=non_contiguous)
+    assert seen and seen[0] is (not non_contiguous)

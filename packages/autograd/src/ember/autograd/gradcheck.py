@@ -29,6 +29,16 @@ def _tensor_like(array: np.ndarray, like, requires_grad: bool):
     return place(np.array(array, dtype=like.dtype.numpy, order="C"), like.device, requires_grad)
 
 
+def _non_contiguous_like(array: np.ndarray, like, requires_grad: bool):
+    """``_tensor_like`` over every other element of a buffer twice as long: a tensor whose strides
+    are not contiguous (on the CPU; another device may copy it)."""
+    from ember.ops.creation import place
+    wide = np.zeros(tuple(array.shape) + (2,), dtype=like.dtype.numpy)
+    view = wide[..., 0]
+    view[...] = array
+    return place(view, like.device, requires_grad)
+
+
 def _differentiable_outputs(outputs: tuple) -> list[int]:
     return [i for i, o in enumerate(outputs) if isinstance(o, _TensorBase) and o.dtype.is_floating_point]
 
@@ -162,7 +172,8 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     """Check second-order gradients of ``func``: ``gradcheck`` of the function that maps
     (inputs, grad_outputs) to the first-order gradients, computed with ``create_graph=True``.
 
-    ``grad_outputs`` defaults to random float64 tensors shaped like the outputs.
+    ``grad_outputs`` defaults to random float64 tensors shaped like the outputs (non-contiguous
+    ones with ``gen_non_contig_grad_outputs=True``).
     """
     from ember.autograd.gradients import grad
     _refuse_unsupported(check_batched_grad, masked)
@@ -170,8 +181,9 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     if grad_outputs is None:
         outputs = _as_tuple(func(*inputs))
         rng = np.random.default_rng(0)
+        make = _non_contiguous_like if gen_non_contig_grad_outputs else _tensor_like
         grad_outputs = tuple(
-            _tensor_like(rng.standard_normal(tuple(o.shape)), o, True)
+            make(rng.standard_normal(tuple(o.shape)), o, True)
             for o in outputs if isinstance(o, _TensorBase) and o.dtype.is_floating_point and o.requires_grad)
     grad_outputs = _as_tuple(grad_outputs)
     n = len(inputs)
