@@ -73,3 +73,15 @@ def test_errors():
         F.jacobian(lambda v: v, [1.0])
     with pytest.raises(RuntimeError, match="should return a single Tensor with a single element"):
         F.hessian(lambda v: v * 2, x)
+
+
+def test_strategies_ember_does_not_have_raise():
+    x = ember.tensor([1.0, 2.0])
+    assert F.jacobian(lambda t: t * 2, x, vectorize=True).tolist() == [[2.0, 0.0], [0.0, 2.0]]
+    with pytest.raises(NotImplementedError, match='^jacobian: strategy="forward-mode" is not supported'):
+        F.jacobian(lambda t: t * 2, x, vectorize=True, strategy="forward-mode")
+    with pytest.raises(ValueError, match='^Expected strategy to be either "forward-mode" or "reverse-mode"'):
+        F.jacobian(lambda t: t * 2, x, strategy="backward")
+    with pytest.raises(NotImplementedError, match='^hessian: strategy="forward-mode" is not supported'):
+        F.hessian(lambda t: (t ** 3).sum(), x, outer_jacobian_strategy="forward-mode")
+

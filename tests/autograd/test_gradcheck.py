@@ -82,3 +82,43 @@ def test_gradcheck_detects_nondeterministic_backward():
         warnings.simplefilter("error")
         with pytest.raises(GradcheckError, match="Backward is not reentrant"):
             gradcheck(Flaky.apply, (rand(2),), atol=1e-1)
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+def test_checks_ember_cannot_make_raise(check):
+    x = ember.tensor([0.5, 1.5], dtype=ember.float64, requires_grad=True)
+    assert check(ember.sin, (x,), fast_mode=True)   # the full check, which fast mode approximates
+    assert check(ember.sin, (x,), check_grad_dtypes=True)   # float64 gradients of float64 inputs
+    with pytest.raises(NotImplementedError, match="^check_batched_grad=True is not supported"):
+        check(ember.sin, (x,), check_batched_grad=True)
+    with pytest.raises(NotImplementedError, match="^masked=True is not supported"):
+        check(ember.sin, (x,), masked=True)
+
+
+def test_grad_only_inputs_false_warns_as_in_pytorch():
+    x = ember.tensor(2.0, requires_grad=True)
+    with pytest.warns(UserWarning, match="only_inputs argument is deprecated and is ignored now"):
+        (g,) = ember.autograd.grad(x * x, x, only_inputs=False)
+    assert g.item() == 4.0
+
+
+
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_gradgradcheck_can_feed_non_contiguous_grad_outputs(non_contiguous):
+    seen = []
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(g.is_contiguous())
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = ember.tensor([[0.5, 1.5], [2.0, -1.0]], dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(Square.apply, (x,), gen_non_contig_grad_outputs=non_contiguous)
+    assert seen and seen[0] is (not non_contiguous)

@@ -101,8 +101,8 @@ def test_matmul_shape_errors(sa, sb, message):
 
 
 @pytest.mark.parametrize("sa, sb, message", [
-    ((3, 3), (3, 3), "expected m1 and m2 to have the same dtype, but got: float != double"),
-    ((3,), (3, 2), "expected m1 and m2 to have the same dtype, but got: float != double"),
+    ((3, 3), (3, 3), "expected m1 and m2 to have the same dtype, but got: Float != Double"),
+    ((3,), (3, 2), "expected m1 and m2 to have the same dtype, but got: Float != Double"),
     ((3,), (3,), "dot : expected both vectors to have same dtype, but found Float and Double"),
     ((2, 3), (3,), "addmv input tensors must have the same dtype, but got Double, Float, and Double"),
     ((2, 2, 3), (2, 3, 3), "expected scalar type Float but found Double"),
@@ -114,14 +114,14 @@ def test_matmul_dtype_errors(sa, sb, message):
 
 
 def test_matmul_dtype_error_names_integer_types():
-    with pytest.raises(RuntimeError, match="^expected m1 and m2 to have the same dtype, but got: long int != int$"):
+    with pytest.raises(RuntimeError, match="^expected m1 and m2 to have the same dtype, but got: Long != Int$"):
         ember.ones(2, 3, dtype=ember.int64) @ ember.ones(3, 2, dtype=ember.int32)
-    with pytest.raises(RuntimeError, match="but got: float != c10::Half$"):
+    with pytest.raises(RuntimeError, match="but got: Float != Half$"):
         ember.ones(2, 2) @ ember.ones(2, 2, dtype=ember.float16)
 
 
-@pytest.mark.parametrize("sa, sb, kernel", [((2, 3), (3, 2), "addmm_impl_cpu_"), ((3,), (3,), "dot"),
-                                            ((2, 3), (3,), "addmv_impl_cpu"), ((2, 2, 3), (2, 3, 2), "bmm")])
+@pytest.mark.parametrize("sa, sb, kernel", [((2, 3), (3, 2), "mm"), ((3,), (3,), "dot"),
+                                            ((2, 3), (3,), "mv"), ((2, 2, 3), (2, 3, 2), "bmm")])
 def test_matmul_of_bool_is_not_implemented(sa, sb, kernel):
     with pytest.raises(NotImplementedError) as err:
         ember.ones(*sa, dtype=ember.bool) @ ember.ones(*sb, dtype=ember.bool)
@@ -215,7 +215,7 @@ def test_baddbmm():
           2 * i + 0.5 * (a @ b))
     with pytest.raises(RuntimeError) as err:
         ember.baddbmm(ember.zeros(2, dtype=ember.float64), ember.zeros(3, 3, 4), ember.zeros(3, 4, 2))
-    assert str(err.value) == "Input dtypes must be the same, got: input double, batch1: float, batch2: float"
+    assert str(err.value) == "Input dtypes must be the same, got: input Double, batch1: Float, batch2: Float"
     with pytest.raises(RuntimeError, match=r"Target sizes: \[3, 3, 2\].  Tensor sizes: \[2, 2\]$"):
         ember.baddbmm(ember.zeros(2, 2), ember.zeros(3, 3, 4), ember.zeros(3, 4, 2))
 

@@ -28,12 +28,6 @@ UPWARD_LOOKUPS = {
     # not by design: SparseCooTensor's operators forward to ember.sparse.ops, which builds on the class
     # (a cycle inside api-core's sparse layer, left to its authors: move the operators' bodies to one side)
     ("ember.sparse.coo", "ember.sparse.ops"): "SparseCooTensor.__add__/__matmul__/sum call the sparse ops",
-    # not by design either, from work merged alongside this test; each is one lazy import to turn around
-    # (hand the function to the lower module, as ember.dtypes hands result_type to the core):
-    ("ember._core", "ember.backends.result_check"): "the dispatcher's error path formats a bad kernel result",
-    ("ember.ops.conversion", "ember.ops.creation"): "Tensor.copy_ and from_dlpack build tensors with creation ops",
-    ("ember.ops.conversion", "ember.ops.shape"): "conversions wrap dims with shape.wrap_dim (shape imports creation, "
-                                                 "which imports conversion's value checks)",
 }
 
 

@@ -1,7 +1,8 @@
 """Complete programs in the style of public PyTorch examples run under ember and under PyTorch.
 
-Each file in programs/ is written for ember; renaming `ember.vision` to `torchvision` and `ember`
-to `torch` gives the PyTorch program (that is the port-by-renaming promise, read backwards).
+Each file in tests/programs/ with a ``__main__`` block is a program written for ember; renaming
+`ember.vision` to `torchvision` and `ember` to `torch` gives the PyTorch program (that is the
+port-by-renaming promise, read backwards; tests/parity imports some of the same programs).
 Both run in child processes at the same time. Each program prints lines with `loss: <value>`
 (it checks its own invariants, such as a reloaded model agreeing, and exits non-zero when one
 fails). ember must exit cleanly, print as many losses, all finite, and make at least half of the
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-PROGRAMS = Path(__file__).parent / "programs"
+PROGRAMS = Path(__file__).parents[1] / "programs"
 LOSS = re.compile(r"\bloss: (\S+)")
 TIMEOUT = 600
 
@@ -44,11 +45,13 @@ def finish(process: subprocess.Popen, name: str) -> list[float]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("program", sorted(p.name for p in PROGRAMS.glob("*.py")))
+@pytest.mark.parametrize("program", sorted(p.name for p in PROGRAMS.glob("*.py")
+                                            if 'if __name__ == "__main__":' in p.read_text()))
 def test_program_runs_after_the_rename_with_pytorchs_loss_trend(program, tmp_path):
     pytest.importorskip("torch", reason="the integration env installs torch as the oracle")
+    for path in PROGRAMS.glob("*.py"):   # the program and the helpers it imports from beside it
+        (tmp_path / path.name).write_text(to_torch(path.read_text()))
     torch_script = tmp_path / program
-    torch_script.write_text(to_torch((PROGRAMS / program).read_text()))
     ours, theirs = start(PROGRAMS / program), start(torch_script)
     torch_losses = finish(theirs, f"{program} under PyTorch")
     ember_losses = finish(ours, f"{program} under ember")

@@ -161,6 +161,22 @@ def test_softmax_implicit_dim_warns():
     np.testing.assert_allclose(out.sum(1).numpy(), [1.0, 1.0], rtol=1e-6)
 
 
+@pytest.mark.parametrize("call", [lambda x: F.softmax(x), lambda x: F.log_softmax(x), lambda x: F.softmin(x),
+                                  lambda x: nn.Softmax()(x), lambda x: nn.LogSoftmax()(x), lambda x: nn.Softmin()(x)])
+def test_the_implicit_dim_warning_points_at_the_callers_line(call):
+    with pytest.warns(UserWarning, match="Implicit dimension choice") as record:
+        call(ember.randn(2, 3))
+    assert record[0].filename == __file__
+
+
+def test_softmax_stacklevel_moves_the_warning_up():
+    def helper(x):
+        return F.softmax(x, _stacklevel=4)   # the warning names helper's caller
+    with pytest.warns(UserWarning, match="Implicit dimension choice") as record:
+        helper(ember.randn(2, 3))
+    assert record[0].filename == __file__ and record[0].lineno != helper.__code__.co_firstlineno + 1
+
+
 def test_activation_reprs():
     assert [repr(m) for m in (nn.ReLU(), nn.ReLU(True), nn.LeakyReLU(), nn.LeakyReLU(0.2, True), nn.ELU(),
                               nn.GELU(), nn.GELU("tanh"), nn.Softplus(), nn.Softmax(1), nn.Softmax(), nn.Hardtanh(),

@@ -1,5 +1,6 @@
 """Optimizers against hand-computed updates, parameter groups, and checkpoints."""
 
+import inspect
 import math
 
 import numpy as np
@@ -284,3 +285,53 @@ def test_optimizers_run_on_another_backend():
             opt_dev.step()
         assert on_dev.device == ember.device("checked:1")
         np.testing.assert_allclose(on_dev.cpu().numpy(), on_cpu.numpy(), rtol=1e-6)
+
+
+ALL_OPTIMIZERS = [optim.SGD, optim.Adam, optim.AdamW, optim.Adamax, optim.NAdam, optim.RAdam, optim.RMSprop,
+                  optim.Adagrad, optim.Adadelta, optim.Rprop, optim.ASGD]
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+@pytest.mark.parametrize("bad", [-1.0, math.nan])
+def test_every_optimizer_refuses_a_negative_or_nan_learning_rate(make, bad):
+    with pytest.raises(ValueError, match=f"^Invalid learning rate: {bad}$"):
+        make([param([1.0], [1.0])], lr=bad)
+
+
+@pytest.mark.parametrize("make, name", [(optim.Adamax, "eps"), (optim.RMSprop, "eps"), (optim.Adagrad, "eps"),
+                                        (optim.Adadelta, "eps"), (optim.SGD, "momentum"),
+                                        (optim.RMSprop, "alpha"), (optim.NAdam, "momentum_decay"),
+                                        (optim.Adamax, "weight_decay"), (optim.ASGD, "weight_decay")])
+def test_nan_hyperparameters_are_refused(make, name):
+    label = "epsilon value" if name == "eps" else f"{name} value"
+    with pytest.raises(ValueError, match=f"^Invalid {label}: nan$"):
+        make([param([1.0], [1.0])], lr=0.1, **{name: math.nan})
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+@pytest.mark.parametrize("flag", ["fused", "capturable", "differentiable"])
+def test_implementation_switches_ember_does_not_have_raise(make, flag):
+    p = param([1.0], [1.0])
+    if flag in inspect.signature(make).parameters:
+        with pytest.raises(NotImplementedError, match=f"^{flag}=True is not supported: "):
+            make([p], lr=0.1, **{flag: True})
+        make([p], lr=0.1, **{flag: False})   # the default is accepted
+    opt = make([p], lr=0.1)
+    with pytest.raises(NotImplementedError, match=f"^{flag}=True is not supported: "):
+        opt.add_param_group({"params": [param([2.0], [1.0])], flag: True})
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS)
+def test_foreach_is_accepted_and_changes_nothing(make):
+    steps = []
+    for foreach in (None, True, False):
+        p = param([1.0, -2.0], [0.5, 0.25])
+        opt = make([p], lr=0.1, foreach=foreach)
+        opt.step()
+        p.grad = ember.tensor([0.3, -0.1], dtype=ember.float64)
+        opt.step()
+        steps.append(p.tolist())
+    assert steps[0] == steps[1] == steps[2]
+    assert steps[0] != [1.0, -2.0]
+    with pytest.raises(TypeError, match="^foreach must be None or a bool, got str$"):
+        make([param([1.0], [1.0])], lr=0.1, foreach="yes")

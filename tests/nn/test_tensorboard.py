@@ -55,3 +55,17 @@ def test_log_dir_is_created_and_reported(tmp_path):
     assert writer.get_logdir() == str(tmp_path / "exp")
     assert list((tmp_path / "exp").glob("events.out.tfevents.*"))
     writer.close()
+
+
+def test_new_style_scalars_are_tensors_for_the_scalars_plugin(tmp_path):
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_scalar("a", ember.tensor(0.25), 1, new_style=True)
+        writer.add_scalar("b", 1 / 3, 2, new_style=True, double_precision=True)
+        writer.add_scalar("c", 0.5, 3)
+    values = {v.tag: (e.step, v) for _, e in read_events(tmp_path) for v in e.summary.value}
+    step, a = values["a"]
+    assert step == 1 and list(a.tensor.float_val) == [0.25] and a.tensor.dtype == 1   # DT_FLOAT
+    assert a.metadata.plugin_data.plugin_name == "scalars" and not a.HasField("simple_value")
+    step, b = values["b"]
+    assert step == 2 and list(b.tensor.double_val) == [1 / 3] and b.tensor.dtype == 2   # DT_DOUBLE
+    assert values["c"][1].simple_value == 0.5

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from outcomes import assert_same, outcome
+from outcomes import assert_same, assert_same_message, outcome
 
 import ember
 
@@ -47,7 +47,7 @@ def same_error(ours, theirs, message=True):
     assert ours is not None, f"PyTorch raised {type(theirs).__name__}: {theirs}, ember did not"
     assert type(ours) is type(theirs), f"{type(ours).__name__}({ours}) vs {type(theirs).__name__}({theirs})"
     if message:
-        assert str(ours) == str(theirs).split("\n")[0].replace("torch.", "ember.")
+        assert_same_message(ours, theirs)
 
 
 def check(call, *arrays, transposed=False, message=True, **kw):

@@ -1,7 +1,9 @@
-"""PyTorch programs run with every ``torch`` renamed to ``ember``: an LSTM fitted with L-BFGS, a
-VAE (classic and with distributions), REINFORCE and actor-critic. Where the two runs can see
-the same random numbers they are compared step for step; elsewhere ember's run must learn."""
+"""Ported PyTorch programs (``tests/programs``, written for ember; ``ember`` renamed to ``torch``
+gives PyTorch's): an LSTM fitted with L-BFGS, a VAE (classic and with distributions), REINFORCE
+and actor-critic. Where the two runs can see the same random numbers they are compared step for
+step; elsewhere ember's run must learn."""
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 import ember
 
 torch = pytest.importorskip("torch")
-PROGRAMS = Path(__file__).parent / "programs"
+PROGRAMS = Path(__file__).parents[1] / "programs"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -25,12 +27,12 @@ def programs_on_path():
     sys.path.remove(str(PROGRAMS))
 
 
-def load(name: str, rename: bool):
-    """The program ``name`` as written (PyTorch), or with ``torch`` renamed to ``ember``."""
+def load(name: str, ember_version: bool):
+    """The program ``name`` as written (ember), or with ``ember`` renamed to ``torch``."""
     source = (PROGRAMS / f"{name}.py").read_text()
-    if rename:
-        source = source.replace("torch", "ember")
-    module = types.ModuleType(f"{name}_{'ember' if rename else 'torch'}")
+    if not ember_version:
+        source = re.sub(r"\bember\b", "torch", re.sub(r"\bember\.vision\b", "torchvision", source))
+    module = types.ModuleType(f"{name}_{'ember' if ember_version else 'torch'}")
     exec(compile(source, str(PROGRAMS / f"{name}.py"), "exec"), module.__dict__)
     return module
 

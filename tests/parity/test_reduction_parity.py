@@ -4,7 +4,7 @@ tuples and their repr, and the exception type and message for inputs PyTorch ref
 
 import numpy as np
 import pytest
-from outcomes import assert_same, outcome
+from outcomes import assert_same, assert_same_message, outcome
 
 import ember
 
@@ -49,7 +49,7 @@ def check(call, *arrays, permuted=False, message=True):
         assert our_err is not None, f"PyTorch raised {type(their_err).__name__}: {their_err}, ember did not"
         assert type(our_err) is type(their_err), f"{our_err!r} vs {their_err!r}"
         if message:
-            assert str(our_err) == str(their_err).split("\n")[0]
+            assert_same_message(our_err, their_err)
     else:
         assert our_err is None, f"ember raised {our_err!r}; PyTorch returned {theirs}"
         assert_same(ours, theirs, TOL)

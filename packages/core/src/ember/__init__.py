@@ -72,7 +72,6 @@ from ember.grad_mode import (  # noqa: E402
 from ember.ops import return_types  # noqa: E402
 from ember.ops.activation import *  # noqa: E402,F403
 from ember.ops.closeness import *  # noqa: E402,F403
-from ember.ops.conversion import from_dlpack  # noqa: E402
 from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
 from ember.ops.linalg import *  # noqa: E402,F403

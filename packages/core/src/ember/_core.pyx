@@ -457,9 +457,21 @@ def _get_result_checker():
     return _result_checker
 
 
+cdef object _bad_result_error = None   # ember.backends.result_check.bad_result, installed on its import
+
+
+def _set_bad_result_error(fn):
+    """Install the function that makes the error for a kernel result ember cannot wrap (the
+    result-check layer above the dispatcher owns the wording; the dispatcher only calls it)."""
+    global _bad_result_error
+    _bad_result_error = fn
+
+
 cdef object _bad_result(device dev, str name, object res):
-    from ember.backends.result_check import bad_result
-    return bad_result(dev, name, res)
+    if _bad_result_error is None:   # only while ember.backends is being imported
+        return RuntimeError(f"the kernel '{name}' of device {dev} returned a {builtin_type(res).__name__}, "
+                            f"not a native array")
+    return _bad_result_error(dev, name, res)
 
 
 cdef inline TensorBase _wrap_one(object res, device dev, str name):

@@ -46,8 +46,10 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
         return empty(*args, device=device)
 
     def __repr__(self, *, tensor_contents=None) -> str:
+        """``tensor([...], dtype=...)``; ``tensor_contents`` (a string) is printed in place of the
+        data, as subclasses that hold their data elsewhere do."""
         from ember._tensor_str import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __str__(self) -> str:
         return self.__repr__()

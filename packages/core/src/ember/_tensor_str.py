@@ -183,8 +183,9 @@ def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     return "".join(parts)
 
 
-def tensor_repr(t) -> str:
-    """``repr(t)``: the data, then the ``device=``, ``dtype=`` and autograd suffixes."""
+def tensor_repr(t, tensor_contents: str | None = None) -> str:
+    """``repr(t)``: the data (or ``tensor_contents`` in its place), then the ``device=``,
+    ``dtype=`` and autograd suffixes."""
     from ember import dtypes
 
     prefix = "tensor("
@@ -206,6 +207,8 @@ def tensor_repr(t) -> str:
         if t.dtype not in (default, dtypes.int64, dtypes.bool):
             suffixes.append(f"dtype={t.dtype}")
         body = _data_str(data, indent)
+    if tensor_contents is not None:
+        body = tensor_contents
     if t.grad_fn is not None:
         name = t.grad_fn.name() if hasattr(t.grad_fn, "name") else type(t.grad_fn).__name__
         suffixes.append(f"grad_fn=<{name}>")

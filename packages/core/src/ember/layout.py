@@ -24,6 +24,21 @@ strided = layout("strided")
 sparse_coo = layout("sparse_coo")
 
 
+def check_storage(fn: str, layout=None, pin_memory: bool = False, memory_format=None) -> None:
+    """The storage options PyTorch's creation functions take, where ember has one answer: dense
+    (``ember.strided``) tensors, in ordinary host memory, row-major. Asking for anything else
+    raises rather than being ignored."""
+    if layout is not None and layout is not strided:
+        raise NotImplementedError(f"{fn}(): layout={layout} is not supported here, only ember.strided; make a sparse "
+                                  f"tensor with ember.sparse_coo_tensor or Tensor.to_sparse()")
+    if pin_memory:
+        raise RuntimeError(f"{fn}(): pin_memory=True is not supported: ember pins host memory only in "
+                           f"DataLoader(pin_memory=True), through an accelerator backend")
+    if memory_format is not None:
+        raise NotImplementedError(f"{fn}(): memory_format={memory_format!r} is not supported: ember's tensors are "
+                                  f"always contiguous in row-major order (leave memory_format=None)")
+
+
 def _by_name(name: str) -> layout:
     return {"strided": strided, "sparse_coo": sparse_coo}[name]
 

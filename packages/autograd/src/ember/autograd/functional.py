@@ -118,10 +118,23 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     return _unwrap(out_tuple, _finish(outs, create_graph)), _unwrap(out_tuple, _finish(result, create_graph))
 
 
+def _check_strategy(fn: str, strategy: str) -> None:
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+                         'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+                         'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        raise NotImplementedError(f'{fn}: strategy="forward-mode" is not supported: ember has no forward-mode '
+                                  f'automatic differentiation (use the default "reverse-mode")')
+
+
 def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
              strategy: str = "reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: for output ``o`` and input ``x``, a tensor of shape
     ``o.shape + x.shape`` (nested tuples when ``func`` takes or returns tuples).
+
+    The rows are computed by one backward pass each; ``vectorize`` (PyTorch's vmap over them, the
+    same values) is accepted either way. ``strategy="forward-mode"`` raises ``NotImplementedError``.
 
     Example::
 
@@ -131,6 +144,7 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     """
     from ember.ops.creation import zeros_like
     from ember.ops.shape import stack
+    _check_strategy("jacobian", strategy)
     in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
     with enable_grad():
         ins = _prepare(ins, create_graph)
@@ -161,7 +175,11 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
             outer_jacobian_strategy: str = "reverse-mode"):
-    """The Hessian of scalar function ``func`` at ``inputs`` (shape ``x.shape + x.shape``)."""
+    """The Hessian of scalar function ``func`` at ``inputs`` (shape ``x.shape + x.shape``).
+
+    ``vectorize`` is accepted either way, as in ``jacobian``; ``outer_jacobian_strategy="forward-mode"``
+    raises ``NotImplementedError``."""
+    _check_strategy("hessian", outer_jacobian_strategy)
     in_tuple, ins = _as_tuple(inputs, "inputs", "hessian")
 
     def gradient(*xs):

@@ -29,6 +29,16 @@ def _tensor_like(array: np.ndarray, like, requires_grad: bool):
     return place(np.array(array, dtype=like.dtype.numpy, order="C"), like.device, requires_grad)
 
 
+def _non_contiguous_like(array: np.ndarray, like, requires_grad: bool):
+    """``_tensor_like`` over every other element of a buffer twice as long: a tensor whose strides
+    are not contiguous (on the CPU; another device may copy it)."""
+    from ember.ops.creation import place
+    wide = np.zeros(tuple(array.shape) + (2,), dtype=like.dtype.numpy)
+    view = wide[..., 0]
+    view[...] = array
+    return place(view, like.device, requires_grad)
+
+
 def _differentiable_outputs(outputs: tuple) -> list[int]:
     return [i for i, o in enumerate(outputs) if isinstance(o, _TensorBase) and o.dtype.is_floating_point]
 
@@ -57,8 +67,9 @@ def _numerical_jacobians(func, inputs, diff, out_idx, eps):
     return jac
 
 
-def _analytical_jacobians(outputs, inputs, diff, out_idx):
-    """d output[o] / d input[i] from one backward pass per output element."""
+def _analytical_jacobians(outputs, inputs, diff, out_idx, check_dtypes: bool = False):
+    """d output[o] / d input[i] from one backward pass per output element (``check_dtypes``: each
+    gradient has its input's dtype)."""
     from ember.autograd.gradients import grad
     jac = {}
     for o in out_idx:
@@ -75,11 +86,22 @@ def _analytical_jacobians(outputs, inputs, diff, out_idx):
             grads = grad(out, [inputs[i] for i in diff], seed, retain_graph=True, allow_unused=True)
             for i, g in zip(diff, grads):
                 if g is not None:
+                    if check_dtypes and g.dtype is not inputs[i].dtype:
+                        raise GradcheckError("Gradient has dtype mismatch")
                     if tuple(g.shape) != tuple(inputs[i].shape):
                         raise GradcheckError(f"Gradient for input {i} has shape {tuple(g.shape)} but the input "
                                              f"has shape {tuple(inputs[i].shape)}")
                     jac[o, i][k] = _host(g).reshape(-1)
     return jac
+
+
+def _refuse_unsupported(check_batched_grad: bool, masked: bool | None) -> None:
+    if check_batched_grad:
+        raise NotImplementedError("check_batched_grad=True is not supported: it checks gradients computed with vmap, "
+                                  "which ember does not have")
+    if masked:
+        raise NotImplementedError("masked=True is not supported: it is for sparse inputs, which gradcheck does not "
+                                  "take in ember")
 
 
 def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -95,12 +117,18 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
 
     Returns True, or raises ``GradcheckError`` (``raise_exception=False``: returns False).
 
+    ``check_grad_dtypes=True`` also requires each gradient to have its input's dtype.
+    ember always runs the full check (PyTorch's ``fast_mode=False``); ``fast_mode=True``, which
+    asks for a cheaper approximation of it, gets the full check too. ``check_batched_grad=True``
+    (which needs vmap) and ``masked=True`` (sparse inputs) raise ``NotImplementedError``.
+
     Example::
 
         >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
         >>> ember.autograd.gradcheck(ember.sin, (x,))
         True
     """
+    _refuse_unsupported(check_batched_grad, masked)
     inputs = _as_tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, _TensorBase) and x.requires_grad]
     for i in diff:
@@ -116,7 +144,7 @@ def gradcheck(func: Callable, inputs, *, eps: float = 1e-6, atol: float = 1e-5, 
         out_idx = _differentiable_outputs(outputs)
         if not check_backward_ad:
             return True
-        analytical = _analytical_jacobians(outputs, inputs, diff, out_idx)
+        analytical = _analytical_jacobians(outputs, inputs, diff, out_idx, check_grad_dtypes)
         again = _analytical_jacobians(_as_tuple(func(*inputs)), inputs, diff, out_idx)
         for key, a in analytical.items():
             if a.size and np.max(np.abs(a - again[key])) > nondet_tol:
@@ -144,15 +172,18 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
     """Check second-order gradients of ``func``: ``gradcheck`` of the function that maps
     (inputs, grad_outputs) to the first-order gradients, computed with ``create_graph=True``.
 
-    ``grad_outputs`` defaults to random float64 tensors shaped like the outputs.
+    ``grad_outputs`` defaults to random float64 tensors shaped like the outputs (non-contiguous
+    ones with ``gen_non_contig_grad_outputs=True``).
     """
     from ember.autograd.gradients import grad
+    _refuse_unsupported(check_batched_grad, masked)
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
         outputs = _as_tuple(func(*inputs))
         rng = np.random.default_rng(0)
+        make = _non_contiguous_like if gen_non_contig_grad_outputs else _tensor_like
         grad_outputs = tuple(
-            _tensor_like(rng.standard_normal(tuple(o.shape)), o, True)
+            make(rng.standard_normal(tuple(o.shape)), o, True)
             for o in outputs if isinstance(o, _TensorBase) and o.dtype.is_floating_point and o.requires_grad)
     grad_outputs = _as_tuple(grad_outputs)
     n = len(inputs)
@@ -166,7 +197,7 @@ def gradgradcheck(func: Callable, inputs, grad_outputs=None, *, eps: float = 1e-
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, nondet_tol=nondet_tol)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol, check_grad_dtypes=check_grad_dtypes)
 
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]

@@ -130,6 +130,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     """
     if is_grads_batched:
         raise NotImplementedError("ember.autograd.grad does not support is_grads_batched=True")
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use ember.autograd.backward.", stacklevel=2)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:

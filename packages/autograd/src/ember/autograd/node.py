@@ -115,7 +115,7 @@ def check_version(t, expected: int) -> None:
     version = t._version
     if version != expected:
         hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
-                "variable in question was changed in there or anywhere later. Good luck!" if is_anomaly_enabled() else
+                "variable in question was changed in there or anywhere later." if is_anomaly_enabled() else
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "ember.autograd.set_detect_anomaly(True, check_nan=False).")
         which = ""

@@ -130,5 +130,6 @@ def checking_results(enabled: bool = True):
         _core._set_result_checker(before)
 
 
+_core._set_bad_result_error(bad_result)
 if os.environ.get(ENV, "").strip() not in ("", "0"):
     set_result_checks(True)

@@ -10,13 +10,12 @@ Anonymous files have no name, so nothing leaks: their memory goes back to the sy
 last process unmaps it and closes its descriptor, even after a crash. Small arrays are packed
 into 4 MiB regions (one descriptor for a model's many parameters); larger ones get a file of
 their own. ember-data's DataLoader passes its batches the same way
-(``ember/utils/data/batch_memory.py``) with a recycling arena per worker; the anonymous-file
-and mapping helpers of the two could be shared later.
+(``ember/utils/data/batch_memory.py``) with a recycling arena per worker; both use the
+anonymous-file and mapping helpers of ``ember.backends.cpu.shared_files``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import mmap
 import os
 import threading
@@ -24,11 +23,7 @@ import weakref
 
 import numpy as np
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int64]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-_MAP_FAILED = ctypes.c_void_p(-1).value
+from ember.backends.cpu.shared_files import anonymous_file, map_shared, unmap
 
 
 class Block:
@@ -53,12 +48,11 @@ _by_inode: dict[int, Block] = {}  # a file received twice is mapped once, so vie
 
 def _map(fd: int, size: int) -> np.ndarray:
     """Map shared file ``fd`` (which the mapping now owns) and register it; returns its bytes."""
-    addr = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
-    if addr is None or addr == _MAP_FAILED:
-        err = ctypes.get_errno()
+    try:
+        addr, root = map_shared(fd, size, "shared tensor memory")
+    except OSError:
         os.close(fd)
-        raise OSError(err, f"cannot map {size} bytes of shared tensor memory: {os.strerror(err)}")
-    root = np.frombuffer((ctypes.c_uint8 * size).from_address(addr), np.uint8)
+        raise
     block = Block(fd, size, addr, os.fstat(fd).st_ino, weakref.ref(root))
     with _lock:
         _blocks[addr] = block
@@ -72,25 +66,8 @@ def _release(block: Block) -> None:
         _blocks.pop(block.start, None)
         if _by_inode.get(block.inode) is block:
             del _by_inode[block.inode]
-    _libc.munmap(block.start, block.size)
+    unmap(block.start, block.size)
     os.close(block.fd)
-
-
-def _anonymous_file(size: int) -> int:
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("ember-shared-tensor", os.MFD_CLOEXEC)
-    else:  # macOS: a POSIX shm object whose name exists for a few microseconds only
-        import _posixshmem
-        import secrets
-        name = "/ember-" + secrets.token_hex(8)
-        fd = _posixshmem.shm_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        _posixshmem.shm_unlink(name)
-    try:
-        os.ftruncate(fd, size)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 _moved: dict[int, tuple[weakref.ref, np.ndarray]] = {}  # id(old root array) -> (it, its bytes in a block)
@@ -149,10 +126,10 @@ def allocate(nbytes: int) -> np.ndarray:
     """
     if nbytes >= SMALL:
         size = -(-nbytes // mmap.PAGESIZE) * mmap.PAGESIZE
-        return _map(_anonymous_file(size), size)[:nbytes]
+        return _map(anonymous_file(size, "ember-shared-tensor"), size)[:nbytes]
     with _lock:
         if not _region or -(-_region[1] // ALIGN) * ALIGN + nbytes > REGION:
-            _region[:] = [_map(_anonymous_file(REGION), REGION), 0]
+            _region[:] = [_map(anonymous_file(REGION, "ember-shared-tensor"), REGION), 0]
         offset = -(-_region[1] // ALIGN) * ALIGN
         _region[1] = offset + nbytes
         return _region[0][offset:offset + nbytes]

@@ -30,8 +30,7 @@ def _prepare(name: str, input, dim, dtype):
     x = input if dtype is None or dtype is input._dtype else input.to(dtype)
     d = wrap_dim(dim, x.ndim)
     if not x._dtype.is_floating_point:
-        where = "lastdim_kernel_impl" if d == x.ndim - 1 or x.ndim == 0 else "kernel_impl"
-        raise NotImplementedError(f"\"{name}_{where}\" not implemented for '{_core._type_name(x._dtype)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_core._type_name(x._dtype)}'")
     return x, d
 
 

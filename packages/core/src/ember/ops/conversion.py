@@ -8,8 +8,10 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember.backends.registry import registry
+from ember.layout import check_storage
+from ember.ops.dims import wrap_dim
 
-__all__ = ["ConversionMethods", "from_dlpack"]
+__all__ = ["ConversionMethods"]
 
 _TYPE_STRINGS = {
     "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
@@ -28,9 +30,6 @@ def _parse_type_string(name: str):
     return getattr(dtypes, matches[0]), (parts[1] if len(parts) == 3 else "cpu")
 
 
-_C_TYPES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "int8_t",
-            "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t", "bool": "bool"}
-
 _LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max)) if d.is_floating_point else
                     (int(np.iinfo(d.numpy).min), int(np.iinfo(d.numpy).max)))
            for d in dtypes.ALL if d is not dtypes.bool}
@@ -39,9 +38,8 @@ _LIMITS = {d.name: ((float(np.finfo(d.numpy).min), float(np.finfo(d.numpy).max))
 _LIMITS_OF = {d: _LIMITS[d.name] for d in dtypes.ALL if d is not dtypes.bool}
 
 
-def _overflow(dtype, c_name: bool = True) -> RuntimeError:
-    name = _C_TYPES[dtype.name] if c_name else dtype.name
-    return RuntimeError(f"value cannot be converted to type {name} without overflow")
+def _overflow(dtype) -> RuntimeError:
+    return RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def fill_value(value, dtype, op: str = ""):
@@ -89,9 +87,9 @@ def check_values_fit(array: np.ndarray, dtype) -> None:
     low, high = array.min(), array.max()
     if kind == "f":
         if not (np.isfinite(low) and np.isfinite(high) and lo <= low and high <= hi):
-            raise _overflow(dtype, c_name=False)   # NaN fails the comparisons too
+            raise _overflow(dtype)   # NaN fails the comparisons too
     elif int(low) < (-hi if lo == 0 else lo) or int(high) > hi:   # negative ints wrap in unsigned types, as in C
-        raise _overflow(dtype, c_name=False)
+        raise _overflow(dtype)
 
 
 def _parse_to(args, kwargs):
@@ -110,6 +108,7 @@ def _parse_to(args, kwargs):
     unknown = set(kwargs) - {"non_blocking", "copy", "memory_format"}
     if unknown:
         raise TypeError(f"to() got an unexpected keyword argument '{unknown.pop()}'")
+    check_storage("to", memory_format=kwargs.get("memory_format"))   # non_blocking: ember copies synchronously
     return device, dtype
 
 
@@ -156,7 +155,8 @@ class ConversionMethods:
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking: bool = False):
-        """This tensor on a CUDA device (needs the ember-cuda backend)."""
+        """This tensor on a CUDA device (needs the ember-cuda backend); the copy is synchronous,
+        whatever ``non_blocking`` says."""
         if device is None:
             device = "cuda"
         elif isinstance(device, int):
@@ -276,7 +276,6 @@ class ConversionMethods:
         """The shape (an ``ember.Size``), or the size of dimension ``dim``."""
         if dim is None:
             return self.shape
-        from ember.ops.shape import wrap_dim
         return self._data.shape[wrap_dim(dim, self.ndim)] if self.ndim else 1
 
     def stride(self, dim: int | None = None):
@@ -284,27 +283,32 @@ class ConversionMethods:
         strides = tuple(s // self.dtype.itemsize for s in self._host().strides)
         if dim is None:
             return strides
-        from ember.ops.shape import wrap_dim
         return strides[wrap_dim(dim, self.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in row-major order without gaps (ember's only memory format)."""
+        check_storage("is_contiguous", memory_format=memory_format)
         return bool(self._host().flags.c_contiguous)
 
     def contiguous(self, memory_format=None):
         """This tensor if it is C-contiguous, else a contiguous copy."""
+        check_storage("contiguous", memory_format=memory_format)
         if self.is_contiguous():
             return self
         return _core.call("contiguous", (self,))
 
     def clone(self, *, memory_format=None):
         """A copy with its own memory (recorded by autograd)."""
+        check_storage("clone", memory_format=memory_format)
         return _core.call("clone", (self,))
 
     def copy_(self, src, non_blocking: bool = False):
-        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        from ember.ops.creation import tensor
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor.
+
+        ember's copies are synchronous: ``non_blocking=True`` is allowed (PyTorch treats it as a
+        hint too) and the copy has finished when this returns."""
         if not isinstance(src, _core.TensorBase):
-            src = tensor(src, device=self.device)
+            raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
         if src.device is not self.device:
             src = src.to(self.device)
         try:
@@ -371,8 +375,3 @@ class ConversionMethods:
     def __dlpack_device__(self):
         return self._host().__dlpack_device__()
 
-
-def from_dlpack(ext_tensor):
-    """A tensor sharing memory with any object that implements ``__dlpack__`` (NumPy, ...)."""
-    from ember.ops.creation import from_numpy
-    return from_numpy(np.from_dlpack(ext_tensor))

@@ -11,11 +11,12 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember.backends.registry import registry
+from ember.layout import check_storage
 from ember.ops import conversion
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor",
+    "linspace", "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor", "from_dlpack",
 ]
 
 
@@ -174,6 +175,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
         tensor([[1.0000, 2.0000],
                 [3.0000, 4.5000]])
     """
+    check_storage("tensor", pin_memory=pin_memory)
     arr = _infer(data, dtype)
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype), copy=False)
@@ -205,6 +207,11 @@ def from_numpy(ndarray: np.ndarray):
     return place(ndarray, None)
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any object that implements ``__dlpack__`` (NumPy, ...)."""
+    return from_numpy(np.from_dlpack(ext_tensor))
+
+
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     return full((), s, dtype=dtype or dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
 
@@ -227,17 +234,20 @@ def size_argument(args: tuple, size, fn: str) -> tuple[int, ...]:
 
 def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of zeros of shape ``size`` (ints, one sequence of ints, or ``size=``)."""
+    check_storage("zeros", layout)
     return _result(_filled(size_argument(args, size, "zeros"), 0, dtype, device, requires_grad), out)
 
 
 def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of ones of shape ``size``."""
+    check_storage("ones", layout)
     return _result(_filled(size_argument(args, size, "ones"), 1, dtype, device, requires_grad), out)
 
 
 def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False, memory_format=None):
     """An uninitialised tensor of shape ``size``."""
+    check_storage("empty", layout, pin_memory, memory_format)
     arr = np.empty(size_argument(args, size, "empty"), dtype=_np_dtype(dtype))
     return _result(place(arr, device, requires_grad), out)
 
@@ -251,6 +261,7 @@ def _check_64_bits(value, fn: str) -> None:
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value."""
+    check_storage("full", layout)
     _check_64_bits(fill_value, "full")
     if dtype is None:
         dtype = dtypes._scalar_dtype(fill_value.item() if isinstance(fill_value, _core.TensorBase) else fill_value)
@@ -264,6 +275,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False):
     """A 2-D tensor with ones on the diagonal and zeros elsewhere."""
+    check_storage("eye", layout)
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
     parse_size((n, n if m is None else m))   # refuses sizes that memory cannot address
@@ -277,6 +289,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 
     The dtype is int64 when all of start, end and step are integers, else the default dtype.
     """
+    check_storage("arange", layout)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, _core.TensorBase) else v for v in (start, end, step)]
@@ -346,6 +359,7 @@ def _int_arange_count(dtype, real_bounds, start: int, end: int, step: int) -> in
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False):
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
+    check_storage("linspace", layout)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or dtypes.get_default_dtype()
@@ -365,18 +379,21 @@ def _like(input, dtype, device):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Zeros with the shape (and by default dtype and device) of ``input``."""
+    check_storage("zeros_like", layout, memory_format=memory_format)
     shape, dt, dev = _like(input, dtype, device)
     return zeros(shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Ones with the shape (and by default dtype and device) of ``input``."""
+    check_storage("ones_like", layout, memory_format=memory_format)
     shape, dt, dev = _like(input, dtype, device)
     return ones(shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialised tensor with the shape of ``input``."""
+    check_storage("empty_like", layout, memory_format=memory_format)
     shape, dt, dev = _like(input, dtype, device)
     return empty(shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
@@ -384,6 +401,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """``fill_value`` everywhere, with the shape of ``input``."""
+    check_storage("full_like", layout, memory_format=memory_format)
     shape, dt, dev = _like(input, dtype, device)
     return full(shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 

@@ -7,6 +7,7 @@ and ember has no complex dtypes yet, so they are not provided (see the core READ
 from __future__ import annotations
 
 from ember._core import TensorBase
+from ember.layout import check_storage
 from ember.ops.creation import arange
 from ember.ops.reduction import normalize_dims
 from ember.ops.shape import cat, roll
@@ -50,6 +51,7 @@ def _check_n(name: str, n) -> None:
 def fftfreq(n: int, d: float = 1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False):
     """The sample frequencies of an ``n``-point FFT with sample spacing ``d``:
     ``[0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (d * n)``."""
+    check_storage("fftfreq", layout)
     _check_n("fftfreq", n)
     positive = arange((n - 1) // 2 + 1, dtype=dtype, device=device)
     negative = arange(-(n // 2), 0, dtype=dtype, device=device)
@@ -60,6 +62,7 @@ def fftfreq(n: int, d: float = 1.0, *, out=None, dtype=None, layout=None, device
 def rfftfreq(n: int, d: float = 1.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False):
     """The sample frequencies of ``rfft`` of an ``n``-point signal: ``[0, 1, ..., n // 2] / (d * n)``."""
+    check_storage("rfftfreq", layout)
     _check_n("rfftfreq", n)
     result = arange(n // 2 + 1, dtype=dtype, device=device) / (d * n)   # n = 0 gives [nan], as in PyTorch
     return _finish(result, out, requires_grad)

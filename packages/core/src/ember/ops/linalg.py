@@ -26,11 +26,6 @@ from ember.ops.shape import _expand, expanded_shape
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "LinalgMethods"]
 
-# The C++ type names PyTorch prints in some of its dtype errors.
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-            "uint8": "unsigned char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
-
-
 def _name(t) -> str:
     return _core._type_name(t.dtype)
 
@@ -40,19 +35,18 @@ def _check_tensor(x, fn: str, arg: str, pos: int) -> None:
         raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
-def _no_bool(kernel: str, *tensors) -> None:
+def _no_bool(op: str, *tensors) -> None:
     """PyTorch has no bool products on the CPU, except for empty operands, which need no kernel."""
     if tensors[0].dtype is dtypes.bool and (len(tensors) == 1 or all(t._data.size for t in tensors)):
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
 
 
 def _mm_checks(a, b, rows: int, inner_a: int, inner_b: int, cols: int) -> None:
     if inner_a != inner_b:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{inner_a} and {inner_b}x{cols})")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
-                           f"{_C_NAMES[b.dtype.name]}")
-    _no_bool("addmm_impl_cpu_", a, b)
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_name(a)} != {_name(b)}")
+    _no_bool("mm", a, b)
 
 
 def _mv_checks(mat, vec, rows: int, inner: int, n: int) -> None:
@@ -61,7 +55,7 @@ def _mv_checks(mat, vec, rows: int, inner: int, n: int) -> None:
     if mat.dtype is not vec.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_name(vec)}, {_name(mat)}, "
                            f"and {_name(vec)}")
-    _no_bool("addmv_impl_cpu", mat, vec)
+    _no_bool("mv", mat, vec)
 
 
 def _bmm_checks(a, b, batch: int, inner_a: int, batch_b: int, inner_b: int) -> None:
@@ -270,7 +264,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_name(mat1)} and {_name(mat2)}")
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})")
-    _no_bool("addmm_impl_cpu_", mat1, mat2)
+    _no_bool("addmm", mat1, mat2)
     _expand_check(input, (sa[0], sb[1]))
     if beta.__class__ is not int or alpha.__class__ is not int:
         beta, alpha = _scalar_for(dt, beta), _scalar_for(dt, alpha)
@@ -284,8 +278,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
             raise RuntimeError(f"{name} must be a 3D tensor")
     sa, sb = batch1._data.shape, batch2._data.shape
     if input.dtype is not batch1.dtype:
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_C_NAMES[input.dtype.name]}, batch1: "
-                           f"{_C_NAMES[batch1.dtype.name]}, batch2: {_C_NAMES[batch2.dtype.name]}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_name(input)}, batch1: {_name(batch1)}, "
+                           f"batch2: {_name(batch2)}")
     _bmm_checks(batch1, batch2, sa[0], sa[2], sb[0], sb[1])
     _expand_check(input, (sa[0], sa[1], sb[2]))
     dt = input.dtype

@@ -5,18 +5,34 @@ in their arguments and results (``svd`` gives V, not Vh; ``some=`` instead of ``
 
 from __future__ import annotations
 
+from ember import _core
 from ember.ops import linalg_decomp as _decomp
 from ember.ops import return_types
 from ember.ops.creation import zeros
+from ember.ops.linalg_decomp import _write_out
 
 __all__ = ["svd", "qr", "cholesky", "pinverse", "cross", "cholesky_solve", "cholesky_inverse", "chain_matmul",
            "inner", "vdot", "kron", "tensordot", "trace", "addmv", "addr", "addbmm", "LinalgClassicMethods"]
 
 
+def _write_outs(fn: str, result, out):
+    """``result`` (a named tuple of tensors) written into the tensors of ``out``, when given."""
+    if out is None:
+        return result
+    if not isinstance(out, (tuple, list)) or len(out) != len(result) or \
+            not all(isinstance(o, _core.TensorBase) for o in out):
+        raise TypeError(f"{fn}(): argument 'out' must be a tuple of {len(result)} Tensors")
+    return type(result)(tuple(_write_out(r, o) for r, o in zip(result, out)))
+
+
 def svd(input, some: bool = True, compute_uv: bool = True, *, out=None):
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not ``linalg.svd``'s Vh); ``some=True``
     gives the reduced decomposition. With ``compute_uv=False``, U and V are zero-filled
-    (m, m) and (n, n) matrices, as in PyTorch."""
+    (m, m) and (n, n) matrices, as in PyTorch. ``out``: a tuple of three tensors to write into."""
+    return _write_outs("svd", _svd(input, some, compute_uv), out)
+
+
+def _svd(input, some: bool, compute_uv: bool):
     if not compute_uv:
         S = _decomp.svdvals(input)
         m, n = input.shape[-2], input.shape[-1]
@@ -29,8 +45,9 @@ def svd(input, some: bool = True, compute_uv: bool = True, *, out=None):
 
 
 def qr(input, some: bool = True, *, out=None):
-    """``(Q, R)``: ``linalg.qr`` with ``mode="reduced"`` (``some=True``) or ``"complete"``."""
-    return return_types.qr(_decomp.qr(input, "reduced" if some else "complete"))
+    """``(Q, R)``: ``linalg.qr`` with ``mode="reduced"`` (``some=True``) or ``"complete"``;
+    ``out``: a tuple of two tensors to write into."""
+    return _write_outs("qr", return_types.qr(_decomp.qr(input, "reduced" if some else "complete")), out)
 
 
 def cholesky(input, upper: bool = False, *, out=None):

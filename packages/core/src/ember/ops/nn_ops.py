@@ -163,7 +163,7 @@ def _check_conv_input(fn: str, input, weight, bias, groups: int, dims: int) -> b
                            f"{list(weight.shape)} instead")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    _check_float(f"{'slow_conv2d_cpu' if dims == 2 else 'conv1d'}", input, weight)
+    _check_float(f"conv{dims}d", input, weight)
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({_core._type_name(input.dtype)}) and weight type "
                            f"({_core._type_name(weight.dtype)}) should be the same")
@@ -321,7 +321,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    _check_float("slow_conv_transpose2d_cpu", input, weight)
+    _check_float("conv_transpose2d", input, weight)
     stride = _tuple(stride, 2, "stride", "conv_transpose2d")
     padding = _tuple(padding, 2, "padding", "conv_transpose2d")
     output_padding = _tuple(output_padding, 2, "output_padding", "conv_transpose2d")

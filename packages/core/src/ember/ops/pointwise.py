@@ -65,12 +65,6 @@ __all__ = [
 
 _type_name = _core._type_name
 
-# C++ names PyTorch uses for dtypes in some messages ("expected dtype float for `end`")
-_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-              "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
-              "bool": "bool"}
-
-
 # -- argument checks --------------------------------------------------------------------
 
 def _is_bool(x) -> bool:
@@ -88,8 +82,9 @@ def _device_type(*xs) -> str:
     return "cpu"
 
 
-def _not_implemented(kernel: str, dtype, *xs) -> NotImplementedError:
-    return NotImplementedError(f'"{kernel}_{_device_type(*xs)}" not implemented for \'{_type_name(dtype)}\'')
+def _not_implemented(op: str, dtype, *xs) -> NotImplementedError:
+    """``op`` (its public name) has no ``dtype`` kernel on the device of ``xs``."""
+    return NotImplementedError(f'"{op}" not implemented for \'{_type_name(dtype)}\' on {_device_type(*xs)}')
 
 
 def _refuse_bool(kernel: str, a, b) -> None:
@@ -181,11 +176,11 @@ def _out(result, out):
     return _core.assign(out, result)
 
 
-def _check_castable(self, dtype, cpp_names: bool = False) -> None:
+def _check_castable(self, dtype) -> None:
     """An in-place op can write a result of ``dtype`` into ``self`` (checked before computing)."""
     if dtype._category > self._dtype._category:
-        target = _CPP_NAMES[self._dtype.name] if cpp_names else _type_name(self._dtype)
-        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type {target}")
+        raise RuntimeError(f"result type {_type_name(dtype)} can't be cast to the desired output type "
+                           f"{_type_name(self._dtype)}")
 
 
 def _write_inplace(self, result):
@@ -275,10 +270,10 @@ def div(input, other, *, rounding_mode=None, out=None):
         input, other = _lift_integers(input, other)
         return _out(_binary("div", input, other, FLOAT), out)
     if rounding_mode == "floor":
-        _refuse_bool("div_floor", input, other)
+        _refuse_bool("floor_divide", input, other)
         return _out(_binary("floor_divide", input, other, SAME), out)
     if rounding_mode == "trunc":
-        _refuse_bool("div_trunc", input, other)
+        _refuse_bool("div", input, other)
         return _out(_binary("trunc_divide", input, other, SAME), out)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                        f"'{rounding_mode}'")
@@ -286,7 +281,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 def floor_divide(input, other, *, out=None):
     """``input // other``: the quotient rounded toward negative infinity, as in Python."""
-    _refuse_bool("div_floor", input, other)
+    _refuse_bool("floor_divide", input, other)
     return _out(_binary("floor_divide", input, other, SAME), out)
 
 
@@ -307,7 +302,7 @@ def _check_pow(input, exponent) -> None:
     # a bool tensor to a Python bool power is allowed, any other pair of bools is not
     if _is_bool(input) and _is_bool(exponent) and not (
             isinstance(input, TensorBase) and exponent.__class__ is builtins.bool):
-        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        raise _not_implemented("pow", dtypes.bool, input, exponent)
     if isinstance(input, TensorBase) and exponent.__class__ is builtins.int and exponent < 0 \
             and not input._dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -374,22 +369,22 @@ logical_xor = _comparison("logical_xor", "True where exactly one of the elements
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 
-def _bitwise(name: str, kernel: str, refuse_bool: bool, doc: str):
+def _bitwise(name: str, refuse_bool: bool, doc: str):
     def op(input, other, *, out=None):
-        _refuse_float(kernel, input, other)
+        _refuse_float(name, input, other)
         if refuse_bool:
-            _refuse_bool(kernel, input, other)
+            _refuse_bool(name, input, other)
         return _out(_binary(name, input, other, SAME), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
 
 
-bitwise_and = _bitwise("bitwise_and", "bitwise_and", False, "Bitwise AND of integer or bool tensors.")
-bitwise_or = _bitwise("bitwise_or", "bitwise_or", False, "Bitwise OR of integer or bool tensors.")
-bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor", False, "Bitwise XOR of integer or bool tensors.")
-bitwise_left_shift = _bitwise("bitwise_left_shift", "lshift", True, "``input << other`` for integer tensors.")
-bitwise_right_shift = _bitwise("bitwise_right_shift", "rshift", True,
+bitwise_and = _bitwise("bitwise_and", False, "Bitwise AND of integer or bool tensors.")
+bitwise_or = _bitwise("bitwise_or", False, "Bitwise OR of integer or bool tensors.")
+bitwise_xor = _bitwise("bitwise_xor", False, "Bitwise XOR of integer or bool tensors.")
+bitwise_left_shift = _bitwise("bitwise_left_shift", True, "``input << other`` for integer tensors.")
+bitwise_right_shift = _bitwise("bitwise_right_shift", True,
                                "``input >> other`` for integer tensors (arithmetic shift).")
 
 
@@ -483,7 +478,7 @@ def _rounding(name: str, doc: str):
         _check_tensor(name, input)
         if not input._dtype.is_floating_point:
             if input._dtype is dtypes.bool:
-                raise _not_implemented(f"{name}_vml", dtypes.bool, input)
+                raise _not_implemented(name, dtypes.bool, input)
             return _out(input.clone(), out)  # integers are already whole
         return _out(unary(name, input, SAME), out)
     op.__name__ = op.__qualname__ = name
@@ -560,18 +555,16 @@ def _clamp_dtype(input, min, max):  # noqa: A002
     if dt is dtypes.bool:
         tensors = isinstance(min, TensorBase) or isinstance(max, TensorBase)
         if not tensors:
-            kernel = "clamp_scalar" if min is not None and max is not None else \
-                "clamp_min_scalar" if min is not None else "clamp_max_scalar"
-            raise _not_implemented(kernel, dt, input)
+            raise _not_implemented("clamp" if min is not None and max is not None else
+                                   "clamp_min" if min is not None else "clamp_max", dt, input)
         if min is not None and max is not None:
             raise _not_implemented("clamp", dt, input)
     return dt
 
 
 def _clamp_(self, min, max):  # noqa: A002
-    scalar_bounds = not (isinstance(min, TensorBase) or isinstance(max, TensorBase))
     if min is not None or max is not None:
-        _check_castable(self, _clamp_dtype(self, min, max), cpp_names=scalar_bounds)
+        _check_castable(self, _clamp_dtype(self, min, max))
     return _write_inplace(self, clamp(self, min, max))
 
 
@@ -585,9 +578,6 @@ def clamp_max(input, max):  # noqa: A002
     return clamp(input, max=max)
 
 
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
-
-
 def _operand(value, dtype, device):
     """A tensor of ``dtype`` for a tensor or a Python number; out-of-range ints are an error."""
     if isinstance(value, TensorBase):
@@ -595,7 +585,7 @@ def _operand(value, dtype, device):
     if dtype._category == 1 and isinstance(value, builtins.int):
         info = np.iinfo(dtype.numpy)
         if not info.min <= value <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dtype.name]} without overflow")
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
     return _number(value, dtype, device)
 
 
@@ -658,18 +648,17 @@ def lerp(input, end, weight, *, out=None):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
     dt = input._dtype
     if end._dtype is not dt:
-        raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `end` but got dtype "
-                           f"{_CPP_NAMES[end._dtype.name]}")
+        raise RuntimeError(f"expected dtype {_type_name(dt)} for `end` but got dtype {_type_name(end._dtype)}")
     if isinstance(weight, TensorBase):
         if weight.ndim and weight._dtype is not dt:
-            raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.name]} for `weight` but got dtype "
-                               f"{_CPP_NAMES[weight._dtype.name]}")
+            raise RuntimeError(f"expected dtype {_type_name(dt)} for `weight` but got dtype "
+                               f"{_type_name(weight._dtype)}")
         if not dt.is_floating_point:
-            raise NotImplementedError(f"\"lerp_kernel_tensor\" not implemented for '{_type_name(dt)}'")
+            raise _not_implemented("lerp", dt, input)
         w = weight if weight._dtype is dt else weight.to(dt)
     else:
         if not dt.is_floating_point:
-            raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_type_name(dt)}'")
+            raise _not_implemented("lerp", dt, input)
         w = _number(weight, dt, input.device)
     return _out(_core.call("lerp", (input, end, w)), out)
 
@@ -709,7 +698,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     _check_tensor("addcmul", input)
     dt = dtypes.result_type(input, tensor1, tensor2)
     if dt is dtypes.bool:
-        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
+        raise _not_implemented("addcmul", dt, input)
     x, a, b = _opmath(dt, input, tensor1, tensor2)
     return _out(_scaled_sum(x, _binary("mul", a, b, SAME), value, dt), out)
 
@@ -847,18 +836,16 @@ sgn = sign
 # -- methods --------------------------------------------------------------------------
 
 class PointwiseMethods:
-    """The elementwise ops as ``Tensor`` methods, in-place variants and operators."""
+    """The elementwise ops as ``Tensor`` methods, in-place variants and operators.
+
+    The methods that only forward to the op of the same name (``x.add(y)`` is ``add(x, y)``) are
+    made from the tables below the class; written here are those with checks of their own.
+    """
 
     __slots__ = ()
 
-    def add(self, other, *, alpha=1):
-        return add(self, other, alpha=alpha)
-
     def add_(self, other, *, alpha=1):
         return inplace_binary("add", self, _times_alpha(self, other, alpha), SAME)
-
-    def sub(self, other, *, alpha=1):
-        return sub(self, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
         _refuse_bool_subtraction(self, other)
@@ -870,45 +857,24 @@ class PointwiseMethods:
     def mul_(self, other):
         return inplace_binary("mul", self, other, SAME)
 
-    def div(self, other, *, rounding_mode=None):
-        return div(self, other, rounding_mode=rounding_mode)
-
     def div_(self, other, *, rounding_mode=None):
         if rounding_mode is None:
             return inplace_binary("div", self, other, FLOAT)
         if rounding_mode == "floor":
-            _refuse_bool("div_floor", self, other)
+            _refuse_bool("floor_divide", self, other)
             return inplace_binary("floor_divide", self, other, SAME)
         if rounding_mode == "trunc":
-            _refuse_bool("div_trunc", self, other)
+            _refuse_bool("div", self, other)
             return inplace_binary("trunc_divide", self, other, SAME)
         return div(self, other, rounding_mode=rounding_mode)  # raises for a bad mode
 
-    subtract, multiply, divide, true_divide = sub, mul, div, div
-    subtract_, multiply_, divide_, true_divide_ = sub_, mul_, div_, div_
-
-    def __floordiv__(self, other):
-        return floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return floor_divide(other, self)
-
     def __ifloordiv__(self, other):
-        _refuse_bool("div_floor", self, other)
+        _refuse_bool("floor_divide", self, other)
         return inplace_binary("floor_divide", self, other, SAME)
-
-    def __mod__(self, other):
-        return remainder(self, other)
-
-    def __rmod__(self, other):
-        return remainder(other, self)
 
     def __imod__(self, other):
         _refuse_bool("remainder", self, other)
         return inplace_binary("remainder", self, other, SAME)
-
-    def __pow__(self, other):
-        return pow(self, other)
 
     def __rpow__(self, other):
         _check_pow(other, self)
@@ -916,30 +882,6 @@ class PointwiseMethods:
 
     def __ipow__(self, other):
         return self.pow_(other)
-
-    def __abs__(self):
-        return abs(self)
-
-    def __pos__(self):
-        return positive(self)
-
-    def positive(self):
-        return positive(self)
-
-    def addcmul(self, tensor1, tensor2, *, value=1):
-        return addcmul(self, tensor1, tensor2, value=value)
-
-    def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _write_inplace(self, addcmul(self, tensor1, tensor2, value=value))
-
-    def addcdiv(self, tensor1, tensor2, *, value=1):
-        return addcdiv(self, tensor1, tensor2, value=value)
-
-    def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return _write_inplace(self, addcdiv(self, tensor1, tensor2, value=value))
-
-    def float_power(self, exponent):
-        return float_power(self, exponent)
 
     def float_power_(self, exponent):
         if self._dtype is not dtypes.float64:
@@ -951,24 +893,6 @@ class PointwiseMethods:
         if self._dtype.is_floating_point:
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return unary("bitwise_not", self, SAME)
-
-    def __and__(self, other):
-        return bitwise_and(self, other)
-
-    def __rand__(self, other):
-        return bitwise_and(other, self)
-
-    def __or__(self, other):
-        return bitwise_or(self, other)
-
-    def __ror__(self, other):
-        return bitwise_or(other, self)
-
-    def __xor__(self, other):
-        return bitwise_xor(self, other)
-
-    def __rxor__(self, other):
-        return bitwise_xor(other, self)
 
     def __iand__(self, other):
         _check_castable(self, dtypes.result_type(self, other))
@@ -985,78 +909,36 @@ class PointwiseMethods:
         _refuse_float("bitwise_xor", self, other)
         return inplace_binary("bitwise_xor", self, other, SAME)
 
-    def __lshift__(self, other):
-        return bitwise_left_shift(self, other)
-
-    def __rlshift__(self, other):
-        return bitwise_left_shift(other, self)
-
-    def __rshift__(self, other):
-        return bitwise_right_shift(self, other)
-
-    def __rrshift__(self, other):
-        return bitwise_right_shift(other, self)
-
     def __ilshift__(self, other):
         _check_castable(self, dtypes.result_type(self, other))
-        _refuse_float("lshift", self, other)
-        _refuse_bool("lshift", self, other)
+        _refuse_float("bitwise_left_shift", self, other)
+        _refuse_bool("bitwise_left_shift", self, other)
         return inplace_binary("bitwise_left_shift", self, other, SAME)
 
     def __irshift__(self, other):
         _check_castable(self, dtypes.result_type(self, other))
-        _refuse_float("rshift", self, other)
-        _refuse_bool("rshift", self, other)
+        _refuse_float("bitwise_right_shift", self, other)
+        _refuse_bool("bitwise_right_shift", self, other)
         return inplace_binary("bitwise_right_shift", self, other, SAME)
-
-    def pow(self, exponent):
-        return pow(self, exponent)
 
     def pow_(self, exponent):
         _check_pow(self, exponent)
         return inplace_binary("pow", self, exponent, SAME)
 
-    def remainder(self, other):
-        return remainder(self, other)
-
     def remainder_(self, other):
         return self.__imod__(other)
-
-    def fmod(self, other):
-        return fmod(self, other)
 
     def fmod_(self, other):
         _refuse_bool("fmod", self, other)
         return inplace_binary("fmod", self, other, SAME)
 
-    def floor_divide(self, other):
-        return floor_divide(self, other)
-
     def floor_divide_(self, other):
         return self.__ifloordiv__(other)
-
-    def maximum(self, other):
-        return maximum(self, other)
-
-    def minimum(self, other):
-        return minimum(self, other)
-
-    def atan2(self, other):
-        return atan2(self, other)
 
     def atan2_(self, other):
         dt = dtypes.result_type(self, other)
         _check_castable(self, dt if dt.is_floating_point else dtypes.get_default_dtype())
         return _write_inplace(self, atan2(self, other))
-
-    def bitwise_not(self):
-        return bitwise_not(self)
-
-    def bitwise_not_(self):
-        return _write_inplace(self, bitwise_not(self))
-
-    def clamp(self, min=None, max=None):  # noqa: A002
-        return clamp(self, min, max)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         return _clamp_(self, min, max)
@@ -1073,97 +955,100 @@ class PointwiseMethods:
     def clamp_max_(self, max):  # noqa: A002
         return _clamp_(self, None, max)
 
-    clip, clip_ = clamp, clamp_
-
     def where(self, condition, other):
         return where(condition, self, other)
 
-    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return nan_to_num(self, nan, posinf, neginf)
+    def polygamma(self, n: int):
+        return polygamma(n, self)
 
-    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _write_inplace(self, nan_to_num(self, nan, posinf, neginf))
-
-    def lerp(self, end, weight):
-        return lerp(self, end, weight)
-
-    def lerp_(self, end, weight):
-        return _write_inplace(self, lerp(self, end, weight))
-
-    def round(self, *, decimals=0):
-        return round(self, decimals=decimals)
-
-    def round_(self, *, decimals=0):
-        return _write_inplace(self, round(self, decimals=decimals))
-
-    def relu(self):
-        return relu(self)
-
-    def relu_(self):
-        return _write_inplace(self, relu(self))
+    def polygamma_(self, n: int):
+        return _write_inplace(self, polygamma(n, self))
 
 
-def _binary_methods(names, bool_results: bool):
-    """Attach ``x.name(other)`` and ``x.name_(other)`` (written into ``x``) for ``names``."""
-    for name in names:
-        fn = globals()[name]
+# -- the generated methods --------------------------------------------------------------
 
-        def method(self, other, _fn=fn):
-            return _fn(self, other)
-
-        def method_(self, other, _fn=fn):
-            if not bool_results:
-                _check_castable(self, dtypes.result_type(self, other))
-            return _write_inplace(self, _fn(self, other))
-
-        method.__name__, method_.__name__ = name, name + "_"
-        method.__doc__ = fn.__doc__
-        setattr(PointwiseMethods, name, method)
-        setattr(PointwiseMethods, name + "_", method_)
-
-
-_binary_methods(["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
-                 "logical_and", "logical_or", "logical_xor"], bool_results=True)
-_binary_methods(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
-                 "fmax", "fmin", "logaddexp", "xlogy"], bool_results=False)
-
-
-def _unary_methods(names):
-    """Attach ``x.name()`` and in-place ``x.name_()`` for the unary ops in ``names``."""
-    for name in names:
-        fn = globals()[name]
-
-        def method(self, _fn=fn):
-            return _fn(self)
-
-        def method_(self, _fn=fn):
-            return _write_inplace(self, _fn(self))
-
-        method.__name__, method_.__name__ = name, name + "_"
-        method.__doc__ = fn.__doc__
-        setattr(PointwiseMethods, name, method)
-        setattr(PointwiseMethods, name + "_", method_)
-
-
-_unary_methods([
+# ``x.name(...)`` is ``name(x, ...)``
+_FORWARDED = [
+    "add", "sub", "div", "pow", "remainder", "fmod", "floor_divide", "maximum", "minimum", "atan2", "bitwise_not",
+    "clamp", "nan_to_num", "lerp", "round", "relu", "positive", "addcmul", "addcdiv", "float_power",
+    "isnan", "isinf", "isfinite", "isposinf", "isneginf",
+]
+# ``x.name_(...)`` computes ``name(x, ...)`` and writes it into ``x`` (a result dtype ``x`` cannot hold raises)
+_WRITTEN_BACK = ["addcmul", "addcdiv", "bitwise_not", "nan_to_num", "lerp", "round", "relu"]
+# both of the above, for the ops of one operand
+_UNARY = [
     "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log", "log2", "log10", "log1p",
     "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
     "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "trunc", "fix",
     "reciprocal", "erf", "lgamma", "digamma", "logical_not", "frac", "deg2rad", "rad2deg", "sgn",
-])
-for _name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):
-    setattr(PointwiseMethods, _name, globals()[_name])
+]
+# both, for ops of two operands; the in-place comparisons write bools into any dtype, the others
+# first check that ``x`` can hold the result
+_COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
+                "logical_and", "logical_or", "logical_xor"]
+_BINARY = ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "fmax", "fmin",
+           "logaddexp", "xlogy"]
+# operator: (op, reflected: the tensor is the right operand)
+_OPERATORS = {
+    "__floordiv__": ("floor_divide", False), "__rfloordiv__": ("floor_divide", True),
+    "__mod__": ("remainder", False), "__rmod__": ("remainder", True), "__pow__": ("pow", False),
+    "__abs__": ("abs", False), "__pos__": ("positive", False),
+    "__and__": ("bitwise_and", False), "__rand__": ("bitwise_and", True),
+    "__or__": ("bitwise_or", False), "__ror__": ("bitwise_or", True),
+    "__xor__": ("bitwise_xor", False), "__rxor__": ("bitwise_xor", True),
+    "__lshift__": ("bitwise_left_shift", False), "__rlshift__": ("bitwise_left_shift", True),
+    "__rshift__": ("bitwise_right_shift", False), "__rrshift__": ("bitwise_right_shift", True),
+}
+_ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div", "clip": "clamp",
+            "subtract_": "sub_", "multiply_": "mul_", "divide_": "div_", "true_divide_": "div_", "clip_": "clamp_"}
 
 
-def _polygamma_method(self, n: int):
-    return polygamma(n, self)
+def _method(name: str, method, doc: str | None) -> None:
+    method.__name__ = name
+    method.__qualname__ = f"PointwiseMethods.{name}"
+    method.__doc__ = doc
+    setattr(PointwiseMethods, name, method)
 
 
-def _polygamma_method_(self, n: int):
-    return _write_inplace(self, polygamma(n, self))
+def _forwarded(op):
+    def method(self, *args, **kwargs):
+        if "out" in kwargs:   # the methods have no out= (their ops do)
+            raise TypeError(f"{op.__name__}() got an unexpected keyword argument 'out'")
+        return op(self, *args, **kwargs)
+    return method
 
 
-_polygamma_method.__name__, _polygamma_method_.__name__ = "polygamma", "polygamma_"
-_polygamma_method.__doc__ = polygamma.__doc__
-PointwiseMethods.polygamma = _polygamma_method
-PointwiseMethods.polygamma_ = _polygamma_method_
+def _written_back(op):
+    def method_(self, *args, **kwargs):
+        return _write_inplace(self, op(self, *args, **kwargs))
+    return method_
+
+
+def _checked_written_back(op):
+    def method_(self, other):
+        _check_castable(self, dtypes.result_type(self, other))
+        return _write_inplace(self, op(self, other))
+    return method_
+
+
+def _reflected(op):
+    def method(self, other):
+        return op(other, self)
+    return method
+
+
+def _make_methods() -> None:
+    ops = globals()
+    for name in (*_FORWARDED, *_UNARY, *_COMPARISONS, *_BINARY):
+        _method(name, _forwarded(ops[name]), ops[name].__doc__)
+    for name in (*_WRITTEN_BACK, *_UNARY, *_COMPARISONS):
+        _method(name + "_", _written_back(ops[name]), f"``{name}`` in place.")
+    for name in _BINARY:
+        _method(name + "_", _checked_written_back(ops[name]), f"``{name}`` in place.")
+    for name, (op, reflected) in _OPERATORS.items():
+        _method(name, (_reflected if reflected else _forwarded)(ops[op]), None)
+    for alias, name in _ALIASES.items():
+        setattr(PointwiseMethods, alias, getattr(PointwiseMethods, name))
+
+
+_make_methods()

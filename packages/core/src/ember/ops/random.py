@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _core, dtypes
-from ember.ops.creation import parse_size, place, size_argument
+from ember.layout import check_storage
+from ember.ops.creation import _result, parse_size, place, size_argument
 from ember.random import _rng
 
 __all__ = [
@@ -33,17 +34,19 @@ def _float_dtype(dtype, fn: str):
 def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False):
     """Uniform samples from [0, 1)."""
-    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    check_storage("rand", layout, pin_memory)
+    dtype = _float_dtype(dtype, "rand")
     arr = _rng(generator).random(size_argument(args, size, "rand"), dtype=np.float64)
-    return _make(arr, dtype, device, requires_grad)
+    return _result(_make(arr, dtype, device, requires_grad), out)
 
 
 def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False):
     """Samples from the standard normal distribution."""
-    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    check_storage("randn", layout, pin_memory)
+    dtype = _float_dtype(dtype, "randn")
     arr = _rng(generator).standard_normal(size_argument(args, size, "randn"))
-    return _make(arr, dtype, device, requires_grad)
+    return _result(_make(arr, dtype, device, requires_grad), out)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
@@ -55,6 +58,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         >>> ember.randint(10, (2, 3))            # values 0..9
         >>> ember.randint(5, 10, size=(4,))      # values 5..9
     """
+    check_storage("randint", layout)
     if size is None and high is not None and not isinstance(high, (int, np.integer, _core.TensorBase)):
         low, high, size = 0, low, high          # randint(high, size)
     if high is None:
@@ -74,16 +78,17 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     arr = _rng(generator).integers(low, high, size=shape)
-    return _make(arr, dtype or dtypes.int64, device, requires_grad)
+    return _result(_make(arr, dtype or dtypes.int64, device, requires_grad), out)
 
 
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False):
     """A random permutation of ``0 .. n-1``."""
+    check_storage("randperm", layout, pin_memory)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     arr = _rng(generator).permutation(n)
-    return _make(arr, dtype or dtypes.int64, device, requires_grad)
+    return _result(_make(arr, dtype or dtypes.int64, device, requires_grad), out)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
@@ -97,13 +102,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if np.any(np.asarray(s) < 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
         arr = _rng(generator).normal(m, s)
-        return _make(np.asarray(arr), ref.dtype, ref.device, requires_grad)
+        return _result(_make(np.asarray(arr), ref.dtype, ref.device, requires_grad), out)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
     arr = _rng(generator).normal(mean, std, parse_size((size,)))
-    return _make(arr, dtype or dtypes.get_default_dtype(), device, requires_grad)
+    return _result(_make(arr, dtype or dtypes.get_default_dtype(), device, requires_grad), out)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
@@ -112,7 +117,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     arr = _rng(generator).random(tuple(input.shape)) < probs
-    return _make(arr, input.dtype, input.device, False)
+    return _result(_make(arr, input.dtype, input.device, False), out)
 
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None, out=None):
@@ -141,25 +146,28 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
                 raise RuntimeError("invalid multinomial distribution (with replacement=False, not "
                                    "enough non-negative category to sample)")
             result[i] = np.argsort(-keys, kind="stable")[:num_samples]
-    return _make(result.reshape(w.shape[:-1] + (num_samples,)), dtypes.int64, input.device, False)
+    return _result(_make(result.reshape(w.shape[:-1] + (num_samples,)), dtypes.int64, input.device, False), out)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_storage("rand_like", memory_format=memory_format)
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_storage("randn_like", memory_format=memory_format)
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
                  memory_format=None):
+    check_storage("randint_like", memory_format=memory_format)
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device)
+                   device=device or input.device, requires_grad=requires_grad)
 
 
 class RandomMethods:

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from ember import _core
 from ember.dtypes import dtype as _dtype
 from ember.dtypes import promote_types
+from ember.ops.dims import broadcast_shape, wrap_dim  # noqa: F401 - wrap_dim is imported from here too
 
 __all__ = [
     "wrap_dim", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "flatten", "unflatten",
@@ -41,14 +42,6 @@ __all__ = [
     "flipud", "roll", "tile", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
     "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu", "repeat_interleave", "ShapeMethods",
 ]
-
-
-def wrap_dim(dim: int, ndim: int) -> int:
-    """A dim index in ``[-ndim, ndim)`` as a non-negative one; 0-d tensors accept -1 and 0."""
-    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-    if not lo <= dim <= hi:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
-    return dim % ndim if ndim else 0
 
 
 def _ints(args, what: str = "size") -> tuple[int, ...]:
@@ -408,12 +401,13 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_siz
     """Repeat each entry of ``input`` ``repeats`` times along ``dim`` (the flattened tensor if None).
 
     ``repeats`` is an int or a 1-D tensor with one count per entry; ``repeat_interleave(counts)``
-    alone repeats ``arange(len(counts))``.
+    alone repeats ``arange(len(counts))``. ``output_size``, the length of the result along ``dim``
+    if given, is checked against the repeats.
     """
     if repeats is None:
         from ember.ops.creation import arange
         counts = input
-        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
+        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0, output_size=output_size)
     if dim is None:
         input, dim = input.reshape(-1), 0
     dim = wrap_dim(dim, input.ndim)
@@ -430,6 +424,10 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_siz
             raise RuntimeError("repeats can not be negative")
     elif repeats < 0:
         raise RuntimeError("repeats can not be negative")
+    total = sum(repeats) if isinstance(repeats, tuple) else repeats * size
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"repeat_interleave: output_size={output_size} does not match the repeats, which add up "
+                           f"to {total}")
     return _core.call("repeat_interleave", (input,), (repeats, dim))
 
 

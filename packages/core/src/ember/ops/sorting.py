@@ -155,7 +155,8 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
 
     With ``return_inverse``, also the index of each element of ``input`` in the result (the
     index of each slice along ``dim``); with ``return_counts``, how often each occurs. NaNs
-    are all distinct, as in PyTorch.
+    are all distinct, as in PyTorch. ``sorted=False`` leaves the order unspecified (PyTorch's
+    words); ember sorts either way.
 
     Example::
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ember import _core, dtypes
 from ember._tensor import Tensor
-from ember.layout import CooData, sparse_coo
+from ember.layout import CooData, check_storage, sparse_coo
 
 __all__ = ["SparseCooTensor", "sparse_coo_tensor", "dense_to_sparse", "make"]
 
@@ -43,6 +43,8 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
         dtype, device: of the values (by default inferred from ``values``).
         requires_grad: make the values a leaf that requires grad; ``.grad`` is then sparse.
         is_coalesced: promise that the indices are unique and sorted (checked).
+        check_invariants: accepted for PyTorch's signature; ember always checks the indices
+            against ``size`` (as PyTorch's ``check_invariants=True`` does).
 
     Example::
 
@@ -216,6 +218,11 @@ class SparseCooTensor(Tensor):
         return flat.reshape(self.shape)
 
     def to_sparse(self, sparse_dim=None, *, layout=None):
+        if layout is not None and layout is not sparse_coo:
+            raise RuntimeError(f"to_sparse: ember supports layout=ember.sparse_coo only, got {layout}")
+        if sparse_dim is not None and sparse_dim != self.sparse_dim():
+            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument "
+                               "!=self.sparse_dim() is not supported")
         return self
 
     def to_sparse_coo(self):
@@ -250,6 +257,7 @@ class SparseCooTensor(Tensor):
         return make(self._data.indices, self._data.values.detach(), self.shape, self._data.coalesced)
 
     def clone(self, *, memory_format=None):
+        check_storage("clone", memory_format=memory_format)
         return make(self._data.indices.clone(), self._data.values.clone(), self.shape, self._data.coalesced)
 
     def share_memory_(self):
@@ -388,13 +396,15 @@ class SparseCooTensor(Tensor):
     # -- printing ---------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None) -> str:
         from ember._tensor_str import tensor_repr
-        ind = tensor_repr(self._data.indices).replace("\n", "\n" + " " * len("tensor(indices="))
-        val = tensor_repr(self._data.values.detach()).replace("\n", "\n" + " " * len("       values="))
         tail = f"size={tuple(self.shape)}, nnz={self._nnz()}, layout=ember.sparse_coo"
         if self.grad_fn is not None:
             tail += f", grad_fn=<{type(self.grad_fn).__name__}>"
         elif self.requires_grad:
             tail += ", requires_grad=True"
+        if tensor_contents is not None:   # printed in place of the indices and values
+            return f"tensor({tensor_contents},\n       {tail})"
+        ind = tensor_repr(self._data.indices).replace("\n", "\n" + " " * len("tensor(indices="))
+        val = tensor_repr(self._data.values.detach()).replace("\n", "\n" + " " * len("       values="))
         return f"tensor(indices={ind},\n       values={val},\n       {tail})"
 
 

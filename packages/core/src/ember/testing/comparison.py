@@ -35,7 +35,8 @@ def assert_close(actual, expected, *, allow_subclasses: bool = True, rtol: float
         missing = "atol" if atol is None else "rtol"
         raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {missing}.")
     _compare(actual, expected, [], dict(rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device,
-                                       check_dtype=check_dtype, check_stride=check_stride), msg)
+                                       check_dtype=check_dtype, check_stride=check_stride, check_layout=check_layout,
+                                       allow_subclasses=allow_subclasses), msg)
 
 
 def _compare(actual, expected, path: list, opts: dict, msg: str | None) -> None:
@@ -75,12 +76,18 @@ def _tensor_problem(actual, expected, opts: dict) -> str | None:
     if not (isinstance(actual, _core.TensorBase) and isinstance(expected, _core.TensorBase)):
         raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and "
                         f"{type(expected)}.")
+    if not opts["allow_subclasses"] and type(actual) is not type(expected):
+        raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and "
+                        f"{type(expected)}.")
     if actual.shape != expected.shape:
         return f"The values for attribute 'shape' do not match: {actual.shape} != {expected.shape}."
     if opts["check_device"] and actual.device != expected.device:
         return f"The values for attribute 'device' do not match: {actual.device} != {expected.device}."
     if opts["check_dtype"] and actual.dtype is not expected.dtype:
         return f"The values for attribute 'dtype' do not match: {actual.dtype} != {expected.dtype}."
+    if opts["check_layout"] and actual.layout is not expected.layout:
+        return f"The values for attribute 'layout' do not match: {actual.layout} != {expected.layout}."
+    actual, expected = (t.to_dense() if t.is_sparse else t for t in (actual, expected))
     if opts["check_stride"] and actual.stride() != expected.stride():
         return f"The values for attribute 'stride()' do not match: {actual.stride()} != {expected.stride()}."
     a = actual._device._backend.to_numpy(actual._data)

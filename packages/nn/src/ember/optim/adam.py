@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ember
 from ember.optim._group import GroupUpdate
-from ember.optim.optimizer import Optimizer, advance, check_adam_hyperparameters, check_grad, run_update, step_tensor
+from ember.optim.hyperparameters import check_adam_hyperparameters
+from ember.optim.optimizer import Optimizer, advance, check_grad, run_update, step_tensor
 
 
 class Adam(Optimizer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import ember
+from ember.optim.hyperparameters import check_nonnegative
 from ember.optim.line_search import strong_wolfe
 from ember.optim.optimizer import Optimizer
 
@@ -45,8 +46,7 @@ class LBFGS(Optimizer):
                  line_search_fn: str | None = None) -> None:
         if isinstance(lr, ember.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_nonnegative(lr=lr)
         if not isinstance(max_iter, int) or max_iter < 1:
             raise ValueError(f"Invalid max_iter: {max_iter} (expected a positive integer)")
         if max_eval is None:

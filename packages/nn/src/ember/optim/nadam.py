@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, advance, check_adam_hyperparameters, check_grad, step_tensor
+from ember.optim.hyperparameters import check_adam_hyperparameters, check_nonnegative
+from ember.optim.optimizer import Optimizer, advance, check_grad, step_tensor
 
 
 class NAdam(Optimizer):
@@ -27,8 +28,7 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach=None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
         check_adam_hyperparameters(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_nonnegative(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)

@@ -10,6 +10,7 @@ import numpy as np
 
 import ember
 from ember import _core
+from ember.optim.hyperparameters import check_implementation
 
 
 class _RequiredParameter:
@@ -27,6 +28,11 @@ class Optimizer:
         params: an iterable of tensors, or of dicts (parameter groups) each with a
             ``"params"`` entry and per-group options that override ``defaults``.
         defaults: the default options of every group.
+
+    The implementation switches of PyTorch's optimizers are accepted where ember can be honest
+    about them: ``foreach`` (any value: ember picks its own kernels, the update is the same),
+    ``fused``, ``capturable`` and ``differentiable`` (``False``/``None`` only; ``True`` raises
+    ``NotImplementedError``), in the constructor and in ``add_param_group`` alike.
     """
 
     # state entries that have their parameter's shape; ``load_state_dict`` checks them (an
@@ -70,6 +76,8 @@ class Optimizer:
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
+        check_implementation(param_group.get("foreach"), param_group.get("fused"), param_group.get("capturable"),
+                             param_group.get("differentiable"))
         if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
         seen = {id(p) for group in self.param_groups for p in group["params"]}
@@ -200,19 +208,6 @@ def _describe(value) -> str:
     if isinstance(value, _core.TensorBase):
         return f"a tensor of shape {list(value.shape)}"
     return f"a {type(value).__name__}"
-
-
-def check_adam_hyperparameters(lr, betas, eps, weight_decay) -> None:
-    """PyTorch's checks of the Adam family's arguments (Adam, AdamW, NAdam, RAdam), with its messages."""
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    for i in (0, 1):
-        if not 0.0 <= betas[i] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 def check_grad(param, grad) -> None:

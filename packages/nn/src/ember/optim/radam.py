@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import ember
-from ember.optim.optimizer import Optimizer, advance, check_adam_hyperparameters, check_grad, step_tensor
+from ember.optim.hyperparameters import check_adam_hyperparameters
+from ember.optim.optimizer import Optimizer, advance, check_grad, step_tensor
 
 
 class RAdam(Optimizer):

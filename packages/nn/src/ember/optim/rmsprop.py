@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ember
+from ember.optim.hyperparameters import check_nonnegative
 from ember.optim.optimizer import Optimizer, advance, run_update, step_tensor
 
 
@@ -21,10 +22,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False) -> None:
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
-                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
-            if value < 0.0:
-                raise ValueError(f"Invalid {name}: {value}")
+        check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)

@@ -1,4 +1,5 @@
-"""Derivatives of indexing, gather/scatter and masks (``ember/ops/indexing.py``).
+"""Derivatives of indexing, gather/scatter and masks (``ember/ops/indexing.py``: ``subscripting``,
+``gather_scatter`` and ``selection``).
 
 Every rule is an adjoint pair of kernels: ``getitem``/``index`` scatter back with
 ``index_put(accumulate=True)``, ``gather`` with ``scatter_add``, ``index_select`` with

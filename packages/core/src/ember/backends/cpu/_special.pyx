@@ -1,7 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""Special functions NumPy has no ufunc for (``erf``, ``lgamma``), over contiguous buffers.
+"""Special functions NumPy has no ufunc for (``erf``, ``erfc``, ``lgamma``), over contiguous buffers.
 
-float64 uses libm's ``erf``. float32 uses the rational approximation of Eigen (and XLA),
+Each is a pair of loops, float32 and float64, over contiguous buffers; ``_unary`` gives every
+one the same entry: an array of any layout, float16 computed in float32.
+
+``erf``: float64 uses libm's ``erf``. float32 uses the rational approximation of Eigen (and XLA),
 accurate to a few ulp: multiply-adds that the compiler vectorises, where a libm call per
 element is several times slower. It is written in C so that GCC may compile it without
 trapping-math, which otherwise keeps the NaN-safe clamp from being vectorised.
@@ -63,40 +66,59 @@ cdef void _erf_doubles(const double[::1] x, double[::1] out) noexcept nogil:
             out[i] = c_erf(x[i])
 
 
-def erf(x):
-    """The error function of a float16/32/64 array of any layout; float16 is computed in float32."""
+ctypedef void (*float_loop)(const float[::1] x, float[::1] out) noexcept nogil
+ctypedef void (*double_loop)(const double[::1] x, double[::1] out) noexcept nogil
+
+
+cdef object _unary(str name, object x, float_loop floats, double_loop doubles):
+    """``name`` of a float16/32/64 array of any layout through its two loops (float16 in float32)."""
     if x.dtype == np.float16:
-        return erf(x.astype(np.float32)).astype(np.float16)
+        return _unary(name, x.astype(np.float32), floats, doubles).astype(np.float16)
     out = np.empty(x.shape, x.dtype)
     src = np.ascontiguousarray(x).reshape(-1)
     if x.dtype == np.float32:
-        _erf_floats(src, out.reshape(-1))
+        floats(src, out.reshape(-1))
     elif x.dtype == np.float64:
-        _erf_doubles(src, out.reshape(-1))
+        doubles(src, out.reshape(-1))
     else:
-        raise TypeError(f"erf: expected a floating point array, got {x.dtype}")
+        raise TypeError(f"{name}: expected a floating point array, got {x.dtype}")
     return out
 
 
-cdef extern from "math.h" nogil:
-    double lgamma_r(double x, int *sign)
-    float lgammaf_r(float x, int *sign)
+def erf(x):
+    """The error function of a float16/32/64 array of any layout; float16 is computed in float32."""
+    return _unary("erf", x, _erf_floats, _erf_doubles)
+
+
+def erfc(x):
+    """``erfc`` from libm (``erfc``, ``erfcf``): ``1 - erf(x)`` loses every digit where erf(x)
+    rounds to 1, erfc keeps them. Any layout; float16 is computed in float32."""
+    return _unary("erfc", x, _erfc_floats, _erfc_doubles)
 
 
 def lgamma(x):
     """``log|Gamma(x)|`` of a float16/32/64 array of any layout (libm's re-entrant ``lgamma_r``,
     which is safe to call from any thread; float16 is computed in float32)."""
-    if x.dtype == np.float16:
-        return lgamma(x.astype(np.float32)).astype(np.float16)
-    out = np.empty(x.shape, x.dtype)
-    src = np.ascontiguousarray(x).reshape(-1)
-    if x.dtype == np.float32:
-        _lgamma_floats(src, out.reshape(-1))
-    elif x.dtype == np.float64:
-        _lgamma_doubles(src, out.reshape(-1))
-    else:
-        raise TypeError(f"lgamma: expected a floating point array, got {x.dtype}")
-    return out
+    return _unary("lgamma", x, _lgamma_floats, _lgamma_doubles)
+
+
+cdef extern from "math.h" nogil:
+    double lgamma_r(double x, int *sign)
+    float lgammaf_r(float x, int *sign)
+    double c_erfc "erfc"(double x)
+    float c_erfcf "erfcf"(float x)
+
+
+cdef void _erfc_floats(const float[::1] x, float[::1] out) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        out[i] = c_erfcf(x[i])
+
+
+cdef void _erfc_doubles(const double[::1] x, double[::1] out) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(x.shape[0]):
+        out[i] = c_erfc(x[i])
 
 
 cdef void _lgamma_floats(const float[::1] x, float[::1] out) noexcept nogil:

@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from ember.backends.cpu._erfc import erfc
-from ember.backends.cpu._special import erf
+from ember.backends.cpu._special import erf, erfc
 
 _A = 0.147   # Winitzki's constant
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)

@@ -16,7 +16,6 @@ collating itself; recycled pages cost nothing.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import mmap
 import os
@@ -24,27 +23,11 @@ import weakref
 
 import numpy as np
 
+from ember.backends.cpu.shared_files import anonymous_file, map_shared, unmap
+
 ALIGN = 64                 # byte alignment of every array in a region (cache line, SIMD loads)
 MIN_RESERVE = 64 << 20     # address space reserved per region; pages cost nothing until written
 KEEP_FREE = 4              # released regions a worker keeps for reuse; more are returned to the system
-
-
-def anonymous_file(size: int) -> int:
-    """A descriptor of a new, nameless shared-memory file of ``size`` bytes."""
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("ember-batch", os.MFD_CLOEXEC)
-    else:  # macOS: a POSIX shm object whose name exists for a few microseconds only
-        import _posixshmem
-        import secrets
-        name = "/ember-" + secrets.token_hex(8)
-        fd = _posixshmem.shm_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        _posixshmem.shm_unlink(name)
-    try:
-        os.ftruncate(fd, size)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 def map_file(fd: int, size: int) -> mmap.mmap:
@@ -52,26 +35,14 @@ def map_file(fd: int, size: int) -> mmap.mmap:
     return mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int64]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-_MAP_FAILED = ctypes.c_void_p(-1).value
+def map_batch(fd: int, size: int) -> np.ndarray:
+    """A uint8 array over ``size`` bytes of a batch's shared file ``fd`` (received from a worker).
 
-
-def map_shared(fd: int, size: int) -> np.ndarray:
-    """A uint8 array over ``size`` bytes of the shared file ``fd``, mapped read-write.
-
-    Unlike ``mmap.mmap``, the mapping keeps no duplicate of ``fd`` open: a program holding
-    thousands of batches does not run out of file descriptors. The pages are unmapped when
-    the array and every view of it are gone.
+    The mapping keeps no duplicate of ``fd`` open (a program holding thousands of batches does
+    not run out of descriptors); the pages are unmapped when the array and its views are gone.
     """
-    addr = _libc.mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
-    if addr is None or addr == _MAP_FAILED:
-        err = ctypes.get_errno()
-        raise OSError(err, f"cannot map {size} bytes of a DataLoader batch: {os.strerror(err)}")
-    base = np.frombuffer((ctypes.c_uint8 * size).from_address(addr), np.uint8)
-    weakref.finalize(base, _libc.munmap, addr, size).atexit = False
+    addr, base = map_shared(fd, size, "a DataLoader batch")
+    weakref.finalize(base, unmap, addr, size).atexit = False
     return base
 
 
@@ -80,7 +51,7 @@ class Region:
 
     def __init__(self, slot: int, capacity: int) -> None:
         self.slot = slot          # the name both processes use for it; -1 for a one-shot region
-        self.fd = anonymous_file(capacity)
+        self.fd = anonymous_file(capacity, "ember-batch")
         self.mm = map_file(self.fd, capacity)
         self.capacity = capacity
         self.used = 0

@@ -152,7 +152,7 @@ def recv(sock: socket.socket, on_release=None):
         bases = []
         for i, fd in enumerate(fds):
             slot, used = REGION.unpack_from(rest, REGION.size * i)
-            base = batch_memory.map_shared(fd, used) if used else np.empty(0, np.uint8)
+            base = batch_memory.map_batch(fd, used) if used else np.empty(0, np.uint8)
             if slot >= 0 and on_release is not None:
                 weakref.finalize(base, on_release, slot).atexit = False
             bases.append(base)

@@ -201,28 +201,30 @@ def prelu(input, weight):
     return ember.where(input > 0, input, input * w)
 
 
-def _softmax_dim(name: str, ndim: int) -> int:
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """The dim PyTorch's legacy rule picks; the warning points ``stacklevel`` frames up (the
+    ``_stacklevel`` argument: 3 is the caller of ``softmax``, a module passes more)."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
-                  "as an argument.", stacklevel=3)
+                  "as an argument.", stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
 
 
 def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``; ``dtype`` casts the input first."""
     if dim is None:
-        dim = _softmax_dim("softmax", input.ndim)
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     return ember.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
     """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
     if dim is None:
-        dim = _softmax_dim("log_softmax", input.ndim)
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return ember.log_softmax(input, dim, dtype=dtype)
 
 
 def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
     """softmax(-x) along ``dim``."""
     if dim is None:
-        dim = _softmax_dim("softmin", input.ndim)
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
     return ember.softmax(-input, dim, dtype=dtype)

@@ -1,64 +1,31 @@
 """``Module``: the base class of every layer and model.
 
 A module owns parameters, buffers and child modules, routed into three ordered dicts by
-``__setattr__``. Everything else here (iteration, ``state_dict``, ``to``, hooks, ``repr``)
-walks those dicts, so a model is just a tree of modules.
+``__setattr__``. Everything else (iteration, ``to``, ``repr`` here; ``state_dict`` in
+``state_dict.py``; hooks in ``module_hooks.py``) walks those dicts, so a model is just a tree
+of modules.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-import warnings
-from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember import _core, dtypes
 from ember.grad_mode import no_grad
-from ember.nn.modules.hooks import BackwardHook, RemovableHandle
+from ember.nn.modules.module_hooks import (
+    ModuleHooks,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+)
+from ember.nn.modules.state_dict import _EXTRA_STATE_KEY_SUFFIX, ModuleStateDict, _IncompatibleKeys  # noqa: F401 - PyTorch's path
 from ember.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_hook"]
 
-_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-_global_forward_pre_hooks: OrderedDict = OrderedDict()
-_global_forward_hooks: OrderedDict = OrderedDict()
-_global_backward_hooks: OrderedDict = OrderedDict()
-
-
-def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
-    """Register a forward pre-hook common to all modules: ``hook(module, args) -> None or new args``."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook: Callable) -> RemovableHandle:
-    """Register a forward hook common to all modules: ``hook(module, args, output) -> None or new output``."""
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
-    """Register a backward hook common to all modules (see ``Module.register_full_backward_hook``)."""
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
 
 
 def _addindent(s: str, num_spaces: int) -> str:
@@ -81,7 +48,7 @@ def _forward_unimplemented(self, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module:
+class Module(ModuleStateDict, ModuleHooks):
     """Base class for all neural network modules.
 
     Subclass it, create submodules and parameters in ``__init__`` (after calling
@@ -242,14 +209,6 @@ class Module:
         if name not in mod._buffers:
             raise AttributeError("`" + name + "` is not a buffer")
         return getattr(mod, name)
-
-    def get_extra_state(self) -> Any:
-        """Extra state to put in the ``state_dict``; override with ``set_extra_state``."""
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
-
-    def set_extra_state(self, state: Any) -> None:
-        """Restore the state returned by ``get_extra_state``."""
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
 
     # -- attribute routing --------------------------------------------------------------
 
@@ -523,319 +482,6 @@ class Module:
     def half(self) -> Module:
         """Cast floating-point parameters and buffers to float16; returns self."""
         return self._cast_floats(dtypes.float16)
-
-    # -- state dict ---------------------------------------------------------------------
-
-    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool) -> None:
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        if type(self).get_extra_state is not Module.get_extra_state:
-            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
-
-    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        """An ``OrderedDict`` of every parameter and persistent buffer, keyed by dotted name.
-
-        The tensors are detached (unless ``keep_vars``) but share memory with the module. The
-        dict carries ``_metadata``: each module's ``version``, keyed by its dotted name.
-
-        Example::
-
-            >>> nn.Linear(2, 1).state_dict().keys()
-            odict_keys(['weight', 'bias'])
-        """
-        if args:  # the deprecated positional form state_dict(destination, prefix, keep_vars)
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        local_metadata = dict(version=self._version)
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, local_metadata)
-            if result is not None:
-                destination = result
-        return destination
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs) -> None:
-        """Copy this module's own entries of ``state_dict``; override to migrate old versions."""
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
-                       if v is not None}
-        assign = local_metadata.get("assign_to_params_buffers", False)
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, _core.TensorBase):
-                error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(value)}")
-                continue
-            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
-                value = value[0]
-            if value.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                                  f"checkpoint, the shape in current model is {param.shape}.")
-                continue
-            try:
-                with no_grad():
-                    if assign:
-                        if isinstance(param, Parameter) and not isinstance(value, Parameter):
-                            value = Parameter(value, requires_grad=param.requires_grad)
-                        elif isinstance(param, Parameter):
-                            value.requires_grad_(param.requires_grad)
-                        setattr(self, name, value)
-                    else:
-                        param.copy_(value)
-            except Exception as ex:
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model '
-                                  f"are {param.size()} and whose dimensions in the checkpoint are "
-                                  f"{value.size()}, an exception occurred : {ex.args}.")
-        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra_key in state_dict:
-                self.set_extra_state(state_dict[extra_key])
-            elif strict:
-                missing_keys.append(extra_key)
-        elif strict and extra_key in state_dict:
-            unexpected_keys.append(extra_key)
-        if strict:
-            for key in state_dict:
-                if key.startswith(prefix) and key != extra_key:
-                    head = key[len(prefix):].split(".", 1)
-                    if len(head) > 1:
-                        if head[0] not in self._modules:
-                            unexpected_keys.append(key)
-                    elif head[0] not in local_state:
-                        unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False):
-        """Copy parameters and buffers from ``state_dict`` into this module and its descendants.
-
-        Args:
-            state_dict: a dict of parameters and persistent buffers, as ``state_dict()`` returns.
-            strict: require the keys to match this module's ``state_dict()`` keys exactly.
-            assign: put the state dict's tensors into the module instead of copying into the
-                existing ones (``requires_grad`` of parameters is kept from the module).
-
-        Returns:
-            ``_IncompatibleKeys(missing_keys, unexpected_keys)``, a named tuple of lists.
-
-        Raises:
-            RuntimeError: listing missing and unexpected keys (when ``strict``) and shape
-                mismatches, e.g. ``size mismatch for fc.weight: copying a param with shape
-                ember.Size([2, 3]) from checkpoint, the shape in current model is ember.Size([3, 3]).``
-        """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys: list[str] = []
-        unexpected_keys: list[str] = []
-        error_msgs: list[str] = []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata
-
-        def load(module, local_state_dict, prefix=""):
-            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-            if assign:
-                local_metadata["assign_to_params_buffers"] = assign
-            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing_keys,
-                                         unexpected_keys, error_msgs)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
-                         child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                if hook(module, incompatible) is not None:
-                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
-                                         "expected to return new values, if incompatible_keys need to be "
-                                         "modified, it should be done inplace.")
-
-        load(self, state_dict)
-        if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
-
-    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
-        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` saves this module."""
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
-
-    def register_state_dict_post_hook(self, hook) -> RemovableHandle:
-        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module is saved."""
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
-
-    _register_state_dict_hook = register_state_dict_post_hook
-
-    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
-        """``hook(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors)``."""
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
-        return handle
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False) -> RemovableHandle:
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self) if with_module else hook
-        return handle
-
-    def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
-        """``hook(module, incompatible_keys)`` runs after ``load_state_dict`` loaded this module."""
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
-
-    # -- hooks and calling --------------------------------------------------------------
-
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False) -> RemovableHandle:
-        """``hook(module, args)`` runs before ``forward``; it may return new args.
-
-        With ``with_kwargs=True`` it is ``hook(module, args, kwargs)`` and may return a new
-        ``(args, kwargs)`` pair. Returns a handle whose ``remove()`` unregisters the hook.
-        """
-        handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after ``forward``; it may return a new output.
-
-        With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``; ``always_call``
-        runs it even when ``forward`` raises.
-        """
-        handle = RemovableHandle(self._forward_hooks, extra_dict=[self._forward_hooks_with_kwargs,
-                                                                  self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
-        """``hook(module, grad_output)`` runs when the gradients of the outputs are known.
-
-        It may return a replacement for ``grad_output``.
-        """
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
-        """``hook(module, grad_input, grad_output)`` runs when the gradients of the inputs are known.
-
-        ``grad_input`` has one entry per positional input (None where it is not a tensor that
-        requires grad). The hook may return a replacement for ``grad_input``.
-        """
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_backward_hook(self, hook) -> RemovableHandle:
-        """Deprecated in PyTorch; ember treats it as ``register_full_backward_hook``."""
-        warnings.warn("Using a non-full backward hook is deprecated; ember runs it as a full backward hook. "
-                      "Use register_full_backward_hook.", FutureWarning, stacklevel=2)
-        return self.register_full_backward_hook(hook)
-
-    def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks
-                or _global_backward_hooks):
-            return self.forward(*args, **kwargs)
-        called_always = set()
-        result = None
-        try:
-            for hook_id, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
-                if hook_id in self._forward_pre_hooks_with_kwargs:
-                    new = hook(self, args, kwargs)
-                    if new is not None:
-                        if not (isinstance(new, tuple) and len(new) == 2):
-                            raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
-                                               f"new_kwargs), but got {new}.")
-                        args, kwargs = new
-                else:
-                    new = hook(self, args)
-                    if new is not None:
-                        args = new if isinstance(new, tuple) else (new,)
-            backward_hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
-            bw_hook = None
-            if backward_hooks or self._backward_pre_hooks:
-                bw_hook = BackwardHook(self, backward_hooks, list(self._backward_pre_hooks.values()))
-                args = bw_hook.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
-                    called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    new = hook(self, args, kwargs, result)
-                else:
-                    new = hook(self, args, result)
-                if new is not None:
-                    result = new
-            if bw_hook is not None:
-                if not isinstance(result, (_core.TensorBase, tuple)):
-                    warnings.warn("For backward hooks to be called, module output should be a Tensor or a "
-                                  f"tuple of Tensors but received {type(result)}", stacklevel=2)
-                result = bw_hook.setup_output_hook(result)
-            return result
-        except Exception:
-            for hook_id, hook in self._forward_hooks.items():
-                if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
-                    try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            hook(self, args, kwargs, result)
-                        else:
-                            hook(self, args, result)
-                    except Exception as e:
-                        warnings.warn("module forward hook with ``always_call=True`` raised an exception that "
-                                      f"was silenced as another error was raised in forward: {e}", stacklevel=2)
-            raise
-
-    __call__ = _call_impl
 
     # -- printing -----------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Gradient clipping: rescale by the total norm (``clip_grad_norm_``) or clamp (``clip_grad_value_``)."""
+"""Gradient clipping: rescale by the total norm (``clip_grad_norm_``) or clamp (``clip_grad_value_``).
+
+Every function takes PyTorch's ``foreach`` (its per-tensor loop or its multi-tensor kernels, which
+give the same values): ember always works per tensor, so any value gives the same result.
+"""
 
 from __future__ import annotations
 

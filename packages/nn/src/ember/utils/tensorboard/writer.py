@@ -8,6 +8,8 @@ from ember import _core
 
 try:
     import tensorboardX
+    from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboardX.proto.tensor_pb2 import TensorProto
 except ImportError as err:  # an optional extra of ember-nn
     raise ImportError("ember.utils.tensorboard needs tensorboardX: pip install 'ember-nn[tensorboard]'") from err
 
@@ -51,8 +53,20 @@ class SummaryWriter:
 
     def add_scalar(self, tag: str, scalar_value, global_step=None, walltime=None, new_style=False,
                    double_precision=False) -> None:
-        """Record one number, e.g. the loss, at ``global_step``."""
-        self._writer.add_scalar(tag, _plain(scalar_value), global_step, walltime)
+        """Record one number, e.g. the loss, at ``global_step``.
+
+        ``new_style=True`` writes it as a tensor for TensorBoard's scalars plugin (in float64 with
+        ``double_precision=True``) instead of the classic ``simple_value``, as PyTorch does.
+        """
+        value = _plain(scalar_value)
+        if not new_style:
+            self._writer.add_scalar(tag, value, global_step, walltime)
+            return
+        tensor = TensorProto(double_val=[float(value)], dtype="DT_DOUBLE") if double_precision else \
+            TensorProto(float_val=[float(value)], dtype="DT_FLOAT")
+        metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+        summary = Summary(value=[Summary.Value(tag=tag, tensor=tensor, metadata=metadata)])
+        self._writer._get_file_writer().add_summary(summary, global_step, walltime)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: dict, global_step=None, walltime=None) -> None:
         """Record several related numbers under ``main_tag`` (one sub-run each)."""

@@ -2,12 +2,13 @@
 from collections import namedtuple
 
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-import torch.optim as optim
 from cartpole import CartPole
-from torch.distributions import Categorical
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+import ember.optim as optim
+from ember.distributions import Categorical
 
 GAMMA = 0.99
 SavedAction = namedtuple("SavedAction", ["log_prob", "value"])
@@ -30,10 +31,10 @@ class Policy(nn.Module):
 
 
 def select_action(model, state, forced=None):
-    state = torch.from_numpy(state).float()
+    state = ember.from_numpy(state).float()
     probs, state_value = model(state)
     m = Categorical(probs)
-    action = m.sample() if forced is None else torch.tensor(forced)
+    action = m.sample() if forced is None else ember.tensor(forced)
     model.saved_actions.append(SavedAction(m.log_prob(action), state_value))
     return action.item()
 
@@ -45,14 +46,14 @@ def finish_episode(model, optimizer, eps=np.finfo(np.float32).eps.item()):
     for r in model.rewards[::-1]:
         R = r + GAMMA * R
         returns.insert(0, R)
-    returns = torch.tensor(returns)
+    returns = ember.tensor(returns)
     returns = (returns - returns.mean()) / (returns.std() + eps)
     for (log_prob, value), R in zip(saved_actions, returns):
         advantage = R - value.item()
         policy_losses.append(-log_prob * advantage)
-        value_losses.append(F.smooth_l1_loss(value, torch.tensor([R])))
+        value_losses.append(F.smooth_l1_loss(value, ember.tensor([R])))
     optimizer.zero_grad()
-    loss = torch.stack(policy_losses).sum() + torch.stack(value_losses).sum()
+    loss = ember.stack(policy_losses).sum() + ember.stack(value_losses).sum()
     loss.backward()
     optimizer.step()
     del model.rewards[:]
@@ -60,7 +61,7 @@ def finish_episode(model, optimizer, eps=np.finfo(np.float32).eps.item()):
 
 
 def make(seed=543):
-    torch.manual_seed(seed)
+    ember.manual_seed(seed)
     model = Policy()
     return model, optim.Adam(model.parameters(), lr=3e-2)
 
