@@ -94,7 +94,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     """
     is_batched = query.ndim == 3
     if not is_batched:
-        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if query is key and key is value:
+            query = key = value = query.unsqueeze(1)
+        else:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
@@ -116,7 +119,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     else:
         w_q, w_k, w_v = q_proj_weight, k_proj_weight, v_proj_weight
         b_q, b_k, b_v = in_proj_bias.chunk(3) if in_proj_bias is not None else (None, None, None)
-    q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+    if not use_separate_proj_weight and query is key and key is value:
+        # self-attention: the three projections are one product with the packed weight
+        q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
+    else:
+        q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
     if attn_mask is not None:
         src_len = key.shape[0]
         if attn_mask.ndim == 2:
