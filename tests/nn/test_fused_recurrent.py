@@ -110,3 +110,12 @@ def test_bad_arguments_are_refused_before_the_kernel():
         gru_layer(gi, h0, w, b[:3])
     with pytest.raises(RuntimeError, match="does not match"):
         gru_layer(gi[..., :14], h0, w, b)
+
+
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU])
+def test_an_empty_batch_runs_forward_and_backward(cls):
+    m = cls(3, 4, num_layers=2, bidirectional=True)
+    x = ember.randn(5, 0, 3, requires_grad=True)
+    out, _ = m(x)
+    out.sum().backward()
+    assert tuple(out.shape) == (5, 0, 8) and tuple(x.grad.shape) == (5, 0, 3)

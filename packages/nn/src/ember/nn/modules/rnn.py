@@ -311,10 +311,10 @@ class RNNBase(Module):
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
         steps, n = x.shape[0], x.shape[1]
         if self.mode == "GRU" or b_ih is None:
-            projected = F.linear(x.reshape(steps * n, -1), w_ih, b_ih)
+            projected = F.linear(x.reshape(steps * n, x.shape[-1]), w_ih, b_ih)
         else:
-            projected = ember.addmm(b_ih + b_hh, x.reshape(steps * n, -1), w_ih.t())
-        projected = projected.reshape(steps, n, -1)
+            projected = ember.addmm(b_ih + b_hh, x.reshape(steps * n, x.shape[-1]), w_ih.t())
+        projected = projected.reshape(steps, n, projected.shape[-1])
         reverse = direction == 1
         if self.mode == "LSTM" and w_hr is None:
             out, h_n, c_n = lstm_layer(projected, state[0], state[1], w_hh, reverse)
