@@ -622,9 +622,20 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
         return input
     if p == 1:
         return input * 0.0
-    from ember.ops.creation import empty
-    mask = empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p, generator=generator)
-    return input * mask.mul_(1.0 / (1 - p))
+    if not input.dtype.is_floating_point:
+        from ember.ops.creation import empty
+        mask = empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p, generator=generator)
+        return input * mask.mul_(1.0 / (1 - p))
+    import numpy as np
+
+    from ember.ops.creation import place
+    from ember.random import _rng
+    # the scaled keep-mask built on the host in one pass (float32 uniforms: half the bits of float64,
+    # and p is still resolved to 2^-24), then one recorded product, whose gradient is grad * mask
+    keep = _rng(generator).random(tuple(input.shape), dtype=np.float32) < (1 - p)
+    dt = np.dtype(input.dtype.numpy)
+    mask = np.multiply(keep, dt.type(1.0 / (1 - p)), dtype=dt)
+    return input * place(mask, input.device)
 
 
 def threshold_backward(grad, input, threshold: float):
