@@ -1,5 +1,9 @@
 """Build ember-core's Cython extensions (-O3; OpenMP for the modules listed in OPENMP).
 
+``EMBER_NATIVE=1`` adds ``-march=native``: the kernels may then use every vector instruction
+of the building machine (AVX2, AVX-512, FMA), and the extensions run only on CPUs that have
+them. Wheels are built without it, for the baseline x86-64 (SSE2) instruction set.
+
 ``EMBER_SANITIZE=1`` builds them instead with AddressSanitizer and UndefinedBehaviorSanitizer
 (-O1, frame pointers kept, no OpenMP) for the `sanitize` tox environment: the kernels are
 compiled without bounds checks, so an out-of-bounds access must be caught by the sanitizer.
@@ -18,6 +22,7 @@ OPENMP: set[str] = {  # dotted module names whose kernels use prange
     "ember.backends.cpu._winograd",
 }
 SANITIZE = os.environ.get("EMBER_SANITIZE", "") not in ("", "0")
+NATIVE = os.environ.get("EMBER_NATIVE", "") not in ("", "0")
 SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
 
 
@@ -26,7 +31,7 @@ def extension(pyx: Path) -> Extension:
     if SANITIZE:  # OpenMP stays off: libgomp's threads are not ASan-instrumented and add noise
         return Extension(name, [str(pyx)], extra_compile_args=["-O1", "-g", *SANITIZER_FLAGS],
                          extra_link_args=SANITIZER_FLAGS)
-    args = ["-O3"]
+    args = ["-O3", "-march=native"] if NATIVE else ["-O3"]
     link = []
     if name in OPENMP:
         args.append("-fopenmp")

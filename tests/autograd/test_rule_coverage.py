@@ -19,6 +19,8 @@ NON_DIFFERENTIABLE = {
     "conv2d_backward",
     # batch norm's fused backward: likewise called by the batch_norm rule only with grad mode off
     "batch_norm_backward",
+    # the fused backward kernels of layer norm and the recurrent layers: likewise, grad mode off only
+    "layer_norm_backward", "lstm_layer_backward", "gru_layer_backward", "gelu_backward",
 }
 
 

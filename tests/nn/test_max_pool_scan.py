@@ -15,6 +15,7 @@ import ember
 import ember.nn.functional as F
 from ember.autograd import gradcheck
 from ember.backends.cpu import buffers
+from ember.backends.cpu.blas_threads import blas_threads
 
 rng = np.random.default_rng(7)
 
@@ -172,7 +173,7 @@ def test_max_pools_match_single_threaded_with_a_thread_team(monkeypatch):
              lambda: F.adaptive_max_pool2d(x, (5, 7), True), lambda: F.adaptive_max_pool2d(x, (23, 20), True)]
     single = [[t.numpy() for t in pool()] for pool in pools]
     monkeypatch.setattr(buffers, "PARALLEL_WORK", 0)
-    monkeypatch.setattr(buffers, "MAX_THREADS", 2)
+    monkeypatch.setattr(blas_threads, "budget", 2)
     for pool, expected in zip(pools, single):
         for got, want in zip(pool(), expected):
             np.testing.assert_array_equal(got.numpy(), want)

@@ -6,6 +6,7 @@ import pytest
 import ember
 import ember.nn.functional as F
 from ember.backends.cpu import buffers
+from ember.backends.cpu.blas_threads import blas_threads
 
 
 def _run_all(seed):
@@ -24,7 +25,7 @@ def _run_all(seed):
 def test_threaded_kernels_match_single_threaded(monkeypatch):
     single = _run_all(0)
     monkeypatch.setattr(buffers, "PARALLEL_WORK", 0)
-    monkeypatch.setattr(buffers, "MAX_THREADS", 2)
+    monkeypatch.setattr(blas_threads, "budget", 2)
     threaded = _run_all(0)
     for a, b in zip(single, threaded):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
@@ -32,5 +33,5 @@ def test_threaded_kernels_match_single_threaded(monkeypatch):
 
 @pytest.mark.parametrize("work", [0, 1 << 40])
 def test_thread_choice(monkeypatch, work):
-    monkeypatch.setattr(buffers, "MAX_THREADS", 2)
+    monkeypatch.setattr(blas_threads, "budget", 2)
     assert buffers.threads_for(work) == (2 if work >= buffers.PARALLEL_WORK else 1)

@@ -591,3 +591,21 @@ def test_relu_gradient_at_nan_zero_and_infinite_grad():
     torch.relu(tx).backward(torch.tensor(g))
     ember.relu(ex).backward(ember.tensor(g))
     np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_fused_gelu_matches_pytorch(approximate):
+    x = np.random.default_rng(4).standard_normal((64, 33)).astype(np.float32) * 3
+    e = ember.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    ember.nn.functional.gelu(e, approximate=approximate).pow(2).sum().backward()
+    torch.nn.functional.gelu(t, approximate=approximate).pow(2).sum().backward()
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_fused_recurrent_final_states_and_long_sequences_match_pytorch(mode):
+    """The fused layer ops: gradients that reach only through the final state, and a 35-step sequence."""
+    make = lambda nn: getattr(nn, mode)(6, 8, num_layers=2, bidirectional=True)
+    run_pair(make, [randn(5, 3, 6)], out_index=1)
+    run_pair(lambda nn: getattr(nn, mode)(16, 20, num_layers=2, dropout=0.0), [randn(35, 4, 16)])

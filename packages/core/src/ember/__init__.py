@@ -69,6 +69,7 @@ from ember.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
+from ember.num_threads import get_num_threads, set_num_threads  # noqa: E402
 from ember.ops import return_types  # noqa: E402
 from ember.ops.activation import *  # noqa: E402,F403
 from ember.ops.closeness import *  # noqa: E402,F403

@@ -9,6 +9,10 @@ fused ``conv2d`` kernel; the composite path below is used when it does not.
 Kernels (name -> params after the input arrays):
 
     im2col        (x,) -> (kernel, stride, padding, dilation)        (C*kh*kw, N, Ho*Wo)
+    layer_norm    (x[, weight][, bias]) -> (has_weight, has_bias, width, eps)  (out, mean, rstd): the
+                  trailing ``width`` values of x normalised; mean and rstd (rows,); optional fused kernel
+    layer_norm_backward (g, x, mean, rstd[, weight]) -> (has_weight, width, needs)  (gx, gw, gb), empty where
+                  ``needs`` says no
     col2im        (cols,) -> (size, kernel, stride, padding, dilation)  (N, C, *size), summing overlaps
     conv2d        (x, w[, b]) -> (stride, padding, dilation, groups)  (out, cols), optional fused kernel
     max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W;
@@ -618,9 +622,20 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
         return input
     if p == 1:
         return input * 0.0
-    from ember.ops.creation import empty
-    mask = empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p, generator=generator)
-    return input * mask.mul_(1.0 / (1 - p))
+    if not input.dtype.is_floating_point:
+        from ember.ops.creation import empty
+        mask = empty(input.shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p, generator=generator)
+        return input * mask.mul_(1.0 / (1 - p))
+    import numpy as np
+
+    from ember.ops.creation import place
+    from ember.random import _rng
+    # the scaled keep-mask built on the host in one pass (float32 uniforms: half the bits of float64,
+    # and p is still resolved to 2^-24), then one recorded product, whose gradient is grad * mask
+    keep = _rng(generator).random(tuple(input.shape), dtype=np.float32) < (1 - p)
+    dt = np.dtype(input.dtype.numpy)
+    mask = np.multiply(keep, dt.type(1.0 / (1 - p)), dtype=dt)
+    return input * place(mask, input.device)
 
 
 def threshold_backward(grad, input, threshold: float):
@@ -719,6 +734,24 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         if t is not None and tuple(t.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}")
+    width = _prod(normalized_shape)
+    if input.dtype in (dtypes.float32, dtypes.float64) and width and _has_kernel(input, "layer_norm") and all(
+            t is None or t.dtype is input.dtype for t in (weight, bias)):
+        inputs = tuple(t for t in (input, weight, bias) if t is not None)
+        return _core.call("layer_norm", inputs, (weight is not None, bias is not None, width, float(eps)))[0]
+    return layer_norm_reference(input, normalized_shape, weight, bias, eps)
+
+
+def _prod(sizes) -> int:
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
+
+
+def layer_norm_reference(input, normalized_shape: tuple, weight=None, bias=None, eps: float = 1e-5):
+    """``layer_norm`` composed of ember ops (backends without the fused kernel; create_graph backward)."""
+    k = len(normalized_shape)
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dims, keepdim=True)
     centered = input - mean

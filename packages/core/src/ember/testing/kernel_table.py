@@ -49,6 +49,14 @@ CONTRACTS = {
     "nn_ops": "Neural-network pieces and their adjoints for autograd: shapes, strides, padding and kernel sizes "
               "arrive as tuples of ints, already checked.",
     "normalization": "Fused normalization forward and backward (optional: composites cover them).",
+    "layer_norm": "Fused layer norm over the trailing `width` values of each row (optional: a composite covers "
+                  "it): the forward returns (out, mean, rstd) with one statistic per row, the backward gets them "
+                  "back with the output gradient and returns (gx, gw, gb), empty arrays where `needs` says no.",
+    "recurrent": "Fused LSTM and GRU layers over a whole sequence (optional: step-by-step composites cover them). "
+                 "Inputs are (T, N, G*H) gate pre-activations and (N, H) states of one float dtype, shapes already "
+                 "checked; `reverse` runs the steps backwards. The forward returns the outputs, final states and "
+                 "what its backward needs (the activated gates and cells); the backward returns the gradients of "
+                 "the pre-activations and initial states and leaves the weight gradients to autograd.",
     "sparse": "Sparse COO products: `sparse_coo_mm(indices, values, dense, rows)` gets the int64 (2, nnz) "
               "indices, the (nnz,) values and a dense (k, m) matrix of the values' dtype and returns the dense "
               "(rows, m) product; repeated indices add up.",
@@ -105,7 +113,7 @@ def kernel_table() -> list[KernelEntry]:
         short = family.__name__.rsplit(".", 1)[1]
         for name in sorted(family.KERNELS):
             kind = "required" if name in required else "optional" if name in optional or short in (
-                "activation", "normalization", "optim") else "unchecked"
+                "activation", "normalization", "layer_norm", "recurrent", "optim") else "unchecked"
             entries.append(KernelEntry(name, short, signature_of(family.KERNELS[name]), kind))
     return entries
 

@@ -66,7 +66,10 @@ def _matmul(grad, inputs, output, params, needs):
         if a.ndim == 1:
             ga = ga.squeeze(-2)
     if needs[1]:
-        gb = ember.matmul(_mT(a2), g)
+        if b.ndim == 2 and a.ndim > 2 and a.numel():   # (..., n, k) @ (k, m): one product over the folded batch
+            gb = ember.mm(a.reshape(-1, a.shape[-1]).t(), g.reshape(-1, g.shape[-1]))
+        else:
+            gb = ember.matmul(_mT(a2), g)
         if b.ndim == 1:
             gb = gb.squeeze(-1)
     return ga, gb

@@ -18,12 +18,14 @@ from ember.backends.cpu import (
     error_function,
     incomplete_gamma,
     indexing,
+    layer_norm,
     linalg,
     linalg_decomp,
     nn_ops,
     normalization,
     optim,
     pointwise,
+    recurrent,
     reduction,
     shape,
     sorting,
@@ -32,7 +34,7 @@ from ember.backends.cpu import (
 from ember.hookspecs import hookimpl
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, linalg_decomp, sorting, activation, nn_ops,
-            normalization, optim, sparse, error_function, bessel, bessel_jyk, incomplete_gamma)
+            normalization, layer_norm, recurrent, optim, sparse, error_function, bessel, bessel_jyk, incomplete_gamma)
 
 
 class CPUBackend(Backend):

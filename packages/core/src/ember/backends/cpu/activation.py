@@ -6,7 +6,7 @@ temporary; float16 works in float32.
 
 import numpy as np
 
-from ember.backends.cpu import _pointwise
+from ember.backends.cpu import _gelu, _pointwise
 
 
 def _shifted(x, dim):
@@ -36,6 +36,42 @@ def log_softmax(x, dim):
     return y.astype(x.dtype, copy=False)
 
 
+def attention_softmax(scores, *rest):
+    """softmax(scores * scale + mask) over the last dim, in one working array; rows of -inf only
+    give zeros when ``zero_dead_rows`` (else NaN, as an explicit softmax)."""
+    scale, zero_dead_rows = rest[-2:]
+    work = np.multiply(scores, np.float32(scale) if scores.dtype == np.float32 else scale)
+    if len(rest) == 3:
+        work += rest[0]
+    top = np.maximum.reduce(work, axis=-1, keepdims=True)
+    if zero_dead_rows:
+        top[top == -np.inf] = 0   # exp(-inf - 0) = 0 everywhere in the row: no NaN
+    work -= top
+    np.exp(work, out=work)
+    total = np.add.reduce(work, axis=-1, keepdims=True)
+    if zero_dead_rows:
+        total[total == 0] = 1
+    work /= total
+    return work
+
+
+def gelu(x, approximate_tanh):
+    """x * Phi(x) (or the tanh approximation), one Cython pass."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    _gelu.forward(x.reshape(-1), out.reshape(-1), approximate_tanh)
+    return out
+
+
+def gelu_backward(grad, x, approximate_tanh):
+    """The gradient of ``gelu`` at ``x`` times ``grad`` (same shape and dtype), one Cython pass."""
+    x = np.ascontiguousarray(x)
+    g = np.ascontiguousarray(grad, dtype=x.dtype)
+    out = np.empty_like(x)
+    _gelu.backward(g.reshape(-1), x.reshape(-1), out.reshape(-1), approximate_tanh)
+    return out
+
+
 def threshold_backward(grad, x, threshold):
     """``grad`` where ``x > threshold`` (or x is NaN), else 0: the gradient of ReLU and threshold."""
     if grad.shape == x.shape and grad.dtype == x.dtype and grad.dtype in (np.float32, np.float64):
@@ -46,4 +82,5 @@ def threshold_backward(grad, x, threshold):
     return np.where(x <= threshold, grad.dtype.type(0), grad)
 
 
-KERNELS = {"softmax": softmax, "log_softmax": log_softmax, "threshold_backward": threshold_backward}
+KERNELS = {"softmax": softmax, "log_softmax": log_softmax, "threshold_backward": threshold_backward,
+           "attention_softmax": attention_softmax, "gelu": gelu, "gelu_backward": gelu_backward}

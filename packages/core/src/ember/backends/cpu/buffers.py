@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
 
+from ember.backends.cpu.blas_threads import blas_threads
 
-def _max_threads() -> int:
-    try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
-    except ValueError:
-        return max(1, os.cpu_count() or 1)
-
-
-MAX_THREADS = _max_threads()
 PARALLEL_WORK = 1 << 24   # elements; below this a thread team (beside BLAS's own threads) costs more than it saves
 
 
 def threads_for(work: int) -> int:
-    """OpenMP threads for a kernel touching ``work`` elements: only large kernels fork a team."""
-    return MAX_THREADS if work >= PARALLEL_WORK else 1
+    """OpenMP threads for a kernel touching ``work`` elements: only large kernels fork a team, of the
+    thread budget that BLAS shares (``ember.set_num_threads``)."""
+    return blas_threads.budget if work >= PARALLEL_WORK else 1
 
 
 def as_real(x: np.ndarray) -> np.ndarray:

@@ -37,6 +37,9 @@ def batched_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for stacks of matrices. NumPy's batched loop only reaches BLAS for some strided
     layouts (a transposed ``b`` can be 25x slower), so non-contiguous stacks are copied first:
     O(n) to save O(n^1.5)."""
+    if a.ndim > 2 and b.ndim == 2 and a.size:   # a stack times one matrix: one product over the folded stack
+        blas_threads.fit(_work(a, b))
+        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
     if a.ndim > 2 and not a.flags.c_contiguous:
         a = np.ascontiguousarray(a)
     if b.ndim > 2 and not b.flags.c_contiguous:

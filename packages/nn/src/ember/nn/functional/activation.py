@@ -81,7 +81,14 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
 
 
 def gelu(input, approximate: str = "none"):
-    """x * Phi(x), Phi the standard normal CDF; ``approximate="tanh"`` uses the tanh formula."""
+    """x * Phi(x), Phi the standard normal CDF; ``approximate="tanh"`` uses the tanh formula.
+
+    float32/float64 inputs run the backend's fused ``gelu`` kernel when it has one (CPU: one pass
+    forward, one backward); otherwise the composite below.
+    """
+    if approximate in ("none", "tanh") and input.dtype in (ember.float32, ember.float64) and \
+            "gelu" in input._device._kernels:
+        return _core.call("gelu", (input,), (approximate == "tanh",))
     if approximate == "none":
         return input * 0.5 * (1.0 + ember.erf(input * (1.0 / math.sqrt(2.0))))
     if approximate == "tanh":

@@ -9,6 +9,7 @@ from ember import dtypes
 from ember.nn.functional.dropout import dropout
 from ember.nn.functional.linear import linear
 from ember.nn.functional.shape import pad
+from ember.ops.attention import attention_softmax
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -24,14 +25,6 @@ def _repeat_heads(x, repeat: int):
     shape = tuple(x.shape)
     expanded = x.unsqueeze(-3).expand(shape[:-2] + (repeat,) + shape[-2:])
     return expanded.reshape(shape[:-3] + (shape[-3] * repeat,) + shape[-2:])
-
-
-def _softmax_of_masked(scores):
-    """Softmax over the last dim where rows whose every score is -inf (nothing may be attended) give
-    zeros and zero gradients instead of NaN, as PyTorch's scaled_dot_product_attention does."""
-    unattended = (scores == float("-inf")).all(-1, keepdim=True)
-    weights = ember.softmax(scores.masked_fill(unattended, 0.0), -1)
-    return weights.masked_fill(unattended, 0.0)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
@@ -53,17 +46,18 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         repeat = query.shape[-3] // key.shape[-3]
         key, value = _repeat_heads(key, repeat), _repeat_heads(value, repeat)
-    scores = query.matmul(key.transpose(-2, -1)) * scale
+    scores = query.matmul(key.transpose(-2, -1))
+    bias = None
     if is_causal:
         rows = ember.arange(L, device=query.device).unsqueeze(1)
         allowed = rows >= ember.arange(S, device=query.device)     # the lower triangle
-        scores = scores + _bias_from_bool(allowed, scores.dtype)
+        bias = _bias_from_bool(allowed, scores.dtype)
     elif attn_mask is not None:
-        if attn_mask.dtype is dtypes.bool:
-            scores = scores + _bias_from_bool(attn_mask, scores.dtype)
-        else:
-            scores = scores + attn_mask
-    weights = ember.softmax(scores, -1) if attn_mask is None else _softmax_of_masked(scores)
+        bias = _bias_from_bool(attn_mask, scores.dtype) if attn_mask.dtype is dtypes.bool else attn_mask
+        if bias.dtype is not scores.dtype:
+            bias = bias.to(scores.dtype)
+    # scale, mask and softmax as one op; a query that may attend nothing gets zeros, not NaN
+    weights = attention_softmax(scores, bias, scale)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return weights.matmul(value)
@@ -94,7 +88,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     """
     is_batched = query.ndim == 3
     if not is_batched:
-        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if query is key and key is value:
+            query = key = value = query.unsqueeze(1)
+        else:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
@@ -116,7 +113,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     else:
         w_q, w_k, w_v = q_proj_weight, k_proj_weight, v_proj_weight
         b_q, b_k, b_v = in_proj_bias.chunk(3) if in_proj_bias is not None else (None, None, None)
-    q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+    if not use_separate_proj_weight and query is key and key is value:
+        # self-attention: the three projections are one product with the packed weight
+        q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
+    else:
+        q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
     if attn_mask is not None:
         src_len = key.shape[0]
         if attn_mask.ndim == 2:
@@ -158,12 +159,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if not training:
         dropout_p = 0.0
-    scores = (q * math.sqrt(1.0 / head_dim)).matmul(k.transpose(-2, -1))
-    if attn_mask is not None:
-        scores = scores + attn_mask
+    scores = q.matmul(k.transpose(-2, -1))
+    if attn_mask is not None and attn_mask.dtype is not scores.dtype:
+        attn_mask = attn_mask.to(scores.dtype)
     # PyTorch's need_weights=False path runs scaled_dot_product_attention: fully masked rows give zeros.
     # With need_weights it takes an explicit softmax, whose fully masked rows are NaN.
-    weights = _softmax_of_masked(scores) if attn_mask is not None and not need_weights else ember.softmax(scores, -1)
+    weights = attention_softmax(scores, attn_mask, math.sqrt(1.0 / head_dim), zero_dead_rows=not need_weights)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     out = weights.matmul(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)

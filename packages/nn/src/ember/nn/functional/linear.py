@@ -10,10 +10,17 @@ __all__ = ["linear", "bilinear"]
 def linear(input, weight, bias=None):
     """y = x W^T + b for ``input`` (*, in_features), ``weight`` (out_features, in_features).
 
-    A 2-D input with a bias is one ``addmm`` (as in PyTorch, its ``grad_fn`` is ``AddmmBackward0``).
+    A 2-D input with a bias is one ``addmm`` (as in PyTorch, its ``grad_fn`` is ``AddmmBackward0``);
+    a contiguous input of more dims with a bias is viewed as (batch, in_features) for one ``addmm``
+    (``ViewBackward0``, as PyTorch). Otherwise ``matmul``, whose stack-times-matrix product is one
+    matrix product over the folded batch, forward and backward (the weight gradient included).
     """
     if input.ndim == 2 and bias is not None:
         return ember.addmm(bias, input, weight.t())
+    if bias is not None and input.ndim > 2 and weight.ndim == 2 and input.shape[-1] == weight.shape[1] and \
+            input.numel() and input.is_contiguous():
+        out = ember.addmm(bias, input.view(-1, input.shape[-1]), weight.t())
+        return out.view(tuple(input.shape[:-1]) + (weight.shape[0],))
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 

@@ -94,8 +94,11 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
                 average_attn_weights: bool = True, is_causal: bool = False):
         is_batched = query.ndim == 3
-        if self.batch_first and is_batched:
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        if self.batch_first and is_batched:   # keep query is key is value: self-attention's packed projection
+            if query is key and key is value:
+                query = key = value = query.transpose(0, 1)
+            else:
+                query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
             self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,

@@ -1,7 +1,10 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` (multi-layer, bidirectional) and their cells.
 
 Each layer and direction projects the whole input sequence with one matrix product, then
-steps through time with one ``addmm`` per step for the recurrent part. Parameter names and
+steps through time. LSTM and GRU layers (without ``proj_size``, on padded input) run the
+recurrence as one op (``ember.ops.recurrent``): per step one matrix product and one fused
+pointwise kernel, forward and backward, and one autograd node per layer and direction. Packed
+sequences and projections step with one ``addmm`` plus pointwise ops per step. Parameter names and
 gate orders are PyTorch's (LSTM: i, f, g, o; GRU: r, z, n), so state dicts are interchangeable.
 """
 
@@ -17,6 +20,7 @@ from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 from ember.nn.utils.rnn import PackedSequence
+from ember.ops.recurrent import gru_layer, lstm_layer
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -307,10 +311,18 @@ class RNNBase(Module):
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
         steps, n = x.shape[0], x.shape[1]
         if self.mode == "GRU" or b_ih is None:
-            projected = F.linear(x.reshape(steps * n, -1), w_ih, b_ih)
+            projected = F.linear(x.reshape(steps * n, x.shape[-1]), w_ih, b_ih)
         else:
-            projected = ember.addmm(b_ih + b_hh, x.reshape(steps * n, -1), w_ih.t())
-        projected = projected.reshape(steps, n, -1).unbind(0)
+            projected = ember.addmm(b_ih + b_hh, x.reshape(steps * n, x.shape[-1]), w_ih.t())
+        projected = projected.reshape(steps, n, projected.shape[-1])
+        reverse = direction == 1
+        if self.mode == "LSTM" and w_hr is None:
+            out, h_n, c_n = lstm_layer(projected, state[0], state[1], w_hh, reverse)
+            return out, [h_n, c_n]
+        if self.mode == "GRU":
+            out, h_n = gru_layer(projected, state[0], w_hh, b_hh, reverse)
+            return out, [h_n]
+        projected = projected.unbind(0)
         order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
         w_hh_t = w_hh.t()
         outs = [None] * steps
