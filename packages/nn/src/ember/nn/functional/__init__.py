@@ -3,10 +3,12 @@
 from ember.nn.functional.activation import *  # noqa: F403
 from ember.nn.functional.attention import *  # noqa: F403
 from ember.nn.functional.conv import *  # noqa: F403
+from ember.nn.functional.conv3d import *  # noqa: F403
 from ember.nn.functional.dropout import *  # noqa: F403
 from ember.nn.functional.linear import *  # noqa: F403
 from ember.nn.functional.loss import *  # noqa: F403
 from ember.nn.functional.normalization import *  # noqa: F403
 from ember.nn.functional.pooling import *  # noqa: F403
+from ember.nn.functional.pooling3d import *  # noqa: F403
 from ember.nn.functional.shape import *  # noqa: F403
 from ember.nn.functional.sparse import *  # noqa: F403

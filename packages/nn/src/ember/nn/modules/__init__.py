@@ -3,9 +3,11 @@
 from ember.nn.modules.activation import *  # noqa: F403
 from ember.nn.modules.attention import *  # noqa: F403
 from ember.nn.modules.batchnorm import *  # noqa: F403
+from ember.nn.modules.batchnorm3d import *  # noqa: F403
 from ember.nn.modules.channelshuffle import *  # noqa: F403
 from ember.nn.modules.container import *  # noqa: F403
 from ember.nn.modules.conv import *  # noqa: F403
+from ember.nn.modules.conv3d import *  # noqa: F403
 from ember.nn.modules.distance import *  # noqa: F403
 from ember.nn.modules.dropout import *  # noqa: F403
 from ember.nn.modules.flatten import *  # noqa: F403
@@ -16,6 +18,7 @@ from ember.nn.modules.module import *  # noqa: F403
 from ember.nn.modules.normalization import *  # noqa: F403
 from ember.nn.modules.padding import *  # noqa: F403
 from ember.nn.modules.pooling import *  # noqa: F403
+from ember.nn.modules.pooling3d import *  # noqa: F403
 from ember.nn.modules.rnn import *  # noqa: F403
 from ember.nn.modules.sparse import *  # noqa: F403
 from ember.nn.modules.transformer import *  # noqa: F403
