@@ -51,7 +51,7 @@ _core._setup(Tensor, Size, dtypes._BY_NUMPY, dtypes.float32, dtypes.result_type)
 
 from math import e, inf, nan, pi  # noqa: E402  (torch.e, torch.pi, torch.inf, torch.nan)
 
-from ember import accelerator, backends, cuda, fft, linalg, special  # noqa: E402
+from ember import accelerator, amp, backends, cuda, fft, linalg, special  # noqa: E402
 from ember.algorithm_flags import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_deterministic_debug_mode,
@@ -61,6 +61,8 @@ from ember.algorithm_flags import (  # noqa: E402
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
+from ember.amp import autocast, is_autocast_available  # noqa: E402
+from ember.amp.state import *  # noqa: E402,F403
 from ember.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,

@@ -1,5 +1,6 @@
 """``ember.nn.functional``: the stateless functions behind the layers (``import ember.nn.functional as F``)."""
 
+from ember.nn.functional import autocast_policy  # noqa: E402,F401  (registers with ember.amp)
 from ember.nn.functional.activation import *  # noqa: F403
 from ember.nn.functional.attention import *  # noqa: F403
 from ember.nn.functional.conv import *  # noqa: F403
