@@ -10,16 +10,22 @@ from ember.nn.modules.conv import *  # noqa: F403
 from ember.nn.modules.conv3d import *  # noqa: F403
 from ember.nn.modules.distance import *  # noqa: F403
 from ember.nn.modules.dropout import *  # noqa: F403
+from ember.nn.modules.dropout3d import *  # noqa: F403
 from ember.nn.modules.flatten import *  # noqa: F403
 from ember.nn.modules.linear import *  # noqa: F403
 from ember.nn.modules.linear import NonDynamicallyQuantizableLinear
 from ember.nn.modules.loss import *  # noqa: F403
+from ember.nn.modules.margin_loss import *  # noqa: F403
 from ember.nn.modules.module import *  # noqa: F403
 from ember.nn.modules.normalization import *  # noqa: F403
 from ember.nn.modules.padding import *  # noqa: F403
+from ember.nn.modules.padding3d import *  # noqa: F403
 from ember.nn.modules.pooling import *  # noqa: F403
 from ember.nn.modules.pooling3d import *  # noqa: F403
+from ember.nn.modules.rms_norm import *  # noqa: F403
 from ember.nn.modules.rnn import *  # noqa: F403
+from ember.nn.modules.rrelu import *  # noqa: F403
 from ember.nn.modules.sparse import *  # noqa: F403
 from ember.nn.modules.transformer import *  # noqa: F403
+from ember.nn.modules.unpooling import *  # noqa: F403
 from ember.nn.modules.upsampling import *  # noqa: F403
