@@ -5,8 +5,11 @@ from ember.nn.functional.activation import *  # noqa: F403
 from ember.nn.functional.attention import *  # noqa: F403
 from ember.nn.functional.conv import *  # noqa: F403
 from ember.nn.functional.conv3d import *  # noqa: F403
+from ember.nn.functional.ctc import *  # noqa: F403
 from ember.nn.functional.dropout import *  # noqa: F403
 from ember.nn.functional.dropout3d import *  # noqa: F403
+from ember.nn.functional.embedding_bag import *  # noqa: F403
+from ember.nn.functional.grid_sampling import *  # noqa: F403
 from ember.nn.functional.linear import *  # noqa: F403
 from ember.nn.functional.loss import *  # noqa: F403
 from ember.nn.functional.margin_loss import *  # noqa: F403

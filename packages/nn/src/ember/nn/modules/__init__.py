@@ -8,9 +8,11 @@ from ember.nn.modules.channelshuffle import *  # noqa: F403
 from ember.nn.modules.container import *  # noqa: F403
 from ember.nn.modules.conv import *  # noqa: F403
 from ember.nn.modules.conv3d import *  # noqa: F403
+from ember.nn.modules.ctc_loss import *  # noqa: F403
 from ember.nn.modules.distance import *  # noqa: F403
 from ember.nn.modules.dropout import *  # noqa: F403
 from ember.nn.modules.dropout3d import *  # noqa: F403
+from ember.nn.modules.embedding_bag import *  # noqa: F403
 from ember.nn.modules.flatten import *  # noqa: F403
 from ember.nn.modules.lazy import *  # noqa: F403
 from ember.nn.modules.linear import *  # noqa: F403
