@@ -42,6 +42,11 @@ CASES = {
     "unfold": (lambda x: x.unfold(1, 2, 1), [(2, 4)]),
     "dist": (lambda x, y: ember.dist(x, y, 3), [(3,), (3,)]),
     "vander": (lambda x: ember.vander(x, 4), [(3,)]),
+    "as_strided": (lambda x: ember.as_strided(x, (3, 3), (1, 2), 1), [(3, 4)]),
+    "as_strided_scatter": (lambda x, s: ember.as_strided_scatter(x, s, (2, 2), (4, 1), 1), [(3, 4), (2, 2)]),
+    "gradient": (lambda x: ember.gradient(x, spacing=0.5, edge_order=2)[1], [(3, 4)]),
+    "lstm_cell": (lambda x, h, c, w, u: ember.lstm_cell(x, (h, c), w, u)[1], [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2)]),
+    "gru_cell": (lambda x, h, w, u: ember.gru_cell(x, h, w, u), [(2, 3), (2, 2), (6, 3), (6, 2)]),
 }
 
 

@@ -63,6 +63,7 @@ from ember.algorithm_flags import (  # noqa: E402
 )
 from ember.amp import autocast, is_autocast_available  # noqa: E402
 from ember.amp.state import *  # noqa: E402,F403
+from ember.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled  # noqa: E402
 from ember.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -94,6 +95,7 @@ from ember.ops.creation import *  # noqa: E402,F403
 from ember.ops.diagonals import *  # noqa: E402,F403
 from ember.ops.factorizations import *  # noqa: E402,F403
 from ember.ops.float_math import *  # noqa: E402,F403
+from ember.ops.gradient import *  # noqa: E402,F403
 from ember.ops.grids import *  # noqa: E402,F403
 from ember.ops.hyperbolic import *  # noqa: E402,F403
 from ember.ops.indexing import *  # noqa: E402,F403
@@ -134,6 +136,7 @@ from ember.ops.random import (  # noqa: E402
     randperm,
 )
 from ember.ops.random_fill import *  # noqa: E402,F403
+from ember.ops.recurrent_cells import *  # noqa: E402,F403
 from ember.ops.reduction import *  # noqa: E402,F403
 from ember.ops.scattering import *  # noqa: E402,F403
 from ember.ops.searching import *  # noqa: E402,F403
@@ -147,6 +150,7 @@ from ember.ops.special import gammaincc as igammac  # noqa: E402
 from ember.ops.special import multigammaln as mvlgamma  # noqa: E402
 from ember.ops.splitting import *  # noqa: E402,F403
 from ember.ops.statistics import *  # noqa: E402,F403
+from ember.ops.strided import *  # noqa: E402,F403
 from ember.ops.tensor_info import *  # noqa: E402,F403
 from ember.random import (  # noqa: E402
     Generator,
@@ -199,6 +203,9 @@ def __getattr__(name: str):
 
 GradScaler = amp.GradScaler   # torch.GradScaler, the same class as torch.amp.GradScaler
 newaxis = None                 # torch.newaxis: index with it to add a dim
+
+
+arctan2 = atan2  # noqa: F405  (torch.arctan2, NumPy's name)
 
 
 def get_device(input) -> int:

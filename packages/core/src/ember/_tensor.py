@@ -29,6 +29,7 @@ from ember.ops.sorting import SortingMethods
 from ember.ops.special import SpecialMethods
 from ember.ops.splitting import SplittingMethods
 from ember.ops.statistics import StatisticsMethods
+from ember.ops.strided import StridedMethods
 from ember.ops.tensor_info import TensorInfoMethods
 
 # Called with each new subclass of Tensor (``nn.Parameter``, ...): ember.multiprocessing
@@ -41,7 +42,7 @@ class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods,
              RandomMethods, FactoryMethods, ClosenessMethods, LinalgClassicMethods, SpecialMethods,
              HyperbolicMethods, FloatMathMethods, BroadcastingMethods, DiagonalMethods, SplittingMethods,
              StatisticsMethods, SequenceMethods, SearchingMethods, InplaceProductMethods, RandomFillMethods,
-             FactorizationMethods, ScatteringMethods, TensorInfoMethods):
+             FactorizationMethods, ScatteringMethods, TensorInfoMethods, StridedMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);

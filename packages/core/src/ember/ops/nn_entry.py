@@ -11,7 +11,7 @@ __all__ = ["alpha_dropout", "bilinear", "binary_cross_entropy_with_logits", "cel
            "conv_transpose3d", "convolution", "cosine_embedding_loss", "cosine_similarity", "ctc_loss",
            "embedding_bag", "feature_alpha_dropout", "feature_dropout", "hardshrink", "hinge_embedding_loss",
            "instance_norm", "kl_div", "margin_ranking_loss", "max_pool3d", "pairwise_distance", "pdist",
-           "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "rms_norm", "rrelu", "selu", "threshold",
+           "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "rms_norm", "rrelu", "selu", "threshold",
            "triplet_margin_loss"]
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
@@ -53,6 +53,7 @@ pdist = _forward("pdist", "The p-norm distances between every pair of rows")
 pixel_shuffle = _forward("pixel_shuffle", "(C r^2, H, W) to (C, H r, W r)")
 pixel_unshuffle = _forward("pixel_unshuffle", "(C, H r, W r) to (C r^2, H, W)")
 rms_norm = _forward("rms_norm", "Root-mean-square normalisation")
+prelu = _forward("prelu", "``max(0, x) + weight * min(0, x)``, ``weight`` per channel")
 rrelu = _forward("rrelu", "Randomized leaky ReLU")
 selu = _forward("selu", "The SELU activation")
 
