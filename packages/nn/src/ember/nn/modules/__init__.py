@@ -1,6 +1,7 @@
 """The layers of ``ember.nn``, one family per module."""
 
 from ember.nn.modules.activation import *  # noqa: F403
+from ember.nn.modules.adaptive_softmax import *  # noqa: F403
 from ember.nn.modules.attention import *  # noqa: F403
 from ember.nn.modules.batchnorm import *  # noqa: F403
 from ember.nn.modules.batchnorm3d import *  # noqa: F403
