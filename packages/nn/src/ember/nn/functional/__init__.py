@@ -9,6 +9,7 @@ from ember.nn.functional.ctc import *  # noqa: F403
 from ember.nn.functional.dropout import *  # noqa: F403
 from ember.nn.functional.dropout3d import *  # noqa: F403
 from ember.nn.functional.embedding_bag import *  # noqa: F403
+from ember.nn.functional.fractional_pooling import *  # noqa: F403
 from ember.nn.functional.grid_sampling import *  # noqa: F403
 from ember.nn.functional.linear import *  # noqa: F403
 from ember.nn.functional.loss import *  # noqa: F403

@@ -15,6 +15,7 @@ from ember.nn.modules.dropout import *  # noqa: F403
 from ember.nn.modules.dropout3d import *  # noqa: F403
 from ember.nn.modules.embedding_bag import *  # noqa: F403
 from ember.nn.modules.flatten import *  # noqa: F403
+from ember.nn.modules.fractional_pooling import *  # noqa: F403
 from ember.nn.modules.lazy import *  # noqa: F403
 from ember.nn.modules.linear import *  # noqa: F403
 from ember.nn.modules.linear import NonDynamicallyQuantizableLinear
