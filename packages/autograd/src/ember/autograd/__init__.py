@@ -11,7 +11,7 @@ from ember.autograd.rules import rule
 
 _load_rules()
 
-from ember.autograd import functional  # noqa: E402
+from ember.autograd import forward_ad, functional  # noqa: E402
 from ember.autograd.anomaly_mode import (  # noqa: E402
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -42,5 +42,5 @@ __all__ = [
     "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "Node", "AccumulateGrad", "RemovableHandle", "rule", "detect_anomaly",
     "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "functional", "Variable", "variable",
-    "set_multithreading_enabled",
+    "set_multithreading_enabled", "forward_ad",
 ]
