@@ -1,7 +1,8 @@
 """The layers of ``ember.nn``, one family per module."""
 
+from ember.nn.modules import torch_layout  # noqa: E402
 from ember.nn.modules.activation import *  # noqa: F403
-from ember.nn.modules.adaptive_softmax import *  # noqa: F403
+from ember.nn.modules.adaptive import *  # noqa: F403
 from ember.nn.modules.attention import *  # noqa: F403
 from ember.nn.modules.batchnorm import *  # noqa: F403
 from ember.nn.modules.batchnorm3d import *  # noqa: F403
@@ -34,3 +35,5 @@ from ember.nn.modules.sparse import *  # noqa: F403
 from ember.nn.modules.transformer import *  # noqa: F403
 from ember.nn.modules.unpooling import *  # noqa: F403
 from ember.nn.modules.upsampling import *  # noqa: F403
+
+torch_layout.place()
