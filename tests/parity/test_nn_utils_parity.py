@@ -193,3 +193,45 @@ def test_clip_grads_with_norm_():
     torch.nn.utils.clip_grads_with_norm_(ts, 1.0, tn)
     for p, q in zip(ps, ts):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape, orthogonal_map, trivial", [
+    ((4, 4), None, True), ((4, 4), "cayley", True), ((5, 3), None, True), ((3, 5), "householder", True),
+    ((4, 4), "householder", True), ((5, 3), "householder", False)])
+def test_orthogonal(shape, orthogonal_map, trivial):
+    orth_t, orth_e = torch.nn.utils.parametrizations.orthogonal, enn.utils.parametrizations.orthogonal
+    tm = torch.nn.Linear(shape[1], shape[0], dtype=torch.float64)
+    em = enn.Linear(shape[1], shape[0], dtype=ember.float64)
+    load(em, tm)
+    orth_t(tm, orthogonal_map=orthogonal_map, use_trivialization=trivial)
+    orth_e(em, orthogonal_map=orthogonal_map, use_trivialization=trivial)
+    assert sorted(em.state_dict()) == sorted(tm.state_dict())
+    load(em, tm)   # the same base (a random completion for non-square matrices) and originals
+    w = em.weight.detach().numpy()
+    n, k = w.shape
+    np.testing.assert_allclose(w.T @ w if n >= k else w @ w.T, np.eye(min(n, k)), atol=1e-10)
+    np.testing.assert_allclose(w, tm.weight.detach().numpy(), rtol=1e-8, atol=1e-10)
+    a = np.random.default_rng(1).standard_normal((2, shape[1]))
+    tout, eout = tm(torch.tensor(a)), em(ember.tensor(a))
+    np.testing.assert_allclose(eout.detach().numpy(), tout.detach().numpy(), rtol=1e-8, atol=1e-10)
+    tout.square().sum().backward()
+    eout.square().sum().backward()
+    for (name, tp), ep in zip(tm.named_parameters(), em.parameters()):
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+def test_orthogonal_stays_orthogonal_while_training_and_takes_assignments():
+    m = enn.utils.parametrizations.orthogonal(enn.Linear(4, 4, dtype=ember.float64))
+    opt = ember.optim.SGD(m.parameters(), lr=0.1)
+    x = ember.randn(8, 4, dtype=ember.float64)
+    for _ in range(5):
+        opt.zero_grad()
+        (m(x) - x.flip(1)).square().sum().backward()
+        opt.step()
+    w = m.weight.detach().numpy()
+    np.testing.assert_allclose(w.T @ w, np.eye(4), atol=1e-10)
+    q = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))[0]
+    m.weight = ember.tensor(q)
+    np.testing.assert_allclose(m.weight.detach().numpy(), q, atol=1e-10)
+    with pytest.raises(ValueError, match="Expected a matrix"):
+        enn.utils.parametrizations.orthogonal(enn.Linear(3, 3), "bias")

@@ -1,15 +1,16 @@
-"""Ready-made parametrizations (``torch.nn.utils.parametrizations``): ``weight_norm`` and ``spectral_norm``
-on top of ``parametrize.register_parametrization``."""
+"""Ready-made parametrizations (``torch.nn.utils.parametrizations``): ``orthogonal``, ``weight_norm`` and
+``spectral_norm``, on top of ``parametrize.register_parametrization``."""
 
 from __future__ import annotations
 
 import ember
 from ember.nn.modules.module import Module
 from ember.nn.utils import parametrize
+from ember.nn.utils.orthogonal import orthogonal
 from ember.nn.utils.spectral_norm import _default_dim, weight_as_matrix
 from ember.nn.utils.weight_norm import norm_except_dim
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["orthogonal", "weight_norm", "spectral_norm"]
 
 
 class _WeightNorm(Module):
