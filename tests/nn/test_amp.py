@@ -105,3 +105,16 @@ def test_scaler_update_with_a_new_scale_and_pickling_state():
         scaler.update(ember.ones(2))
     state = scaler.__getstate__()
     assert state["_init_scale"] == 16.0 and state["_scale"] is None
+
+
+def test_a_region_entered_before_importing_nn_still_casts_its_layers():
+    import subprocess
+    import sys
+    code = ("import ember\n"
+            "with ember.autocast('cpu'):\n"
+            "    ember.mm(ember.ones(2, 2), ember.ones(2, 2))\n"
+            "import ember.nn as nn\n"
+            "with ember.autocast('cpu'):\n"
+            "    print(nn.Linear(2, 2)(ember.ones(1, 2)).dtype, nn.Conv1d(1, 1, 1)(ember.ones(1, 1, 3)).dtype)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["ember.float16", "ember.float16"]

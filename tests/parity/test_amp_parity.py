@@ -27,6 +27,8 @@ OPS = [
     ("baddbmm", lambda m, F, x, h: m.baddbmm(x[None], x[None], x[None])),
     ("linear", lambda m, F, x, h: F.linear(x, x, x[0])),
     ("linear-mixed", lambda m, F, x, h: F.linear(h, x)),
+    ("nn.Linear", lambda m, F, x, h: m.nn.Linear(4, 3, dtype=m.float32)(x)),
+    ("nn.Conv2d", lambda m, F, x, h: m.nn.Conv2d(2, 3, 3)(m.tensor(IMG, dtype=m.float32))),
     ("conv2d", lambda m, F, x, h: F.conv2d(m.tensor(IMG, dtype=m.float32), m.tensor(KER, dtype=m.float32))),
     ("conv_transpose2d", lambda m, F, x, h: F.conv_transpose2d(m.tensor(IMG, dtype=m.float32),
                                                                m.tensor(KER, dtype=m.float32).transpose(0, 1))),
@@ -49,8 +51,8 @@ OPS = [
 ]
 
 
-@pytest.mark.parametrize("call", [c for _, c in OPS], ids=[n for n, _ in OPS])
-def test_dtype_under_autocast(call):
+@pytest.mark.parametrize("name, call", OPS, ids=[n for n, _ in OPS])
+def test_dtype_under_autocast(name, call):
     tx = torch.tensor(A, dtype=torch.float32)
     ex = ember.tensor(A, dtype=ember.float32)
     with torch.autocast("cpu", dtype=torch.float16):
@@ -58,7 +60,9 @@ def test_dtype_under_autocast(call):
     with ember.autocast("cpu", dtype=ember.float16):
         ours = call(ember, EF, ex, ex.half())
     assert str(ours.dtype) == str(theirs.dtype).replace("torch", "ember")
-    np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=2e-2, atol=2e-2)
+    if not name.startswith("nn."):   # the layers draw their own random weights
+        np.testing.assert_allclose(ours.detach().float().numpy(), theirs.detach().float().numpy(), rtol=2e-2,
+                                   atol=2e-2)
 
 
 def _model(m, nn):
@@ -72,10 +76,15 @@ def test_training_step_gradients_match():
     em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
     x = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
     with torch.autocast("cpu", dtype=torch.float16):
-        tl = TF.cross_entropy(tm(torch.tensor(x)), torch.tensor([0, 1, 1]))
+        t_logits = tm(torch.tensor(x))
+        tl = TF.cross_entropy(t_logits, torch.tensor([0, 1, 1]))
     with ember.autocast("cpu", dtype=ember.float16):
-        el = EF.cross_entropy(em(ember.tensor(x)), ember.tensor([0, 1, 1]))
+        e_logits = em(ember.tensor(x))
+        el = EF.cross_entropy(e_logits, ember.tensor([0, 1, 1]))
+    assert e_logits.dtype is ember.float16 and t_logits.dtype is torch.float16
     assert el.dtype is ember.float32 and tl.dtype is torch.float32
+    np.testing.assert_allclose(e_logits.detach().float().numpy(), t_logits.detach().float().numpy(), rtol=1e-2,
+                               atol=1e-3)
     tl.backward()
     el.backward()
     for (name, tp), ep in zip(tm.named_parameters(), em.parameters()):

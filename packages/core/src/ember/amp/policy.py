@@ -21,6 +21,8 @@ LOWER, FLOAT32, PROMOTE = "lower", "float32", "promote"
 
 # (module, attribute) -> policy; the attribute is rebound in every module that exposes the same function
 _REGISTRY: dict[tuple[str, str], str] = {}
+# (module, class, method): methods whose tensor arguments are cast to the autocast dtype
+_METHODS: set[tuple[str, str, str]] = set()
 _installed = False
 
 
@@ -30,6 +32,15 @@ def register(module: str, names, policy: str) -> None:
         _REGISTRY[(module, name)] = policy
         if _installed and module in sys.modules:
             _wrap_attribute(sys.modules[module], name, policy)
+
+
+def register_method(module: str, cls: str, method: str) -> None:
+    """Cast the tensor arguments of ``module.cls.method`` to the autocast dtype before it runs. For a layer
+    whose ``forward`` has a fast path around the registered functionals (``Linear``): a cast input sends it
+    down the path that reaches them, which then cast the weights."""
+    _METHODS.add((module, cls, method))
+    if _installed:
+        _wrap_method(importlib.import_module(module), cls, method)
 
 
 register("ember", ["matmul", "mm", "bmm", "addmm", "addbmm", "baddbmm", "conv1d", "conv2d", "conv_transpose1d",
@@ -114,6 +125,32 @@ def _autocasting(fn, policy: str):
     return run
 
 
+def _casting_arguments(fn):
+    @functools.wraps(fn)
+    def run(self, *args, **kwargs):
+        if STATE.inside_op or not any(STATE.enabled.values()):
+            return fn(self, *args, **kwargs)
+        first = next(_tensors(list(args) + list(kwargs.values())), None)
+        if first is None or not STATE.enabled.get(first._device.type, False):
+            return fn(self, *args, **kwargs)
+        device_type = first._device.type
+        dtype = STATE.dtype.get(device_type, dtypes.float16)
+        args = _cast_all(args, dtype, device_type)
+        kwargs = {k: _cast_all(v, dtype, device_type) for k, v in kwargs.items()}
+        return fn(self, *args, **kwargs)
+
+    run.__ember_autocast__ = fn
+    return run
+
+
+def _wrap_method(module, cls_name: str, method: str) -> None:
+    cls = getattr(module, cls_name, None)
+    fn = cls.__dict__.get(method) if cls is not None else None
+    if fn is None or hasattr(fn, "__ember_autocast__"):
+        return
+    setattr(cls, method, _casting_arguments(fn))
+
+
 def _wrap_attribute(module, name: str, policy: str) -> None:
     fn = getattr(module, name, None)
     if fn is None or hasattr(fn, "__ember_autocast__"):
@@ -148,3 +185,5 @@ def install() -> None:
         except ImportError:   # a package that is not installed registers nothing
             continue
         _wrap_attribute(mod, name, policy)
+    for module, cls, method in list(_METHODS):
+        _wrap_method(importlib.import_module(module), cls, method)

@@ -23,3 +23,5 @@ from ember.nn.functional.shape import *  # noqa: F403
 from ember.nn.functional.sparse import *  # noqa: F403
 from ember.nn.functional.stochastic_activation import *  # noqa: F403
 from ember.nn.functional.unpooling import *  # noqa: F403
+
+autocast_policy.register_functionals()
