@@ -154,3 +154,20 @@ def test_errors_have_torch_types(call):
     with pytest.raises(Exception) as ours:
         call(EF, ember)
     assert isinstance(ours.value, type(theirs.value)), (ours.value, theirs.value)
+
+
+@pytest.mark.parametrize("pad", [0, 2])
+def test_conv_tbc_and_small_helpers(pad):
+    x, w, b = RNG.standard_normal((6, 2, 3)), RNG.standard_normal((3, 3, 4)), RNG.standard_normal(4)
+    _compare(lambda m, F: F.conv_tbc(T(m, x), T(m, w), T(m, b), pad))
+    np.testing.assert_allclose(ember.conv_tbc(ember.tensor(x), ember.tensor(w), ember.tensor(b), pad).numpy(),
+                               torch.conv_tbc(torch.tensor(x), torch.tensor(w), torch.tensor(b), pad).numpy())
+    assert EF.GRID_SAMPLE_INTERPOLATION_MODES == TF.GRID_SAMPLE_INTERPOLATION_MODES
+    assert EF.GRID_SAMPLE_PADDING_MODES == TF.GRID_SAMPLE_PADDING_MODES
+    shuffled = np.arange(8.0).reshape(1, 4, 2)
+    assert EF.native_channel_shuffle(ember.tensor(shuffled), 2).tolist() == \
+        TF.native_channel_shuffle(torch.tensor(shuffled), 2).tolist()
+    for F in (TF, EF):
+        F.assert_int_or_pair((1, 2), "kernel_size", "{} must be an int or a pair")
+        with pytest.raises(AssertionError, match="kernel_size must be"):
+            F.assert_int_or_pair((1, 2, 3), "kernel_size", "{} must be an int or a pair")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = ["alpha_dropout", "bilinear", "binary_cross_entropy_with_logits", "celu", "channel_shuffle", "conv3d",
-           "conv_transpose3d", "convolution", "cosine_embedding_loss", "cosine_similarity", "ctc_loss",
+           "conv_transpose3d", "conv_tbc", "convolution", "cosine_embedding_loss", "cosine_similarity", "ctc_loss",
            "embedding_bag", "feature_alpha_dropout", "feature_dropout", "hardshrink", "hinge_embedding_loss",
            "instance_norm", "kl_div", "margin_ranking_loss", "max_pool3d", "pairwise_distance", "pdist",
            "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "rms_norm", "rrelu", "selu", "threshold",
@@ -42,6 +42,7 @@ celu = _forward("celu", "The CELU activation")
 channel_shuffle = _forward("channel_shuffle", "Interleave the channels of ``groups`` groups")
 conv3d = _forward("conv3d", "3-D convolution")
 conv_transpose3d = _forward("conv_transpose3d", "Transposed 3-D convolution")
+conv_tbc = _forward("conv_tbc", "1-D convolution over (time, batch, channels) input")
 cosine_similarity = _forward("cosine_similarity", "The cosine of the angle between the vectors along ``dim``")
 embedding_bag = _forward("embedding_bag", "Sums, means or maxima of bags of embeddings")
 feature_alpha_dropout = _forward("feature_alpha_dropout", "Alpha dropout of whole channels")

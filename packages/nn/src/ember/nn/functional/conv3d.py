@@ -6,7 +6,7 @@ from __future__ import annotations
 import ember
 from ember.ops import nn_ops
 
-__all__ = ["conv3d", "conv_transpose3d"]
+__all__ = ["conv3d", "conv_transpose3d", "conv_tbc"]
 
 
 def _triple(value, name: str, fn: str) -> tuple[int, int, int]:
@@ -162,3 +162,20 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None:
         out = out + bias.reshape(1, c_out, 1, 1, 1)
     return out.squeeze(0) if unbatched else out.contiguous()
+
+
+def conv_tbc(input, weight, bias, pad: int = 0):
+    """1-D convolution over (time, batch, channels) input with a (kernel width, in, out) ``weight`` and
+    ``pad`` zero steps on both ends of time: (time', batch, out)."""
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = ember.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, 1, pad)
+    return out.permute(2, 0, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ember
 
-__all__ = ["pdist", "channel_shuffle"]
+__all__ = ["pdist", "channel_shuffle", "native_channel_shuffle", "assert_int_or_pair"]
 
 
 def pdist(input, p: float = 2):
@@ -29,4 +29,10 @@ def channel_shuffle(input, groups: int):
     return ChannelShuffle(groups)(input)
 
 
+native_channel_shuffle = channel_shuffle   # PyTorch's name for the kernel behind channel_shuffle
 
+
+def assert_int_or_pair(arg, arg_name: str, message: str) -> None:
+    """Raise ``AssertionError(message.format(arg_name))`` unless ``arg`` is an int or a pair."""
+    if not (isinstance(arg, int) or len(arg) == 2):
+        raise AssertionError(message.format(arg_name))
