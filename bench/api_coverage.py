@@ -28,6 +28,7 @@ from pathlib import Path
 import tomllib
 
 EXCLUSIONS = Path(__file__).with_name("api_exclusions.toml")
+_MISSING = object()
 
 # (row label, torch module, ember module); "Tensor" rows compare the classes' methods
 MODULES = [
@@ -129,7 +130,7 @@ def _ember_has(ember_obj, name: str) -> bool:
     if ember_obj is None:
         return False
     try:
-        if getattr(ember_obj, name, None) is not None:
+        if getattr(ember_obj, name, _MISSING) is not _MISSING:   # a None value (torch.newaxis) counts
             return True
         if isinstance(ember_obj, types.ModuleType) and hasattr(ember_obj, "__path__"):
             return importlib.util.find_spec(f"{ember_obj.__name__}.{name}") is not None

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from ember import _core
 from ember.ops.activation import ActivationMethods
+from ember.ops.broadcasting import BroadcastingMethods
 from ember.ops.closeness import ClosenessMethods
 from ember.ops.conversion import ConversionMethods
+from ember.ops.diagonals import DiagonalMethods
+from ember.ops.factorizations import FactorizationMethods
 from ember.ops.factory_methods import FactoryMethods
+from ember.ops.float_math import FloatMathMethods
+from ember.ops.hyperbolic import HyperbolicMethods
 from ember.ops.indexing import IndexingMethods
+from ember.ops.inplace_products import InplaceProductMethods
 from ember.ops.linalg import LinalgMethods
 from ember.ops.linalg_classic import LinalgClassicMethods
 from ember.ops.nn_ops import NnOpsMethods
 from ember.ops.pointwise import PointwiseMethods
 from ember.ops.random import RandomMethods
+from ember.ops.random_fill import RandomFillMethods
 from ember.ops.reduction import ReductionMethods
+from ember.ops.scattering import ScatteringMethods
+from ember.ops.searching import SearchingMethods
+from ember.ops.sequences import SequenceMethods
 from ember.ops.shape import ShapeMethods
 from ember.ops.sorting import SortingMethods
 from ember.ops.special import SpecialMethods
+from ember.ops.splitting import SplittingMethods
+from ember.ops.statistics import StatisticsMethods
+from ember.ops.strided import StridedMethods
+from ember.ops.tensor_info import TensorInfoMethods
 
 # Called with each new subclass of Tensor (``nn.Parameter``, ...): ember.multiprocessing
 # registers how the subclass crosses process boundaries.
@@ -25,7 +39,10 @@ subclass_hooks: list = []
 
 class Tensor(_core.TensorBase, PointwiseMethods, ReductionMethods, ShapeMethods, IndexingMethods,
              LinalgMethods, SortingMethods, ActivationMethods, NnOpsMethods, ConversionMethods,
-             RandomMethods, FactoryMethods, ClosenessMethods, LinalgClassicMethods, SpecialMethods):
+             RandomMethods, FactoryMethods, ClosenessMethods, LinalgClassicMethods, SpecialMethods,
+             HyperbolicMethods, FloatMathMethods, BroadcastingMethods, DiagonalMethods, SplittingMethods,
+             StatisticsMethods, SequenceMethods, SearchingMethods, InplaceProductMethods, RandomFillMethods,
+             FactorizationMethods, ScatteringMethods, TensorInfoMethods, StridedMethods):
     """A multi-dimensional array on a device, with autograd fields.
 
     ``ember.Tensor(2, 3)`` is an uninitialised float tensor of shape (2, 3);

@@ -14,6 +14,7 @@ import numpy as np
 import ember
 from ember import dtypes
 from ember.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ember.nn.functional.pooling3d import adaptive_avg_pool3d
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle"]
@@ -230,7 +231,9 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
             return adaptive_avg_pool1d(input, sizes[0])
         if spatial == 2:
             return adaptive_avg_pool2d(input, sizes)
-        raise NotImplementedError("interpolate(mode='area') supports 3D and 4D input in ember")
+        if spatial == 3:
+            return adaptive_avg_pool3d(input, sizes)
+        raise NotImplementedError(f"interpolate(mode='area') takes 3D, 4D or 5D input, got {input.ndim}D")
     if mode in _MODE_DIMS:
         if _MODE_DIMS[mode] != spatial:
             raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_MODE_DIMS[mode] + 2}D input")
