@@ -27,8 +27,11 @@ def test_reduce_op_members():
 
 
 def test_init_process_group_refuses_what_mpi_cannot_do():
-    with pytest.raises(ValueError, match="init_method 'tcp://"):
-        dist.init_process_group("mpi", init_method="tcp://127.0.0.1:1234")
+    with pytest.raises(ValueError, match="init_method 'file:///tmp/x' is not supported"):
+        dist.init_process_group("mpi", init_method="file:///tmp/x")
+    for bad in ("tcp://127.0.0.1", "tcp://:1234", "tcp://host:port"):
+        with pytest.raises(ValueError, match="must be tcp://host:port"):
+            dist.init_process_group("mpi", init_method=bad)
     with pytest.raises(ValueError, match="takes no store"):
         dist.init_process_group("mpi", store=object())
     with pytest.raises(ValueError, match="'gloo' is not a registered collective backend"):
