@@ -58,7 +58,8 @@ def finish_check(check: _Check | None, wait: bool = True) -> None:
     if check is None:
         return
     if wait:
-        wait_all([check.request], check.pg.timeout, f"{check.call} (every rank of the group must call it)")
+        wait_all([check.request], check.pg.timeout, f"{check.call} (every rank of the group must call it)",
+                 sleep_when_idle=True)
     if (check.everyone != check.mine[0]).any():
         _explain(check)
 

@@ -9,14 +9,17 @@ from ember.distributed.errors import DistBackendError
 __all__ = ["Work", "wait_all"]
 
 
-def wait_all(pending, timeout: float | None, what: str) -> None:
+def wait_all(pending, timeout: float | None, what: str, sleep_when_idle: bool = False) -> None:
     """Wait for the backend requests ``pending`` (objects with ``test()`` and ``wait()``).
 
     With ``timeout`` (seconds) the requests are polled and a ``DistBackendError`` naming
     ``what`` is raised when they are not complete in time; without, the backend waits.
+    ``sleep_when_idle``: after a few polls, sleep between them (50 us, doubling up to 1 ms), so
+    that a rank waiting for a late one gives the core to it (ranks often share cores); only for
+    tiny messages (the consistency check), since MPI moves large ones only inside its calls.
     """
     try:
-        _wait(pending, timeout, what)
+        _wait(pending, timeout, what, sleep_when_idle)
     except DistBackendError:
         raise
     except Exception as exc:  # the backend's own error (MPI_ERR_TRUNCATE, ...): say what it was doing
@@ -25,22 +28,29 @@ def wait_all(pending, timeout: float | None, what: str) -> None:
             f"the receiving tensor is smaller than what was sent (send and recv of different sizes)") from exc
 
 
-def _wait(pending, timeout: float | None, what: str) -> None:
-    if timeout is None:
+_BUSY_POLLS = 32  # polls before a sleeping wait starts to sleep: a peer that is nearly there costs no sleep
+
+
+def _wait(pending, timeout: float | None, what: str, sleep_when_idle: bool) -> None:
+    if timeout is None and not sleep_when_idle:
         for p in pending:
             p.wait()
         return
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     spins = 0
+    pause = 5e-5
     for p in pending:
         while not p.test():  # each test() also drives MPI's progress
             spins += 1
-            if spins % 64 == 0 and time.monotonic() > deadline:
+            if deadline is not None and spins % 64 == 0 and time.monotonic() > deadline:
                 raise DistBackendError(
                     f"{what} did not complete within {timeout:g} s: another rank of the group did not take "
                     f"part in it (it raised, is stuck, or called a different collective); the process group "
                     f"cannot be used any more")
-            # no sleep: MPI yields the core inside test() when nothing moved (mpirun --oversubscribe)
+            if sleep_when_idle and spins > _BUSY_POLLS:
+                time.sleep(pause)  # a real sleep frees the core; MPI's own waits spin
+                pause = min(pause * 2, 1e-3)
+            # otherwise no sleep: MPI yields the core inside test() when nothing moved (--oversubscribe)
 
 
 class Work:
