@@ -132,6 +132,12 @@ for mine, what in ((lambda: dist.all_reduce(ember.zeros(3 + (rank == 0))), ("[4]
         assert f"rank {rank} called" in msg and f"rank {other} called" in msg, msg
         assert all(w in msg for w in what), (what, msg)
     checks += 1
+try:
+    dist.new_group([0] if rank == 0 else [0, 1])
+    raise AssertionError("new_group with different ranks must raise")
+except dist.DistBackendError as exc:
+    assert f"rank {rank} called new_group(ranks=" in str(exc) and f"rank {other} called" in str(exc), exc
+checks += 1
 t = ember.ones(3)
 dist.all_reduce(t)  # the group still works after a mismatch was reported
 assert t.tolist() == [float(world)] * 3

@@ -280,6 +280,8 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     if sort_ranks:
         ranks = sorted(ranks)
     seconds = world.timeout if timeout is None else _seconds(timeout)
+    from ember.distributed.consistency import check_same_across_ranks
+    check_same_across_ranks(world, f"new_group(ranks={ranks})")  # MPI hangs on groups that differ between ranks
     pg = world.new_group(ranks, seconds)
     if pg is None:
         return GroupMember.NON_GROUP_MEMBER
