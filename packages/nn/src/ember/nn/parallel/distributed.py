@@ -6,8 +6,8 @@ produces them); a parameter's post-accumulate-grad hook copies its gradient, div
 world size, into its bucket, and a bucket whose gradients are all there starts its
 non-blocking all-reduce at once, while backward goes on. Buckets start in index order on
 every rank (MPI needs the same collective order everywhere). A callback queued for the end
-of backward reduces the last bucket (ready only then, so with MPI's faster blocking
-all-reduce), waits for the others and writes the averages back into ``.grad``.
+of backward waits for them (sleeping between polls, so a rank that is done first leaves a
+shared core to the others) and writes the averages back into ``.grad``.
 """
 
 from __future__ import annotations
@@ -352,32 +352,16 @@ class DistributedDataParallel(Module):
         self._ready[i] = True
         b, _ = self._where[i]
         b.pending -= 1
-        last = len(self._buckets) - 1
-        while self._next_bucket < last and self._buckets[self._next_bucket].pending == 0:
+        while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0:
             nb = self._buckets[self._next_bucket]
             nb.request = self._pg.allreduce(nb.array, _sum())
             self._next_bucket += 1
         for started in self._buckets[:self._next_bucket]:
             started.request.test()  # MPI moves non-blocking collectives forward only inside its calls
 
-    def _reduce_last_bucket(self) -> None:
-        """The last bucket is ready only when backward ends: nothing is left to overlap with, so it
-        goes through MPI's blocking all-reduce (its tuned algorithms are several times faster than
-        the non-blocking ones), after the check that every rank reached it (which keeps the
-        group's timeout: a blocking call cannot give up)."""
-        from ember.distributed.consistency import check_same_across_ranks
-        b = self._buckets[-1]
-        if self._next_bucket != len(self._buckets) - 1 or b.pending:
-            return
-        check_same_across_ranks(self._pg, f"DistributedDataParallel's last gradient bucket "
-                                          f"({b.array.dtype}[{b.array.size}])")
-        b.request = self._pg.allreduce(b.array, _sum(), wait=True)
-        self._next_bucket += 1
-
     def _finish(self) -> None:
         """End of backward: wait for the buckets and write the averages into ``.grad``."""
         from ember.distributed.work import wait_all
-        self._reduce_last_bucket()
         if self._next_bucket < len(self._buckets):
             missing = self._unready_names()
             started = [b.request for b in self._buckets[:self._next_bucket]]
@@ -387,13 +371,17 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel: backward finished but some parameters did not receive a gradient, so "
                 f"their bucket's all-reduce could not start: {', '.join(missing)}. Pass "
                 "find_unused_parameters=True if the model does not use every parameter in every iteration")
-        wait_all([b.request for b in self._buckets], self._pg.timeout, "DistributedDataParallel's gradient all-reduce")
+        # sleeping between polls: a rank that finished backward first leaves the core to the others
+        # (measured: DDP steps 1.2-1.6x PyTorch's with it, 1.5-2.7x spinning, 1.7-1.9x with MPI's
+        # blocking all-reduce for the last bucket; 2 ranks on a loaded 2-core machine)
+        wait_all([b.request for b in self._buckets], self._pg.timeout, "DistributedDataParallel's gradient all-reduce",
+                 sleep_when_idle=True)
         used = None
         if self.find_unused_parameters:
             from ember.distributed import ReduceOp
             used = self._used.copy()
             wait_all([self._pg.allreduce(used, ReduceOp.MAX)], self._pg.timeout, "DistributedDataParallel's "
-                     "used-parameter exchange")
+                     "used-parameter exchange", sleep_when_idle=True)
         for i, p in enumerate(self._params):
             if used is not None and not used[i]:
                 continue  # no rank used it: its .grad stays as it was
