@@ -31,10 +31,11 @@ def test_ddp_matches_one_process_on_the_whole_batch(n):
     _passed(run_mpi(n, "ddp.py"), n, "DDP checks passed")
 
 
+@pytest.mark.parametrize("where", ["all_reduce", "ddp"])
 @pytest.mark.parametrize("how", ["raise", "kill"])
-def test_a_failing_rank_ends_the_job_with_an_error(how):
-    # the other rank waits in an all_reduce that cannot complete: the job must still end, within 30 s
-    result = run_mpi(2, "failing_rank.py", how, timeout=30)
+def test_a_failing_rank_ends_the_job_with_an_error(how, where):
+    # the other rank waits in a collective that cannot complete: the job must still end, within 30 s
+    result = run_mpi(2, "failing_rank.py", how, where, timeout=30)
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert "unreachable" not in out
