@@ -100,9 +100,16 @@ def worker() -> None:
     big = np.random.default_rng(rank).standard_normal(25 * 2**20 // 4).astype(np.float32)
     t = ember.from_numpy(big.copy())
     raw = big.copy()
+    pg = dist.group.WORLD
     results.update(_median_steps({"allreduce/ember": lambda: dist.all_reduce(t),
-                                  "allreduce/mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, raw)},
+                                  "allreduce/mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, raw),
+                                  "allreduce/unchecked": lambda: pg.allreduce(t._data, dist.ReduceOp.SUM, wait=True)},
                                  comm.Barrier, reduce_max, steps=5))
+    small = ember.ones(1024)  # 4 KB: the consistency check's own cost shows
+    results.update({f"small {k}": v for k, v in _median_steps(
+        {"allreduce/ember": lambda: dist.all_reduce(small),
+         "allreduce/unchecked": lambda: pg.allreduce(small._data, dist.ReduceOp.SUM, wait=True)},
+        comm.Barrier, reduce_max, steps=200).items()})
     tdist.destroy_process_group()
     dist.destroy_process_group()
     if rank == 0:
@@ -128,6 +135,12 @@ def cases():
                    r[f"{name}/ember"], r[f"{name}/torch"], target=1.0)
     yield Case("all_reduce 25 MB float32, 2 ranks (vs raw mpi4py Allreduce)", r["allreduce/ember"],
                r["allreduce/mpi4py"], target=1 / 0.9, against="mpi4py")
+    # what the always-on check that every rank calls the same collective costs: ember's all_reduce
+    # against the same MPI call without it
+    yield Case("all_reduce 25 MB with its consistency check (vs the same MPI call unchecked)", r["allreduce/ember"],
+               r["allreduce/unchecked"], target=1.05, against="unchecked")
+    yield Case("all_reduce 4 KB with its consistency check (vs the same MPI call unchecked)",
+               r["small allreduce/ember"], r["small allreduce/unchecked"], against="unchecked")
 
 
 if __name__ == "__main__" and "--worker" in sys.argv:

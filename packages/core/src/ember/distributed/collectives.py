@@ -371,9 +371,5 @@ def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
         work = Work([check.request], lambda: finish_check(check, wait=False), [], "barrier", pg.timeout)
     if async_op:
         return work
-    if check is not None and timeout is None:
-        finish_check(check)  # waits sleeping: a rank early at the barrier leaves the core to late ones
-        work.wait()
-        return None
     work.wait(timeout)
     return None

@@ -375,13 +375,13 @@ class DistributedDataParallel(Module):
         # (measured: DDP steps 1.2-1.6x PyTorch's with it, 1.5-2.7x spinning, 1.7-1.9x with MPI's
         # blocking all-reduce for the last bucket; 2 ranks on a loaded 2-core machine)
         wait_all([b.request for b in self._buckets], self._pg.timeout, "DistributedDataParallel's gradient all-reduce",
-                 sleep_when_idle=True)
+                 sleep_after=0.0)
         used = None
         if self.find_unused_parameters:
             from ember.distributed import ReduceOp
             used = self._used.copy()
             wait_all([self._pg.allreduce(used, ReduceOp.MAX)], self._pg.timeout, "DistributedDataParallel's "
-                     "used-parameter exchange", sleep_when_idle=True)
+                     "used-parameter exchange", sleep_after=0.0)
         for i, p in enumerate(self._params):
             if used is not None and not used[i]:
                 continue  # no rank used it: its .grad stays as it was
