@@ -26,10 +26,11 @@ __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_t
            "gather", "scatter", "all_to_all_single", "all_to_all", "reduce_scatter", "barrier", "run"]
 
 
-def blocking(pg, async_op: bool) -> bool:
-    """Whether the backend may carry the collective out before returning: a blocking call whose
-    consistency check saw every rank enter it (so it cannot wait for a rank that never comes)."""
-    return not async_op and (pg.checker() is not None or pg.size() == 1)
+def blocking(pg, async_op: bool) -> dict:
+    """``{"wait": True}`` when the backend may carry the collective out before returning: a
+    blocking call whose consistency check saw every rank enter it (so it cannot wait for a rank
+    that never comes); only backends with a ``checker()`` are passed ``wait``."""
+    return {"wait": True} if not async_op and pg.checker() is not None else {}
 
 
 def run(pg, pending, finish, outputs, what: str, async_op: bool):
@@ -67,8 +68,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     op = check_op(op, tensor._dtype, "all_reduce")
     check_same_across_ranks(pg, f"all_reduce({describe(tensor)}, op={op.name})")
     buf = buffer(tensor)
-    wait = blocking(pg, async_op)
-    req = pg.allreduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.allreduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -86,8 +87,8 @@ def broadcast(tensor, src: int | None = None, group=None, async_op: bool = False
     root = group_rank(pg, src, group_src, "broadcast")
     check_same_across_ranks(pg, f"broadcast({describe(tensor)}, src={pg.ranks[root]})")
     buf = buffer(tensor)
-    wait = blocking(pg, async_op)
-    req = pg.broadcast(buf.array, root, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.broadcast(buf.array, root, **kw)
     return run(pg, [req], buf.done if pg.rank() != root else None, [tensor], "broadcast", async_op)
 
 
@@ -103,8 +104,8 @@ def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None, async_op
     check_same_across_ranks(pg, f"reduce({describe(tensor)}, dst={pg.ranks[root]}, op={op.name})")
     mine = pg.rank() == root
     buf = buffer(tensor, writes=mine)
-    wait = blocking(pg, async_op)
-    req = pg.reduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, root, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.reduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, root, **kw)
 
     def finish():
         if mine:
@@ -143,8 +144,8 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
     check_same_across_ranks(pg, f"all_gather({describe(tensor)})")
     send = buffer(tensor, writes=False)
     recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype)
-    wait = blocking(pg, async_op)
-    req = pg.allgather(send.flat(), recv.reshape(-1), wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.allgather(send.flat(), recv.reshape(-1), **kw)
 
     def finish():
         for i, t in enumerate(outs):
@@ -168,8 +169,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
     check_same_across_ranks(pg, f"all_gather_into_tensor({describe(input_tensor)})")
     send = buffer(input_tensor, writes=False)
     recv = buffer(output_tensor)
-    wait = blocking(pg, async_op)
-    req = pg.allgather(send.flat(), recv.flat(), wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.allgather(send.flat(), recv.flat(), **kw)
     return run(pg, [req], recv.done, [output_tensor], "all_gather_into_tensor", async_op)
 
 
@@ -189,8 +190,8 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
     check_same_across_ranks(pg, f"reduce_scatter_tensor({describe(input)}, op={op.name})")
     send = buffer(input, writes=False)
     recv = buffer(output)
-    wait = blocking(pg, async_op)
-    req = pg.reduce_scatter(send.flat(), recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.reduce_scatter(send.flat(), recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -220,8 +221,8 @@ def gather(tensor, gather_list=None, dst: int | None = None, group=None, async_o
     check_same_across_ranks(pg, f"gather({describe(tensor)}, dst={pg.ranks[root]})")
     send = buffer(tensor, writes=False)
     recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype) if mine else None
-    wait = blocking(pg, async_op)
-    req = pg.gather(send.flat(), None if recv is None else recv.reshape(-1), root, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.gather(send.flat(), None if recv is None else recv.reshape(-1), root, **kw)
 
     def finish():
         for i, t in enumerate(outs):
@@ -250,8 +251,8 @@ def scatter(tensor, scatter_list=None, src: int | None = None, group=None, async
         raise ValueError("scatter: only the source rank gives scatter_list (None elsewhere)")
     check_same_across_ranks(pg, f"scatter({describe(tensor)}, src={pg.ranks[root]})")
     recv = buffer(tensor)
-    wait = blocking(pg, async_op)
-    req = pg.scatter(None if send is None else send.reshape(-1), recv.flat(), root, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.scatter(None if send is None else send.reshape(-1), recv.flat(), root, **kw)
     return run(pg, [req], recv.done, [tensor], "scatter", async_op)
 
 
@@ -294,8 +295,8 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     check_split_sizes(pg, "all_to_all_single", send_counts, recv_counts)
     send = buffer(input, writes=False)
     recv = buffer(output)
-    wait = blocking(pg, async_op)
-    req = pg.alltoall(send.flat(), send_counts, recv.flat(), recv_counts, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.alltoall(send.flat(), send_counts, recv.flat(), recv_counts, **kw)
     return run(pg, [req], recv.done, [output], "all_to_all_single", async_op)
 
 
@@ -324,8 +325,8 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
     check_split_sizes(pg, "all_to_all", send_counts, recv_counts)
     send = np.concatenate([buffer(t, writes=False).flat() for t in ins])
     recv = np.empty(sum(recv_counts), dtype=send.dtype)
-    wait = blocking(pg, async_op)
-    req = pg.alltoall(send, send_counts, recv, recv_counts, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.alltoall(send, send_counts, recv, recv_counts, **kw)
 
     def finish():
         start = 0
@@ -348,8 +349,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
     check_same_across_ranks(pg, f"reduce_scatter({describe(output)}, op={op.name})")
     send = np.stack([t._data for t in ins]).reshape(-1)  # one copy: MPI reduces one contiguous buffer
     recv = buffer(output)
-    wait = blocking(pg, async_op)
-    req = pg.reduce_scatter(send, recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, wait=wait)
+    kw = blocking(pg, async_op)
+    req = pg.reduce_scatter(send, recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
 
     def finish():
         if op is ReduceOp.AVG:

@@ -12,6 +12,7 @@ import io
 
 import numpy as np
 
+from ember.distributed.collectives import blocking
 from ember.distributed.consistency import check_same_across_ranks
 from ember.distributed.groups import group_rank, resolve
 
@@ -37,16 +38,16 @@ def _gather_bytes(pg, payload: np.ndarray, root: int | None) -> list[np.ndarray]
     """Every rank's bytes on every rank (``root`` None) or on ``root`` only."""
     n = pg.size()
     sizes = np.empty(n, dtype=np.int64)
-    pg.allgather(np.array([payload.size], dtype=np.int64), sizes, wait=True).wait()
+    pg.allgather(np.array([payload.size], dtype=np.int64), sizes, **blocking(pg, False)).wait()
     width = int(sizes.max())
     send = np.zeros(width, dtype=np.uint8)
     send[:payload.size] = payload
     if root is None:
         recv = np.empty((n, width), dtype=np.uint8)
-        pg.allgather(send, recv.reshape(-1), wait=True).wait()
+        pg.allgather(send, recv.reshape(-1), **blocking(pg, False)).wait()
     else:
         recv = np.empty((n, width), dtype=np.uint8) if pg.rank() == root else None
-        pg.gather(send, None if recv is None else recv.reshape(-1), root, wait=True).wait()
+        pg.gather(send, None if recv is None else recv.reshape(-1), root, **blocking(pg, False)).wait()
         if recv is None:
             return None
     return [recv[r, :sizes[r]] for r in range(n)]
@@ -68,9 +69,9 @@ def broadcast_object_list(object_list: list, src: int | None = None, group=None,
     mine = pg.rank() == root
     payloads = [_dump(o) for o in object_list] if mine else []
     sizes = np.array([p.size for p in payloads] if mine else [0] * n, dtype=np.int64)
-    pg.broadcast(sizes, root, wait=True).wait()
+    pg.broadcast(sizes, root, **blocking(pg, False)).wait()
     data = np.concatenate(payloads) if mine and payloads else np.empty(int(sizes.sum()), dtype=np.uint8)
-    pg.broadcast(data, root, wait=True).wait()
+    pg.broadcast(data, root, **blocking(pg, False)).wait()
     if not mine:
         start = 0
         for i, s in enumerate(sizes.tolist()):
@@ -136,9 +137,9 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
         for r, p in enumerate(payloads):
             send[r, :p.size] = p
     size_width = np.empty(2, dtype=np.int64)
-    pg.scatter(None if sizes is None else sizes.reshape(-1), size_width, root, wait=True).wait()
+    pg.scatter(None if sizes is None else sizes.reshape(-1), size_width, root, **blocking(pg, False)).wait()
     size, width = (int(v) for v in size_width)
     recv = np.empty(width, dtype=np.uint8)
-    pg.scatter(None if send is None else send.reshape(-1), recv, root, wait=True).wait()
+    pg.scatter(None if send is None else send.reshape(-1), recv, root, **blocking(pg, False)).wait()
     scatter_object_output_list[0] = (scatter_object_input_list[root] if mine
                                      else _load(recv[:size], pg.ranks[root]))

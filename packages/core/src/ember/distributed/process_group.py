@@ -5,9 +5,10 @@ the processes of one group. ``ember.distributed``'s functions validate tensors, 
 contiguous arrays, translate global ranks into group ranks and wrap what the backend returns
 in a ``Work``; a backend only implements the methods below. Non-blocking methods return
 requests: objects with ``test() -> bool`` (done?) and ``wait()`` (block until done). The
-collectives take ``wait``: ember passes ``True`` for a blocking call once the consistency check
-saw every rank of the group enter it, and a backend may then carry the collective out before
-returning (its request is complete); ``False`` asks for a non-blocking start.
+collectives take ``wait``: to a backend with a ``checker()``, ember passes ``wait=True`` for a
+blocking call once the consistency check saw every rank of the group enter it, and the backend
+may then carry the collective out before returning (its request is complete); otherwise it
+starts the collective without blocking.
 """
 
 from __future__ import annotations

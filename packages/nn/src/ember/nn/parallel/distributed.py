@@ -242,6 +242,7 @@ class DistributedDataParallel(Module):
         flattened together (one check and one MPI call instead of one per tensor)."""
         if self._pg.size() == 1 or not tensors:
             return
+        from ember.distributed.collectives import blocking
         from ember.distributed.consistency import check_same_across_ranks
         by_dtype: dict = {}
         for t in tensors:
@@ -252,7 +253,7 @@ class DistributedDataParallel(Module):
         for ts in by_dtype.values():
             flat = np.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
                 np.ascontiguousarray(ts[0]._data).reshape(-1).copy()
-            self._pg.broadcast(flat, 0, wait=True).wait()
+            self._pg.broadcast(flat, 0, **blocking(self._pg, False)).wait()
             if self._pg.rank() == 0:
                 continue
             start = 0
