@@ -1,5 +1,7 @@
 """ember.distributed in one process: what works without a process group, the backend registry."""
 
+import importlib
+
 import pytest
 
 import ember
@@ -27,8 +29,11 @@ def test_reduce_op_members():
 
 
 def test_init_process_group_refuses_what_mpi_cannot_do():
-    with pytest.raises(ValueError, match="init_method 'tcp://"):
-        dist.init_process_group("mpi", init_method="tcp://127.0.0.1:1234")
+    with pytest.raises(ValueError, match="init_method 'file:///tmp/x' is not supported"):
+        dist.init_process_group("mpi", init_method="file:///tmp/x")
+    for bad in ("tcp://127.0.0.1", "tcp://:1234", "tcp://host:port"):
+        with pytest.raises(ValueError, match="must be tcp://host:port"):
+            dist.init_process_group("mpi", init_method=bad)
     with pytest.raises(ValueError, match="takes no store"):
         dist.init_process_group("mpi", store=object())
     with pytest.raises(ValueError, match="'gloo' is not a registered collective backend"):
@@ -152,3 +157,75 @@ def test_a_non_contiguous_tensor_goes_through_one_copy_written_back():
     buf.done()
     assert base.tolist() == [[0.0, 10.0, 20.0], [30.0, 40.0, 50.0]]
     assert buffer(view, writes=False).array.flags.c_contiguous
+
+
+class _Done:
+    def test(self):
+        return True
+
+    def wait(self):
+        return None
+
+
+class _MirrorGroup(dist.ProcessGroup):
+    """A plugin's group written to the methods' first signatures (no ``wait``) and without a
+    ``checker()``: two ranks whose other rank always holds the same values."""
+
+    def name(self):
+        return "mirror"
+
+    def allreduce(self, buf, op):
+        buf *= 2
+        return _Done()
+
+    def broadcast(self, buf, root):
+        return _Done()
+
+    def reduce(self, buf, op, root):
+        raise NotImplementedError
+
+    allgather = gather = scatter = reduce_scatter = alltoall = send = recv = reduce
+
+    def barrier(self):
+        return _Done()
+
+    def new_group(self, ranks, timeout):
+        raise NotImplementedError
+
+    def shutdown(self):
+        pass
+
+    def abort(self, message):
+        pass
+
+
+class _MirrorBackend:
+    name = "mirror"
+    devices = ("cpu",)
+
+    def is_available(self):
+        return True
+
+    def unavailable_reason(self):
+        return ""
+
+    def create(self, rank, world_size, timeout):
+        return _MirrorGroup([0, 1], 0, timeout)
+
+
+def test_a_backend_without_checker_or_wait_argument_still_runs_collectives(monkeypatch):
+    reg = CollectiveRegistry()
+    reg.register_backend(_MirrorBackend())
+    monkeypatch.setattr(group_module, "registry", reg)
+    monkeypatch.setattr(importlib.import_module("ember.distributed.backend_registry"), "registry", reg)
+    dist.init_process_group("mirror")
+    try:
+        t = ember.tensor([1.0, 2.0])
+        dist.all_reduce(t)  # no consistency check (the group has no checker), no wait= passed
+        assert t.tolist() == [2.0, 4.0]
+        dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True).wait()
+        assert t.tolist() == [2.0, 4.0]
+        dist.barrier()
+        assert dist.get_backend() == "mirror"
+    finally:
+        dist.destroy_process_group()

@@ -16,8 +16,13 @@ FUNCTIONS = [
     "is_backend_available", "get_rank", "get_world_size", "get_backend", "new_group", "get_process_group_ranks",
     "get_group_rank", "get_global_rank", "all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor",
     "reduce_scatter_tensor", "gather", "scatter", "all_to_all_single", "barrier", "send", "recv", "isend", "irecv",
-    "broadcast_object_list", "all_gather_object", "gather_object",
+    "broadcast_object_list", "all_gather_object", "gather_object", "all_to_all", "reduce_scatter",
+    "scatter_object_list", "monitored_barrier", "batch_isend_irecv",
 ]
+
+
+def test_p2p_op_arguments_match_pytorch():
+    assert _params(ed.P2POp.__init__) == _params(td.P2POp.__init__)
 
 
 def _params(fn):

@@ -119,9 +119,9 @@ launches = []
 start = ddp._pg.allreduce
 
 
-def recording(buf, op):
+def recording(buf, op, **kwargs):
     launches.append(sum(ddp._ready))  # gradients ready when this bucket starts
-    return start(buf, op)
+    return start(buf, op, **kwargs)
 
 
 ddp._pg.allreduce = recording

@@ -1,7 +1,5 @@
-"""Run under mpirun: ranks all-reduce tensors of different sizes (without the debug check).
-MPI's truncation error must surface as a DistBackendError that says what to do, and end the job.
-(A much larger mismatch can make Open MPI's non-blocking engine abort the process itself: the job
-still ends, with MPI's message instead of ember's.)"""
+"""Run under mpirun: ranks all-reduce tensors of different sizes. The check that runs before every
+collective finds it before any data moves: every rank raises naming both sides, and the job ends."""
 
 import ember
 import ember.distributed as dist

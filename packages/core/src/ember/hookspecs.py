@@ -74,7 +74,8 @@ def ember_register_collective_backends(registry) -> None:
     Call ``registry.register_backend(backend)`` once per backend: an object with ``name``
     (what users pass as ``init_process_group(backend=...)``), ``devices`` (the device types
     whose tensors it carries), ``is_available()``, ``unavailable_reason()`` and
-    ``create(rank, world_size, timeout)`` returning an ``ember.distributed.ProcessGroup``.
+    ``create(rank, world_size, timeout)`` returning an ``ember.distributed.ProcessGroup``
+    (called with ``init_method=`` as well when the user gave a ``tcp://host:port`` address).
     ember-core registers ``mpi`` this way. Runs the first time a program asks for a collective
     backend that is not registered yet (``init_process_group`` with another name).
 

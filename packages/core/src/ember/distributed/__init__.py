@@ -21,11 +21,13 @@ from ember.distributed.collectives import (
     all_gather,
     all_gather_into_tensor,
     all_reduce,
+    all_to_all,
     all_to_all_single,
     barrier,
     broadcast,
     gather,
     reduce,
+    reduce_scatter,
     reduce_scatter_tensor,
     scatter,
 )
@@ -48,8 +50,9 @@ from ember.distributed.groups import (
     is_mpi_available,
     new_group,
 )
-from ember.distributed.objects import all_gather_object, broadcast_object_list, gather_object
-from ember.distributed.p2p import irecv, isend, recv, send
+from ember.distributed.monitored import monitored_barrier
+from ember.distributed.objects import all_gather_object, broadcast_object_list, gather_object, scatter_object_list
+from ember.distributed.p2p import P2POp, batch_isend_irecv, irecv, isend, recv, send
 from ember.distributed.process_group import ProcessGroup
 from ember.distributed.reduce_op import ReduceOp
 from ember.distributed.work import Work
@@ -61,7 +64,7 @@ __all__ = [
     "is_backend_available", "get_rank", "get_world_size", "get_backend", "new_group", "get_process_group_ranks",
     "get_group_rank", "get_global_rank",
     "all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
-    "gather", "scatter", "all_to_all_single", "barrier",
-    "send", "recv", "isend", "irecv",
-    "broadcast_object_list", "all_gather_object", "gather_object",
+    "gather", "scatter", "all_to_all_single", "all_to_all", "reduce_scatter", "barrier", "monitored_barrier",
+    "send", "recv", "isend", "irecv", "P2POp", "batch_isend_irecv",
+    "broadcast_object_list", "all_gather_object", "gather_object", "scatter_object_list",
 ]

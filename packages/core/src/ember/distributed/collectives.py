@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember.distributed.consistency import (
+    check_same_across_ranks,
+    check_split_sizes,
+    describe,
+    finish_check,
+    start_check,
+)
 from ember.distributed.groups import group_rank, resolve
 from ember.distributed.reduce_op import ReduceOp
-from ember.distributed.tensors import buffer, check_op, check_same_across_ranks, check_tensor
+from ember.distributed.tensors import buffer, check_op, check_tensor
 from ember.distributed.work import Work
 
 __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
-           "gather", "scatter", "all_to_all_single", "barrier", "run"]
+           "gather", "scatter", "all_to_all_single", "all_to_all", "reduce_scatter", "barrier", "run"]
+
+
+def blocking(pg, async_op: bool) -> dict:
+    """``{"wait": True}`` when the backend may carry the collective out before returning: a
+    blocking call whose consistency check saw every rank enter it (so it cannot wait for a rank
+    that never comes); only backends with a ``checker()`` are passed ``wait``."""
+    return {"wait": True} if not async_op and pg.checker() is not None else {}
 
 
 def run(pg, pending, finish, outputs, what: str, async_op: bool):
@@ -25,10 +39,6 @@ def run(pg, pending, finish, outputs, what: str, async_op: bool):
         return work
     work.wait()
     return None
-
-
-def _sig(t) -> str:
-    return f"{t._dtype.name}{list(t.shape)}"
 
 
 def _devices(pg):
@@ -56,9 +66,10 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
         return None
     _tensor(pg, tensor, "all_reduce")
     op = check_op(op, tensor._dtype, "all_reduce")
-    check_same_across_ranks(pg, "all_reduce", (_sig(tensor), op.name))
+    check_same_across_ranks(pg, f"all_reduce({describe(tensor)}, op={op.name})")
     buf = buffer(tensor)
-    req = pg.allreduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op)
+    kw = blocking(pg, async_op)
+    req = pg.allreduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -74,9 +85,10 @@ def broadcast(tensor, src: int | None = None, group=None, async_op: bool = False
         return None
     _tensor(pg, tensor, "broadcast")
     root = group_rank(pg, src, group_src, "broadcast")
-    check_same_across_ranks(pg, "broadcast", (_sig(tensor), root))
+    check_same_across_ranks(pg, f"broadcast({describe(tensor)}, src={pg.ranks[root]})")
     buf = buffer(tensor)
-    req = pg.broadcast(buf.array, root)
+    kw = blocking(pg, async_op)
+    req = pg.broadcast(buf.array, root, **kw)
     return run(pg, [req], buf.done if pg.rank() != root else None, [tensor], "broadcast", async_op)
 
 
@@ -89,10 +101,11 @@ def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None, async_op
     _tensor(pg, tensor, "reduce")
     op = check_op(op, tensor._dtype, "reduce")
     root = group_rank(pg, dst, group_dst, "reduce")
-    check_same_across_ranks(pg, "reduce", (_sig(tensor), op.name, root))
+    check_same_across_ranks(pg, f"reduce({describe(tensor)}, dst={pg.ranks[root]}, op={op.name})")
     mine = pg.rank() == root
     buf = buffer(tensor, writes=mine)
-    req = pg.reduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, root)
+    kw = blocking(pg, async_op)
+    req = pg.reduce(buf.array, ReduceOp.SUM if op is ReduceOp.AVG else op, root, **kw)
 
     def finish():
         if mine:
@@ -128,10 +141,11 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
         return None
     _tensor(pg, tensor, "all_gather")
     outs = _list(tensor_list, pg.size(), tensor, "all_gather", "tensor_list", pg)
-    check_same_across_ranks(pg, "all_gather", _sig(tensor))
+    check_same_across_ranks(pg, f"all_gather({describe(tensor)})")
     send = buffer(tensor, writes=False)
     recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype)
-    req = pg.allgather(send.flat(), recv.reshape(-1))
+    kw = blocking(pg, async_op)
+    req = pg.allgather(send.flat(), recv.reshape(-1), **kw)
 
     def finish():
         for i, t in enumerate(outs):
@@ -152,10 +166,11 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
     if output_tensor.numel() != pg.size() * input_tensor.numel():
         raise ValueError(f"all_gather_into_tensor: output_tensor must have world_size ({pg.size()}) times the "
                          f"input's {input_tensor.numel()} elements, got shape {list(output_tensor.shape)}")
-    check_same_across_ranks(pg, "all_gather_into_tensor", _sig(input_tensor))
+    check_same_across_ranks(pg, f"all_gather_into_tensor({describe(input_tensor)})")
     send = buffer(input_tensor, writes=False)
     recv = buffer(output_tensor)
-    req = pg.allgather(send.flat(), recv.flat())
+    kw = blocking(pg, async_op)
+    req = pg.allgather(send.flat(), recv.flat(), **kw)
     return run(pg, [req], recv.done, [output_tensor], "all_gather_into_tensor", async_op)
 
 
@@ -172,10 +187,11 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
     if input.numel() != pg.size() * output.numel():
         raise ValueError(f"reduce_scatter_tensor: input must have world_size ({pg.size()}) times the output's "
                          f"{output.numel()} elements, got shape {list(input.shape)}")
-    check_same_across_ranks(pg, "reduce_scatter_tensor", (_sig(input), op.name))
+    check_same_across_ranks(pg, f"reduce_scatter_tensor({describe(input)}, op={op.name})")
     send = buffer(input, writes=False)
     recv = buffer(output)
-    req = pg.reduce_scatter(send.flat(), recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op)
+    kw = blocking(pg, async_op)
+    req = pg.reduce_scatter(send.flat(), recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -202,10 +218,11 @@ def gather(tensor, gather_list=None, dst: int | None = None, group=None, async_o
         raise ValueError("gather: only the destination rank gives gather_list (None elsewhere)")
     else:
         outs = []
-    check_same_across_ranks(pg, "gather", (_sig(tensor), root))
+    check_same_across_ranks(pg, f"gather({describe(tensor)}, dst={pg.ranks[root]})")
     send = buffer(tensor, writes=False)
     recv = np.empty((pg.size(),) + send.array.shape, dtype=send.array.dtype) if mine else None
-    req = pg.gather(send.flat(), None if recv is None else recv.reshape(-1), root)
+    kw = blocking(pg, async_op)
+    req = pg.gather(send.flat(), None if recv is None else recv.reshape(-1), root, **kw)
 
     def finish():
         for i, t in enumerate(outs):
@@ -232,9 +249,10 @@ def scatter(tensor, scatter_list=None, src: int | None = None, group=None, async
         send = np.ascontiguousarray(np.stack([t._data for t in ins])) if ins else None
     elif scatter_list:
         raise ValueError("scatter: only the source rank gives scatter_list (None elsewhere)")
-    check_same_across_ranks(pg, "scatter", (_sig(tensor), root))
+    check_same_across_ranks(pg, f"scatter({describe(tensor)}, src={pg.ranks[root]})")
     recv = buffer(tensor)
-    req = pg.scatter(None if send is None else send.reshape(-1), recv.flat(), root)
+    kw = blocking(pg, async_op)
+    req = pg.scatter(None if send is None else send.reshape(-1), recv.flat(), root, **kw)
     return run(pg, [req], recv.done, [tensor], "scatter", async_op)
 
 
@@ -272,11 +290,73 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
         row *= s
     send_rows = _splits(input_split_sizes, n, input.shape[0], "input", "input_split_sizes")
     recv_rows = _splits(output_split_sizes, n, output.shape[0], "output", "output_split_sizes")
-    check_same_across_ranks(pg, "all_to_all_single", (tuple(input.shape[1:]), input._dtype.name))
+    check_same_across_ranks(pg, f"all_to_all_single({input._dtype.name} rows of {list(input.shape[1:])})")
+    send_counts, recv_counts = [r * row for r in send_rows], [r * row for r in recv_rows]
+    check_split_sizes(pg, "all_to_all_single", send_counts, recv_counts)
     send = buffer(input, writes=False)
     recv = buffer(output)
-    req = pg.alltoall(send.flat(), [r * row for r in send_rows], recv.flat(), [r * row for r in recv_rows])
+    kw = blocking(pg, async_op)
+    req = pg.alltoall(send.flat(), send_counts, recv.flat(), recv_counts, **kw)
     return run(pg, [req], recv.done, [output], "all_to_all_single", async_op)
+
+
+def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool = False):
+    """Send ``input_tensor_list[j]`` to rank ``j``; ``output_tensor_list[i]`` receives what rank ``i``
+    sent to this one. The tensors share one dtype; their sizes may differ, as long as what rank ``i``
+    sends to rank ``j`` has as many elements as rank ``j``'s ``output_tensor_list[i]``."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    n = pg.size()
+    for name, tensors in (("output_tensor_list", output_tensor_list), ("input_tensor_list", input_tensor_list)):
+        if not isinstance(tensors, (list, tuple)):
+            raise TypeError(f"all_to_all: {name} must be a list of tensors, got {type(tensors).__name__}")
+        if len(tensors) != n:
+            raise ValueError(f"all_to_all: {name} has {len(tensors)} tensor(s) but the group has {n} rank(s)")
+    ins, outs = list(input_tensor_list), list(output_tensor_list)
+    for t in ins + outs:
+        _tensor(pg, t, "all_to_all")
+    for i, t in enumerate(outs):
+        _check_like(t, ins[0], "all_to_all", f"output_tensor_list[{i}]")
+    for i, t in enumerate(ins):
+        _check_like(t, ins[0], "all_to_all", f"input_tensor_list[{i}]")
+    check_same_across_ranks(pg, f"all_to_all({ins[0]._dtype.name}, {n} tensors)")
+    send_counts, recv_counts = [t.numel() for t in ins], [t.numel() for t in outs]
+    check_split_sizes(pg, "all_to_all", send_counts, recv_counts)
+    send = np.concatenate([buffer(t, writes=False).flat() for t in ins])
+    recv = np.empty(sum(recv_counts), dtype=send.dtype)
+    kw = blocking(pg, async_op)
+    req = pg.alltoall(send, send_counts, recv, recv_counts, **kw)
+
+    def finish():
+        start = 0
+        for t, c in zip(outs, recv_counts):
+            t._data[...] = recv[start:start + c].reshape(t._data.shape)
+            t._bump_version()
+            start += c
+    return run(pg, [req], finish, outs, "all_to_all", async_op)
+
+
+def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """Reduce ``input_list`` elementwise over the group and give rank ``i`` the reduction of the
+    ``i``-th tensors in ``output``."""
+    pg = resolve(group)
+    if pg is None:
+        return None
+    _tensor(pg, output, "reduce_scatter")
+    op = check_op(op, output._dtype, "reduce_scatter")
+    ins = _list(input_list, pg.size(), output, "reduce_scatter", "input_list", pg)
+    check_same_across_ranks(pg, f"reduce_scatter({describe(output)}, op={op.name})")
+    send = np.stack([t._data for t in ins]).reshape(-1)  # one copy: MPI reduces one contiguous buffer
+    recv = buffer(output)
+    kw = blocking(pg, async_op)
+    req = pg.reduce_scatter(send, recv.flat(), ReduceOp.SUM if op is ReduceOp.AVG else op, **kw)
+
+    def finish():
+        if op is ReduceOp.AVG:
+            np.divide(recv.array, pg.size(), out=recv.array, casting="same_kind")
+        recv.done()
+    return run(pg, [req], finish, [output], "reduce_scatter", async_op)
 
 
 def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
@@ -285,7 +365,11 @@ def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
     pg = resolve(group)
     if pg is None:
         return None
-    work = Work([pg.barrier()], None, [], "barrier", pg.timeout)
+    check = start_check(pg, "barrier()")  # the check's exchange completes once every rank arrived: the barrier
+    if check is None:
+        work = Work([pg.barrier()], None, [], "barrier", pg.timeout)
+    else:
+        work = Work([check.request], lambda: finish_check(check, wait=False), [], "barrier", pg.timeout)
     if async_op:
         return work
     work.wait(timeout)

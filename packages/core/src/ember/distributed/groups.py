@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+import urllib.parse
 
 from ember.distributed.backend_registry import registry
 from ember.distributed.process_group import ProcessGroup
@@ -80,6 +81,25 @@ def _env_int(name: str, given: int) -> int | None:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
 
 
+def _check_init_method(init_method) -> bool:
+    """Whether ``init_method`` names a rendezvous address (``tcp://host:port``); None and
+    ``env://`` need none. Anything else is refused."""
+    if init_method in (None, "env://"):
+        return False
+    if isinstance(init_method, str) and init_method.startswith("tcp://"):
+        parsed = urllib.parse.urlparse(init_method)
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        if not parsed.hostname or port is None:
+            raise ValueError(f"init_process_group: init_method {init_method!r} must be tcp://host:port")
+        return True
+    raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: use None or 'env://' "
+                     "(mpirun, or python -m ember.distributed.run, connects the processes), or 'tcp://host:port' "
+                     "under mpirun")
+
+
 def init_process_group(backend: str | None = None, init_method: str | None = None, timeout=None,
                        world_size: int = -1, rank: int = -1, store=None, group_name: str = "",
                        pg_options=None, device_id=None, _ranks=None) -> None:
@@ -88,9 +108,12 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     Args:
         backend: the collective backend; ``"mpi"`` (the default) runs on MPI through mpi4py.
         init_method: how processes find each other. With MPI, ``mpirun`` (or
-            ``python -m ember.distributed.run``) already did, so only ``None`` and ``"env://"``
-            are accepted; ``RANK``/``WORLD_SIZE`` from the environment (or ``rank``/
-            ``world_size``) are checked against MPI's numbering and set from it when absent.
+            ``python -m ember.distributed.run``) already did: ``None``, ``"env://"`` and
+            ``"tcp://host:port"`` are accepted; ``RANK``/``WORLD_SIZE`` from the environment (or
+            ``rank``/``world_size``) are checked against MPI's numbering and set from it when
+            absent. Processes started without ``mpirun`` cannot meet at a ``tcp://`` address (Open
+            MPI connects only processes its runtime started): that raises ``DistNetworkError``
+            saying how to start them.
         timeout: how long a blocking collective or ``Work.wait()`` may take before it raises
             ``DistBackendError`` (default 30 minutes).
         world_size, rank: expected size and rank (-1: from the environment or MPI).
@@ -106,16 +129,14 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                          "(call destroy_process_group() first)")
     if store is not None:
         raise ValueError("init_process_group: the mpi backend finds its peers through MPI and takes no store")
-    if init_method not in (None, "env://"):
-        raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: MPI's launcher "
-                         "(mpirun, or python -m ember.distributed.run) connects the processes; "
-                         "use init_method=None or 'env://'")
+    rendezvous = _check_init_method(init_method)
     name = "mpi" if backend is None else str(backend).lower()
     impl = registry.get(name)
     if not impl.is_available():
         raise RuntimeError(impl.unavailable_reason())
     seconds = _seconds(default_pg_timeout if timeout is None else timeout)
-    pg = impl.create(_env_int("RANK", rank), _env_int("WORLD_SIZE", world_size), seconds)
+    extra = {"init_method": init_method} if rendezvous else {}
+    pg = impl.create(_env_int("RANK", rank), _env_int("WORLD_SIZE", world_size), seconds, **extra)
     GroupMember.WORLD = pg
     _state["groups"] = [pg]
     if pg.size() > 1 and _state["excepthook"] is None:
@@ -259,6 +280,8 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
     if sort_ranks:
         ranks = sorted(ranks)
     seconds = world.timeout if timeout is None else _seconds(timeout)
+    from ember.distributed.consistency import check_same_across_ranks
+    check_same_across_ranks(world, f"new_group(ranks={ranks})")  # MPI hangs on groups that differ between ranks
     pg = world.new_group(ranks, seconds)
     if pg is None:
         return GroupMember.NON_GROUP_MEMBER

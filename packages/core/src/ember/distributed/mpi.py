@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from ember.distributed.errors import DistNetworkError
 from ember.distributed.process_group import ProcessGroup
 from ember.distributed.reduce_op import ReduceOp
 
@@ -38,6 +39,26 @@ class _Request:
 
     def source(self) -> int:
         return self.status.Get_source()
+
+    def cancel(self) -> None:
+        """Give up a receive that will not be matched (its buffer is released afterwards)."""
+        self.req.Cancel()
+        self.req.Wait(self.status)
+
+
+class _Done:
+    """The request of an operation that completed before its call returned (a blocking MPI call)."""
+
+    __slots__ = ()
+
+    def test(self) -> bool:
+        return True
+
+    def wait(self) -> None:
+        return None
+
+
+_DONE = _Done()
 
 
 class _Types:
@@ -88,11 +109,18 @@ class _Types:
 class ProcessGroupMPI(ProcessGroup):
     """A process group over an MPI communicator (a duplicate of the world's, or a subset)."""
 
-    def __init__(self, comm, ranks: list[int], timeout: float | None, types: _Types, world) -> None:
+    def __init__(self, comm, ranks: list[int], timeout: float | None, types: _Types, world,
+                 check: bool = True) -> None:
         super().__init__(ranks, comm.Get_rank(), timeout)
         self.comm = comm
         self._types = types
         self._world = world            # the MPI world communicator, for Abort
+        # the consistency checks travel on a communicator of their own (Dup is collective: every
+        # member creates it here, at the group's creation)
+        self._checker = ProcessGroupMPI(comm.Dup(), ranks, timeout, types, world, check=False) if check else None
+
+    def checker(self):
+        return self._checker
 
     def name(self) -> str:
         return "mpi"
@@ -105,43 +133,50 @@ class ProcessGroupMPI(ProcessGroup):
     def _request(self, req, *buffers):
         return _Request(req, self._types.MPI.Status(), buffers)
 
-    def allreduce(self, buf, op):
+    def _run(self, wait: bool, name: str, *args, keep=()):
+        """MPI's collective ``name`` (``Allreduce``, ...): blocking when ``wait`` (MPI's tuned
+        algorithms, faster than the non-blocking ones; ember asks for it once the consistency
+        check saw every rank enter the collective), else its ``I`` variant's request."""
+        if wait:
+            getattr(self.comm, name)(*args)
+            return _DONE
+        return self._request(getattr(self.comm, "I" + name[0].lower() + name[1:])(*args), *keep)
+
+    def allreduce(self, buf, op, wait: bool = False):
         MPI = self._types.MPI
-        return self._request(self.comm.Iallreduce(MPI.IN_PLACE, self._spec(buf), self._types.op(op, buf.dtype)), buf)
+        return self._run(wait, "Allreduce", MPI.IN_PLACE, self._spec(buf), self._types.op(op, buf.dtype), keep=(buf,))
 
-    def broadcast(self, buf, root: int):
-        return self._request(self.comm.Ibcast(self._spec(buf), root), buf)
+    def broadcast(self, buf, root: int, wait: bool = False):
+        return self._run(wait, "Bcast", self._spec(buf), root, keep=(buf,))
 
-    def reduce(self, buf, op, root: int):
+    def reduce(self, buf, op, root: int, wait: bool = False):
         MPI = self._types.MPI
         mop = self._types.op(op, buf.dtype)
         if self._rank == root:
-            req = self.comm.Ireduce(MPI.IN_PLACE, self._spec(buf), mop, root)
-        else:
-            req = self.comm.Ireduce(self._spec(buf), None, mop, root)
-        return self._request(req, buf)
+            return self._run(wait, "Reduce", MPI.IN_PLACE, self._spec(buf), mop, root, keep=(buf,))
+        return self._run(wait, "Reduce", self._spec(buf), None, mop, root, keep=(buf,))
 
-    def allgather(self, send, recv):
-        return self._request(self.comm.Iallgather(self._spec(send), self._spec(recv)), send, recv)
+    def allgather(self, send, recv, wait: bool = False):
+        return self._run(wait, "Allgather", self._spec(send), self._spec(recv), keep=(send, recv))
 
-    def gather(self, send, recv, root: int):
-        return self._request(self.comm.Igather(self._spec(send), None if recv is None else self._spec(recv), root),
-                             send, recv)
+    def gather(self, send, recv, root: int, wait: bool = False):
+        return self._run(wait, "Gather", self._spec(send), None if recv is None else self._spec(recv), root,
+                         keep=(send, recv))
 
-    def scatter(self, send, recv, root: int):
-        return self._request(self.comm.Iscatter(None if send is None else self._spec(send), self._spec(recv), root),
-                             send, recv)
+    def scatter(self, send, recv, root: int, wait: bool = False):
+        return self._run(wait, "Scatter", None if send is None else self._spec(send), self._spec(recv), root,
+                         keep=(send, recv))
 
-    def reduce_scatter(self, send, recv, op):
+    def reduce_scatter(self, send, recv, op, wait: bool = False):
         mop = self._types.op(op, send.dtype)
-        return self._request(self.comm.Ireduce_scatter_block(self._spec(send), self._spec(recv), mop), send, recv)
+        return self._run(wait, "Reduce_scatter_block", self._spec(send), self._spec(recv), mop, keep=(send, recv))
 
-    def alltoall(self, send, send_counts, recv, recv_counts):
+    def alltoall(self, send, send_counts, recv, recv_counts, wait: bool = False):
         t = self._types.datatype(send.dtype)
         sdispl = np.concatenate([[0], np.cumsum(send_counts)[:-1]]).astype(int).tolist()
         rdispl = np.concatenate([[0], np.cumsum(recv_counts)[:-1]]).astype(int).tolist()
-        req = self.comm.Ialltoallv([send, (list(send_counts), sdispl), t], [recv, (list(recv_counts), rdispl), t])
-        return self._request(req, send, recv)
+        return self._run(wait, "Alltoallv", [send, (list(send_counts), sdispl), t],
+                         [recv, (list(recv_counts), rdispl), t], keep=(send, recv))
 
     def barrier(self):
         return self._request(self.comm.Ibarrier())
@@ -162,6 +197,8 @@ class ProcessGroupMPI(ProcessGroup):
         return ProcessGroupMPI(sub, list(ranks), timeout, self._types, self._world)
 
     def shutdown(self) -> None:
+        if self._checker is not None:
+            self._checker.shutdown()
         if self.comm != self._types.MPI.COMM_NULL:
             self.comm.Free()
 
@@ -181,16 +218,31 @@ class MPIBackend:
     def unavailable_reason(self) -> str:
         return f"the 'mpi' backend needs mpi4py and an MPI runtime, which are not installed; {INSTALL_HINT}"
 
-    def create(self, rank: int | None, world_size: int | None, timeout: float | None) -> ProcessGroupMPI:
+    def create(self, rank: int | None, world_size: int | None, timeout: float | None,
+               init_method: str | None = None) -> ProcessGroupMPI:
         """The world's process group. MPI knows the rank and size when ``mpirun`` started the
         process; ``rank``/``world_size`` (from the arguments or ``RANK``/``WORLD_SIZE``) must
-        then agree with it. A process started without ``mpirun`` is a world of one."""
+        then agree with it. A process started without ``mpirun`` is a world of one.
+
+        ``init_method="tcp://host:port"`` is accepted under ``mpirun`` (which connected the
+        processes already; the address is not used). Processes started without it cannot meet
+        there: Open MPI 5 connects only processes that its runtime started (``MPI_Comm_accept``
+        and ``MPI_Comm_connect`` fail with MPI_ERR_INTERN between independently started
+        processes, and between two ``mpirun`` jobs), so that is a ``DistNetworkError``."""
         try:
             from mpi4py import MPI
         except ImportError as exc:
             raise RuntimeError(f"the 'mpi' backend could not load mpi4py ({exc}); {INSTALL_HINT}") from exc
         world = MPI.COMM_WORLD
         mpi_rank, mpi_size = world.Get_rank(), world.Get_size()
+        if init_method is not None and mpi_size == 1 and (world_size or 1) > 1:
+            raise DistNetworkError(
+                f"init_process_group: init_method {init_method!r} with world_size {world_size}, but this process "
+                f"was not started by mpirun. With the mpi backend the processes cannot meet at a TCP address: "
+                f"Open MPI connects only processes that its own runtime started. Start all {world_size} of them "
+                f"together, with `mpirun -n {world_size} python script.py` or `python -m ember.distributed.run "
+                f"--nproc-per-node {world_size} script.py` (add --hostfile for several machines); the tcp:// "
+                f"address may stay in the script, it is not used")
         if world_size is not None and world_size != mpi_size:
             how = ("this process was not started by mpirun: launch every rank with "
                    f"`mpirun -n {world_size} python script.py` or `python -m ember.distributed.run "

@@ -7,7 +7,7 @@ from ember.distributed.groups import group_rank, resolve
 from ember.distributed.tensors import buffer
 from ember.distributed.work import Work
 
-__all__ = ["send", "recv", "isend", "irecv"]
+__all__ = ["send", "recv", "isend", "irecv", "P2POp", "batch_isend_irecv"]
 
 
 def _tag(tag) -> int:
@@ -68,3 +68,54 @@ def recv(tensor, src: int | None = None, group=None, tag: int = 0, group_src: in
     if work is None:
         return -1
     return work._source_rank()
+
+
+class P2POp:
+    """One point-to-point operation for ``batch_isend_irecv``: ``op`` is ``isend`` or ``irecv``,
+    ``peer`` the other side's global rank (or ``group_peer`` its rank in ``group``)."""
+
+    __slots__ = ("op", "tensor", "peer", "group", "tag", "group_peer")
+
+    def __init__(self, op, tensor, peer: int | None = None, group=None, tag: int = 0,
+                 group_peer: int | None = None) -> None:
+        if op is not isend and op is not irecv:
+            raise ValueError("Invalid ``op``: expected ember.distributed.isend or ember.distributed.irecv, got "
+                             f"{op!r}")
+        _tensor(resolve(group) or resolve(None), tensor, "P2POp")
+        if peer is None and group_peer is None:
+            raise ValueError("P2POp: give the peer's rank (peer, or group_peer within group)")
+        self.op, self.tensor, self.peer, self.group = op, tensor, peer, group
+        self.tag, self.group_peer = tag, group_peer
+
+    def __repr__(self) -> str:
+        peer = f"peer={self.peer}" if self.peer is not None else f"group_peer={self.group_peer}"
+        return f"P2POp({self.op.__name__}, {self.tensor._dtype.name}{list(self.tensor.shape)}, {peer})"
+
+
+def batch_isend_irecv(p2p_op_list: list) -> list:
+    """Start every send and receive of ``p2p_op_list`` (``P2POp``s of one group) and return their
+    ``Work``s, in the same order. They are all posted before any is waited for, so ring exchanges
+    (send to the next rank, receive from the previous one) cannot deadlock.
+
+    Example::
+
+        >>> ops = [dist.P2POp(dist.isend, send_buf, (rank + 1) % world),
+        ...        dist.P2POp(dist.irecv, recv_buf, (rank - 1) % world)]
+        >>> for work in dist.batch_isend_irecv(ops):
+        ...     work.wait()
+    """
+    if not isinstance(p2p_op_list, (list, tuple)) or not p2p_op_list:
+        raise ValueError("batch_isend_irecv expects a non-empty list of P2POp")
+    for p in p2p_op_list:
+        if not isinstance(p, P2POp):
+            raise TypeError(f"batch_isend_irecv expects P2POp entries, got {type(p).__name__}")
+    groups = {id(p.group) for p in p2p_op_list}
+    if len(groups) > 1:
+        raise ValueError("batch_isend_irecv: every P2POp must use the same group")
+    works = []
+    for p in p2p_op_list:
+        if p.op is isend:
+            works.append(isend(p.tensor, p.peer, p.group, p.tag, p.group_peer))
+        else:
+            works.append(irecv(p.tensor, p.peer, p.group, p.tag, p.group_peer))
+    return [w for w in works if w is not None]

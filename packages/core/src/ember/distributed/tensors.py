@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ember import _core
-from ember.distributed.errors import DistBackendError
 from ember.distributed.reduce_op import ReduceOp
 
-__all__ = ["check_tensor", "buffer", "check_op", "check_same_across_ranks"]
+__all__ = ["check_tensor", "buffer", "check_op"]
 
 
 def check_tensor(t, what: str, devices=("cpu",)):
@@ -57,25 +54,3 @@ def check_op(op, dtype, what: str) -> ReduceOp:
         raise ValueError(f"{what}: ReduceOp.AVG needs a floating-point tensor, got {dtype}; use ReduceOp.SUM "
                          f"and divide by the world size")
     return op
-
-
-def check_same_across_ranks(pg, what: str, signature: tuple) -> None:
-    """With ``EMBER_DISTRIBUTED_DEBUG=DETAIL``, check that every rank of ``pg`` calls the same
-    collective with the same shapes and dtypes, and raise naming both sides when not.
-    (Off by default: it costs one small collective per collective.)"""
-    if os.environ.get("EMBER_DISTRIBUTED_DEBUG", "").upper() != "DETAIL" or pg.size() == 1:
-        return
-    mine = f"{what}{signature}".encode()
-    size = np.array([len(mine)], dtype=np.int64)
-    sizes = np.empty(pg.size(), dtype=np.int64)
-    pg.allgather(size, sizes).wait()
-    width = int(sizes.max())
-    send = np.zeros(width, dtype=np.uint8)
-    send[:len(mine)] = np.frombuffer(mine, dtype=np.uint8)
-    recv = np.empty((pg.size(), width), dtype=np.uint8)
-    pg.allgather(send, recv.reshape(-1)).wait()
-    for r in range(pg.size()):
-        theirs = recv[r, :sizes[r]].tobytes()
-        if theirs != mine:
-            raise DistBackendError(f"collective mismatch: rank {pg.ranks[pg.rank()]} called {mine.decode()} but "
-                                   f"rank {pg.ranks[r]} called {theirs.decode()}")

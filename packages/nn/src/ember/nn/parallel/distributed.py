@@ -6,7 +6,8 @@ produces them); a parameter's post-accumulate-grad hook copies its gradient, div
 world size, into its bucket, and a bucket whose gradients are all there starts its
 non-blocking all-reduce at once, while backward goes on. Buckets start in index order on
 every rank (MPI needs the same collective order everywhere). A callback queued for the end
-of backward waits for them and writes the averages back into ``.grad``.
+of backward waits for them (sleeping between polls, so a rank that is done first leaves a
+shared core to the others) and writes the averages back into ``.grad``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def _dist():
                            "have; install ember-core with the 'mpi' extra (pip install 'ember-core[mpi]'), or use "
                            "nn.DataParallel for several devices in one process")
     return dist
+
+
+def _sum():
+    from ember.distributed import ReduceOp
+    return ReduceOp.SUM
 
 
 class _Bucket:
@@ -229,10 +235,33 @@ class DistributedDataParallel(Module):
         self.forward_sync_buffers = value
 
     def _sync_module_states(self, buffers: bool) -> None:
-        dist = _dist()
-        with ember.no_grad():
-            for t in [*self.module.parameters(), *(self.module.buffers() if buffers else ())]:
-                dist.broadcast(t.detach(), group=self.process_group, group_src=0)
+        self._broadcast_from_rank0([*self.module.parameters(), *(self.module.buffers() if buffers else ())])
+
+    def _broadcast_from_rank0(self, tensors: list) -> None:
+        """Rank 0's values into ``tensors`` on every rank: one broadcast per dtype of all of them
+        flattened together (one check and one MPI call instead of one per tensor)."""
+        if self._pg.size() == 1 or not tensors:
+            return
+        from ember.distributed.collectives import blocking
+        from ember.distributed.consistency import check_same_across_ranks
+        by_dtype: dict = {}
+        for t in tensors:
+            by_dtype.setdefault(t.dtype, []).append(t)
+        check_same_across_ranks(self._pg, "DistributedDataParallel's broadcast of rank 0's state ("
+                                + ", ".join(f"{len(ts)} {d.name} tensor(s) of {sum(t.numel() for t in ts)} "
+                                            f"element(s)" for d, ts in by_dtype.items()) + ")")
+        for ts in by_dtype.values():
+            flat = np.concatenate([t._data.reshape(-1) for t in ts]) if len(ts) > 1 else \
+                np.ascontiguousarray(ts[0]._data).reshape(-1).copy()
+            self._pg.broadcast(flat, 0, **blocking(self._pg, False)).wait()
+            if self._pg.rank() == 0:
+                continue
+            start = 0
+            for t in ts:
+                n = t.numel()
+                t._data[...] = flat[start:start + n].reshape(t._data.shape)
+                t._bump_version()
+                start += n
 
     def _make_buckets(self):
         buckets, where = [], [None] * len(self._params)
@@ -270,10 +299,7 @@ class DistributedDataParallel(Module):
                 f"{', '.join(self._unready_names()) or 'none'}). Pass find_unused_parameters=True to "
                 "DistributedDataParallel, or make sure every output takes part in the loss")
         if self.require_forward_param_sync and self.forward_sync_buffers and self._pg.size() > 1:
-            dist = _dist()
-            with ember.no_grad():
-                for b in self.module.buffers():
-                    dist.broadcast(b.detach(), group=self.process_group, group_src=0)
+            self._broadcast_from_rank0(list(self.module.buffers()))
         output = self.module(*inputs, **kwargs)
         if _core.is_grad_enabled() and self.require_backward_grad_sync:
             self._prepare(output)
@@ -327,10 +353,9 @@ class DistributedDataParallel(Module):
         self._ready[i] = True
         b, _ = self._where[i]
         b.pending -= 1
-        from ember.distributed import ReduceOp
         while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0:
             nb = self._buckets[self._next_bucket]
-            nb.request = self._pg.allreduce(nb.array, ReduceOp.SUM)
+            nb.request = self._pg.allreduce(nb.array, _sum())
             self._next_bucket += 1
         for started in self._buckets[:self._next_bucket]:
             started.request.test()  # MPI moves non-blocking collectives forward only inside its calls
@@ -347,13 +372,17 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel: backward finished but some parameters did not receive a gradient, so "
                 f"their bucket's all-reduce could not start: {', '.join(missing)}. Pass "
                 "find_unused_parameters=True if the model does not use every parameter in every iteration")
-        wait_all([b.request for b in self._buckets], self._pg.timeout, "DistributedDataParallel's gradient all-reduce")
+        # sleeping between polls: a rank that finished backward first leaves the core to the others
+        # (measured: DDP steps 1.2-1.6x PyTorch's with it, 1.5-2.7x spinning, 1.7-1.9x with MPI's
+        # blocking all-reduce for the last bucket; 2 ranks on a loaded 2-core machine)
+        wait_all([b.request for b in self._buckets], self._pg.timeout, "DistributedDataParallel's gradient all-reduce",
+                 sleep_after=0.0)
         used = None
         if self.find_unused_parameters:
             from ember.distributed import ReduceOp
             used = self._used.copy()
             wait_all([self._pg.allreduce(used, ReduceOp.MAX)], self._pg.timeout, "DistributedDataParallel's "
-                     "used-parameter exchange")
+                     "used-parameter exchange", sleep_after=0.0)
         for i, p in enumerate(self._params):
             if used is not None and not used[i]:
                 continue  # no rank used it: its .grad stays as it was
