@@ -13,6 +13,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
+from ember.autograd import gradgradcheck
 from ember.backends.cpu import _winograd, conv_cost
 from ember.backends.cpu.conv_cost import Plan
 
@@ -123,3 +124,36 @@ def test_cost_model_chooses_by_size_not_by_shape():
     one_by_one = conv_cost.plan((8, 64, 16, 16), (128, 64, 1, 1), (1, 1), (0, 0), (1, 1), 1)
     assert not one_by_one.columns
     assert conv_cost.plan((8, 64, 16, 16), (128, 64, 1, 1), (2, 2), (0, 0), (1, 1), 1).columns
+
+
+@pytest.mark.parametrize(("stride", "padding", "output_padding", "groups", "dilation"),
+                         [(2, 1, 0, 1, 1), (2, 1, 1, 2, 1), (1, 0, 0, 1, 2), (3, 2, 1, 1, 1)])
+def test_conv_transpose2d_runs_as_the_adjoint_kernel(monkeypatch, stride, padding, output_padding, groups, dilation):
+    """The fused kernel (not im2col's composite) computes the output and both backward passes, which equal the
+    composite's, and double backward (create_graph) goes through differentiable ops."""
+    from ember.backends.cpu import nn_ops
+    calls = []
+    kernels = ember.ones(1).device._kernels
+    for name in ("conv_transpose2d", "conv_transpose2d_backward"):
+        monkeypatch.setitem(kernels, name, lambda *a, _f=getattr(nn_ops, name), _n=name: calls.append(_n) or _f(*a))
+    x = rng.standard_normal((2, 4, 5, 4))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(3 * groups)
+    tx, tw, tb = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = F.conv_transpose2d(tx, tw, tb, stride, padding, output_padding, groups, dilation)
+    np.testing.assert_allclose(out.detach().numpy(), ref.conv_transpose2d(x, w, b, stride=(stride,) * 2,
+                               padding=(padding,) * 2, output_padding=(output_padding,) * 2, groups=groups,
+                               dilation=(dilation,) * 2), atol=1e-10)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g))
+    assert calls == ["conv_transpose2d", "conv_transpose2d_backward"]
+    # the gradients by the definition of the adjoint: conv2d of g gives x's, the pairing of x with g's windows w's
+    np.testing.assert_allclose(tx.grad.numpy(), ref.conv2d(g, w, None, (stride,) * 2, (padding,) * 2,
+                                                           (dilation,) * 2, groups)[:, :, :5, :4], atol=1e-10)
+    np.testing.assert_allclose(tw.grad.numpy(), weight_gradient(g, x, w.shape, (stride,) * 2, (padding,) * 2,
+                                                                (dilation,) * 2, groups), atol=1e-10)
+    np.testing.assert_allclose(tb.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-10)
+    small = (ember.tensor(rng.standard_normal((1, 4, 3, 2)), requires_grad=True),
+             ember.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True))
+    assert gradgradcheck(lambda a, c: F.conv_transpose2d(a, c, None, stride, padding, output_padding, groups,
+                                                         dilation), small, atol=1e-4)

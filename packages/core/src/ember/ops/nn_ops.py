@@ -11,6 +11,8 @@ Kernels (name -> params after the input arrays):
     im2col        (x,) -> (kernel, stride, padding, dilation)        (C*kh*kw, N, Ho*Wo)
     col2im        (cols,) -> (size, kernel, stride, padding, dilation)  (N, C, *size), summing overlaps
     conv2d        (x, w[, b]) -> (stride, padding, dilation, groups)  (out, cols), optional fused kernel
+    conv_transpose2d (x, w[, b]) -> (output size, stride, padding, dilation, groups)  out, optional: the adjoint
+                  of conv2d in its input (called when conv2d's windows over the output are exactly x's pixels)
     max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W;
                   -1 for a window whose taps all fall in the padding)
     max_pool_scatter (grad, indices) -> (size,)   adds grad at indices (none at -1): the max-pool input gradient
@@ -361,11 +363,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if ho <= 0 or wo <= 0:
         raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
                            f"({ho} x {wo}). Output size is too small")
+    fits = sliding_blocks((ho, wo), (kh, kw), stride, padding, dilation) == (h, w)
+    if fits and _has_kernel(input, "conv_transpose2d"):   # the backend's adjoint of conv2d
+        inputs = (input, weight) if bias is None else (input, weight, bias)
+        out = _core.call("conv_transpose2d", inputs, ((ho, wo), stride, padding, dilation, groups))
+        return out.squeeze(0) if unbatched else out
     # cols[(co, i, j), n, (y, x)] = sum_ci weight[ci, co, i, j] * input[n, ci, y, x], per group
     x2 = input.permute(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * w)
     w2 = weight.reshape(groups, c_in // groups, -1).transpose(1, 2).contiguous()
     cols = w2.matmul(x2).reshape(c_out * kh * kw, n, h * w)
-    if sliding_blocks((ho, wo), (kh, kw), stride, padding, dilation) == (h, w):
+    if fits:
         out = col2im(cols, (ho, wo), (kh, kw), stride, padding, dilation)
     else:
         out = _col2im_uncropped(cols, (h, w), (ho, wo), (kh, kw), stride, padding, dilation)

@@ -68,6 +68,37 @@ def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
             empty if gw is None else gw.astype(w.dtype, copy=False), gb.astype(g.dtype, copy=False))
 
 
+def conv_transpose2d(x, w, *rest):
+    """Transposed convolution as the adjoint of ``conv2d`` in its input: the convolution's input-gradient
+    products and col2im (image by image or over the batch, as the cost model says), plus the bias."""
+    b, (size, stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 6 else (None, rest)
+    dtype, x = x.dtype, _real(x)
+    image = (x.shape[0], w.shape[1] * groups) + tuple(size)     # the input of the convolution it is the adjoint of
+    plan = conv_cost.gemm_plan(image, w.shape, stride, padding, dilation, groups, x.itemsize)[0]
+    out = conv_gemm.input_gradient(x, w, image, stride, padding, dilation, groups, plan)
+    if b is not None:
+        out += np.asarray(b, dtype=out.dtype).reshape(1, -1, 1, 1)
+    return out.astype(dtype, copy=False)
+
+
+def conv_transpose2d_backward(g, x, w, stride, padding, dilation, groups, needs):
+    """(dX, dW, db) of ``conv_transpose2d``: dX is the convolution of ``g``, dW the convolution's weight gradient
+    with the roles of image and output gradient swapped; an empty array for one not in ``needs``."""
+    empty = np.empty((0,), dtype=g.dtype)
+    g = _real(g)
+    x = np.ascontiguousarray(x, dtype=g.dtype)
+    gx = gw = empty
+    if needs[0]:
+        gx = conv2d(g, w, stride, padding, dilation, groups)[0]
+    if needs[1]:
+        plan = conv_cost.gemm_plan(g.shape, w.shape, stride, padding, dilation, groups, g.itemsize)[0]
+        cols = conv_gemm.columns(g, w.shape[2:], stride, padding, dilation) if plan.columns else empty
+        gw = conv_gemm.weight_gradient(conv_gemm.by_channel(x, groups), g, cols, w.shape, stride, padding, dilation,
+                                       groups, plan, False)[0]
+    gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
+    return tuple(a.astype(w.dtype, copy=False) for a in (gx, gw, gb))
+
+
 def _planes(x):
     """(N, C, H, W) -> contiguous (N*C, H, W) float32/float64."""
     x = _real(x)
@@ -227,6 +258,8 @@ KERNELS = {
     "col2im": col2im,
     "conv2d": conv2d,
     "conv2d_backward": conv2d_backward,
+    "conv_transpose2d": conv_transpose2d,
+    "conv_transpose2d_backward": conv_transpose2d_backward,
     "max_pool2d": max_pool2d,
     "max_pool_scatter": max_pool_scatter,
     "max_pool_gather": max_pool_gather,
