@@ -630,6 +630,24 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
     return input * mask.mul_(1.0 / (1 - p))
 
 
+def leaky_relu(input, negative_slope: float):
+    """``input`` where it is positive, else ``input * negative_slope``, for a slope of 0 or more (the gradient
+    is then read off the output's sign, so in-place use works); a backend's fused kernel when it has one."""
+    if _has_kernel(input, "leaky_relu"):
+        return _core.call("leaky_relu", (input,), (float(negative_slope),))
+    from ember.ops.pointwise import where
+    return where(input > 0, input, input * negative_slope)
+
+
+def leaky_relu_backward(grad, input, negative_slope: float):
+    """``grad`` where ``input > 0``, else ``grad * negative_slope``: the gradient of ``leaky_relu`` (``input`` may be
+    its output, which has the input's sign for a slope of 0 or more)."""
+    if _has_kernel(grad, "leaky_relu_backward"):
+        return _core.call("leaky_relu_backward", (grad, input), (float(negative_slope),))
+    from ember.ops.pointwise import where
+    return where(input > 0, grad, grad * negative_slope)
+
+
 def threshold_backward(grad, input, threshold: float):
     """``grad`` where ``input > threshold`` (or is NaN), else 0: the gradient of relu and threshold.
 

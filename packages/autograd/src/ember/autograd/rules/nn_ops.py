@@ -87,6 +87,17 @@ def _conv_transpose2d(grad, inputs, output, params, needs):
     return gx, gw, gb
 
 
+@rule("leaky_relu", "LeakyReluBackward0", save_inputs=False, save_output=True)
+def _leaky_relu(grad, inputs, output, params):
+    # the output has the input's sign (the op is only called with a slope of 0 or more), so in-place use works
+    return nn_ops.leaky_relu_backward(grad, output, params[0])
+
+
+@rule("leaky_relu_backward", "LeakyReluBackwardBackward0", save_inputs=(1,))
+def _leaky_relu_backward(grad, inputs, output, params):
+    return nn_ops.leaky_relu_backward(grad, inputs[1], params[0]), None
+
+
 @rule("max_pool2d", "MaxPool2DWithIndicesBackward0", save_inputs=False, save_output=(1,))
 def _max_pool2d(grad, inputs, output, params):
     return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))

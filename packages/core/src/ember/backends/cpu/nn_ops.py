@@ -83,16 +83,18 @@ def conv_transpose2d(x, w, *rest):
 
 def conv_transpose2d_backward(g, x, w, stride, padding, dilation, groups, needs):
     """(dX, dW, db) of ``conv_transpose2d``: dX is the convolution of ``g``, dW the convolution's weight gradient
-    with the roles of image and output gradient swapped; an empty array for one not in ``needs``."""
+    with the roles of image and output gradient swapped (both from one im2col of ``g``); an empty array for one
+    not in ``needs``."""
     empty = np.empty((0,), dtype=g.dtype)
     g = _real(g)
     x = np.ascontiguousarray(x, dtype=g.dtype)
-    gx = gw = empty
-    if needs[0]:
-        gx = conv2d(g, w, stride, padding, dilation, groups)[0]
+    gx = gw = cols = empty
+    plan = conv_cost.gemm_plan(g.shape, w.shape, stride, padding, dilation, groups, g.itemsize)[0]
+    if needs[0]:       # the forward's columns of g serve the weight gradient too
+        gx, cols = conv_gemm.conv_forward(g, w, None, stride, padding, dilation, groups, plan)
+    elif plan.columns:
+        cols = conv_gemm.columns(g, w.shape[2:], stride, padding, dilation)
     if needs[1]:
-        plan = conv_cost.gemm_plan(g.shape, w.shape, stride, padding, dilation, groups, g.itemsize)[0]
-        cols = conv_gemm.columns(g, w.shape[2:], stride, padding, dilation) if plan.columns else empty
         gw = conv_gemm.weight_gradient(conv_gemm.by_channel(x, groups), g, cols, w.shape, stride, padding, dilation,
                                        groups, plan, False)[0]
     gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
