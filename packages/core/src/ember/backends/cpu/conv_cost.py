@@ -17,7 +17,9 @@ The candidates:
   always one product over the batch.
 - ``winograd``: F(2x2, 3x3) for 3x3 stride-1 convolutions (``winograd.py``).
 
-The constants are this kind of machine's balance (a core does about 10 single-precision flops in the
+Products of 2M multiply-adds or more run on every BLAS thread (smaller ones on one, see ``blas_threads``),
+which favours one product over the batch on a multi-core machine. The constants are this kind of machine's
+balance (a core does about 10 single-precision flops in the
 time it moves a byte from memory; the Cython transforms move about half as fast as a copy); only
 their ratios matter, and a choice flips only where both algorithms cost about the same.
 """
@@ -25,6 +27,9 @@ their ratios matter, and a choice flips only where both algorithms cost about th
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ember.backends.cpu.blas_threads import SMALL
+from ember.backends.cpu.buffers import MAX_THREADS
 
 FLOPS_PER_BYTE = 10.0
 TRANSFORM = 2.0        # bytes-equivalent per byte a Cython transform (im2col, col2im, Winograd) moves
@@ -39,8 +44,10 @@ class Plan:
 
 
 def gemm_cost(m: int, n: int, k: int, item: int) -> float:
-    """Bytes-equivalent of an (m, k) @ (k, n) product: arithmetic or memory, whichever is slower."""
-    return max(2.0 * m * n * k / FLOPS_PER_BYTE, float(m * k + k * n + m * n) * item)
+    """Bytes-equivalent of an (m, k) @ (k, n) product: arithmetic or memory, whichever is slower; shared by
+    every BLAS thread when it is large enough for ember to give it them (``blas_threads``)."""
+    cost = max(2.0 * m * n * k / FLOPS_PER_BYTE, float(m * k + k * n + m * n) * item)
+    return cost / MAX_THREADS if m * n * k >= SMALL else cost
 
 
 def _out_size(size, k, s, p, d):
