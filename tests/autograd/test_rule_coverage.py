@@ -15,8 +15,8 @@ NON_DIFFERENTIABLE = {
     "copy_",
     # optimizer updates: run on parameters' data under no_grad, never recorded
     "sgd_step", "adam_step", "adamax_step", "adagrad_step", "adadelta_step", "rmsprop_step", "sgd_group", "adam_group",
-    # conv2d's fused backward: the conv2d rule calls it only with grad mode off (no create_graph)
-    "conv2d_backward",
+    # conv2d's and conv_transpose2d's fused backwards: their rules call them only with grad mode off (no create_graph)
+    "conv2d_backward", "conv_transpose2d_backward",
     # batch norm's fused backward: likewise called by the batch_norm rule only with grad mode off
     "batch_norm_backward",
     # the fused backward kernels of layer norm and the recurrent layers: likewise, grad mode off only

@@ -233,10 +233,9 @@ def test_conv_transpose_module_output_size():
 
 @pytest.fixture
 def winograd_always(monkeypatch):
-    """Every 3x3 stride-1 convolution with 16+ channels takes Winograd F(2x2, 3x3), however small."""
-    from ember.backends.cpu import nn_ops, winograd
-    monkeypatch.setattr(winograd, "MIN_WORK", 0)
-    assert nn_ops.use_winograd is winograd.use_winograd
+    """Every 3x3 stride-1 convolution takes Winograd F(2x2, 3x3), whatever the cost model says."""
+    from ember.backends.cpu import conv_cost
+    monkeypatch.setattr(conv_cost, "plan", conv_cost.winograd_where_it_fits)
 
 
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])

@@ -10,7 +10,8 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember.backends.cpu import nn_ops, winograd
+from ember.backends.cpu import conv_cost
+from ember.backends.cpu.conv_cost import Plan
 
 BAR = 1e-6
 
@@ -32,11 +33,15 @@ def conv_and_grads(x, w, g, dtype, padding):
     return out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()
 
 
-@pytest.mark.parametrize("algorithm", ["chosen", "im2col", "winograd"])
+ALGORITHMS = {"im2col per image": Plan("gemm", True, False, False), "im2col batched": Plan("gemm", True, True, True),
+              "winograd": Plan("winograd", False, False, False)}
+
+
+@pytest.mark.parametrize("algorithm", ["chosen", *ALGORITHMS])
 @pytest.mark.parametrize(("n", "c_in", "c_out", "h", "w", "padding"), SHAPES)
 def test_float32_convolution_stays_within_1e_6_of_float64(monkeypatch, algorithm, n, c_in, c_out, h, w, padding):
     if algorithm != "chosen":
-        monkeypatch.setattr(nn_ops, "use_winograd", lambda *args: algorithm == "winograd")
+        monkeypatch.setattr(conv_cost, "plan", lambda *args: ALGORITHMS[algorithm])
     rng = np.random.default_rng(c_in + h)
     # post-ReLU activations and He-initialised weights, as inside a ResNet; rounded to float32 first, so both
     # runs see the same numbers
@@ -49,10 +54,10 @@ def test_float32_convolution_stays_within_1e_6_of_float64(monkeypatch, algorithm
         assert relative_error(a, b) < BAR, (name, relative_error(a, b))
 
 
-def test_resnet_shapes_take_winograd_and_tiny_ones_im2col():
-    """The cost model: Winograd where its 16 products hide the transforms, im2col for tiny convolutions."""
+def test_cost_model_takes_winograd_on_large_maps_and_one_product_on_small_ones():
+    """Winograd where its 16 products hide the transforms; on 4x4 and smaller maps with hundreds of channels
+    its transformed filters (16/9 of the weights, transformed every step) cost more than they save."""
     def chosen(n, c, h):
-        return winograd.use_winograd(np.empty((n, c, h, h), np.float32), np.empty((c, c, 3, 3), np.float32),
-                                     (1, 1), (1, 1), (1, 1), 1)
-    assert all(chosen(n, c, h) for n, c, h in [(4, 64, 16), (4, 512, 2), (16, 256, 4), (2, 64, 56)])
-    assert not any(chosen(n, c, h) for n, c, h in [(1, 32, 8), (2, 16, 8), (1, 128, 4)])
+        return conv_cost.plan((n, c, h, h), (c, c, 3, 3), (1, 1), (1, 1), (1, 1), 1).algorithm
+    assert all(chosen(n, c, h) == "winograd" for n, c, h in [(4, 64, 16), (8, 128, 8), (2, 64, 56), (32, 128, 4)])
+    assert all(chosen(n, c, h) == "gemm" for n, c, h in [(8, 512, 2), (32, 512, 1), (1, 128, 4), (8, 256, 2)])

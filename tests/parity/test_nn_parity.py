@@ -153,7 +153,7 @@ def test_layer_matches_pytorch(name, make, inputs):
     run_pair(make, inputs)
 
 
-WINOGRAD_LAYERS = [  # 3x3 stride-1 convolutions with 16+ channels, forced onto the Winograd F(2x2, 3x3) path
+WINOGRAD_LAYERS = [  # 3x3 stride-1 convolutions, forced onto the Winograd F(2x2, 3x3) path
     ("conv2d-winograd", lambda nn: nn.Conv2d(16, 20, 3, padding=1), [randn(2, 16, 9, 7)]),
     ("conv2d-winograd-nopad", lambda nn: nn.Conv2d(24, 16, 3, bias=False), [randn(1, 24, 6, 8)]),
     ("conv2d-winograd-64", lambda nn: nn.Conv2d(64, 64, 3, padding=1), [randn(2, 64, 16, 16)]),
@@ -164,8 +164,8 @@ WINOGRAD_LAYERS = [  # 3x3 stride-1 convolutions with 16+ channels, forced onto 
 def test_winograd_layer_matches_pytorch(monkeypatch, name, make, inputs):
     """Winograd's float32 rounding is about 6e-7 of a tensor's scale (a direct convolution's: 3e-7), so small
     entries of a large-scale tensor (the weight gradient sums every tile) get that much absolute slack."""
-    from ember.backends.cpu import winograd
-    monkeypatch.setattr(winograd, "MIN_WORK", 0)
+    from ember.backends.cpu import conv_cost
+    monkeypatch.setattr(conv_cost, "plan", conv_cost.winograd_where_it_fits)
     run_pair(make, inputs, scale_atol=2e-6)
 
 

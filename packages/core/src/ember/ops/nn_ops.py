@@ -15,6 +15,8 @@ Kernels (name -> params after the input arrays):
                   ``needs`` says no
     col2im        (cols,) -> (size, kernel, stride, padding, dilation)  (N, C, *size), summing overlaps
     conv2d        (x, w[, b]) -> (stride, padding, dilation, groups)  (out, cols), optional fused kernel
+    conv_transpose2d (x, w[, b]) -> (output size, stride, padding, dilation, groups)  out, optional: the adjoint
+                  of conv2d in its input (called when conv2d's windows over the output are exactly x's pixels)
     max_pool2d    (x,) -> (kernel, stride, padding, dilation, ceil_mode)  (out, int64 indices into H*W;
                   -1 for a window whose taps all fall in the padding)
     max_pool_scatter (grad, indices) -> (size,)   adds grad at indices (none at -1): the max-pool input gradient
@@ -365,11 +367,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if ho <= 0 or wo <= 0:
         raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
                            f"({ho} x {wo}). Output size is too small")
+    fits = sliding_blocks((ho, wo), (kh, kw), stride, padding, dilation) == (h, w)
+    if fits and _has_kernel(input, "conv_transpose2d"):   # the backend's adjoint of conv2d
+        inputs = (input, weight) if bias is None else (input, weight, bias)
+        out = _core.call("conv_transpose2d", inputs, ((ho, wo), stride, padding, dilation, groups))
+        return out.squeeze(0) if unbatched else out
     # cols[(co, i, j), n, (y, x)] = sum_ci weight[ci, co, i, j] * input[n, ci, y, x], per group
     x2 = input.permute(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * w)
     w2 = weight.reshape(groups, c_in // groups, -1).transpose(1, 2).contiguous()
     cols = w2.matmul(x2).reshape(c_out * kh * kw, n, h * w)
-    if sliding_blocks((ho, wo), (kh, kw), stride, padding, dilation) == (h, w):
+    if fits:
         out = col2im(cols, (ho, wo), (kh, kw), stride, padding, dilation)
     else:
         out = _col2im_uncropped(cols, (h, w), (ho, wo), (kh, kw), stride, padding, dilation)
@@ -636,6 +643,24 @@ def dropout(input, p: float = 0.5, train: bool = True, *, generator=None):
     dt = np.dtype(input.dtype.numpy)
     mask = np.multiply(keep, dt.type(1.0 / (1 - p)), dtype=dt)
     return input * place(mask, input.device)
+
+
+def leaky_relu(input, negative_slope: float):
+    """``input`` where it is positive, else ``input * negative_slope``, for a slope of 0 or more (the gradient
+    is then read off the output's sign, so in-place use works); a backend's fused kernel when it has one."""
+    if _has_kernel(input, "leaky_relu"):
+        return _core.call("leaky_relu", (input,), (float(negative_slope),))
+    from ember.ops.pointwise import where
+    return where(input > 0, input, input * negative_slope)
+
+
+def leaky_relu_backward(grad, input, negative_slope: float):
+    """``grad`` where ``input > 0``, else ``grad * negative_slope``: the gradient of ``leaky_relu`` (``input`` may be
+    its output, which has the input's sign for a slope of 0 or more)."""
+    if _has_kernel(grad, "leaky_relu_backward"):
+        return _core.call("leaky_relu_backward", (grad, input), (float(negative_slope),))
+    from ember.ops.pointwise import where
+    return where(input > 0, grad, grad * negative_slope)
 
 
 def threshold_backward(grad, input, threshold: float):

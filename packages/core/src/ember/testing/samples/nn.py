@@ -95,6 +95,15 @@ SAMPLES = [
         ("3x3, padding 1", (2, 3, 5, 5), (4, 3, 3, 3), (4,), 1, 1, 1, 1),
         ("groups, stride 2, no bias", (1, 4, 7, 7), (6, 2, 3, 3), None, 2, 0, 1, 2), arrays=3), FLOATS,
         optional=True, grad=False),
+    Sample("conv_transpose2d", lambda x, w, b, s, p, op, g: ember.conv_transpose2d(x, w, b, s, p, op, g), images(
+        ("4x4, stride 2, padding 1", (2, 3, 4, 4), (3, 2, 4, 4), (2,), 2, 1, 0, 1),
+        ("groups, output padding, no bias", (1, 4, 3, 3), (4, 3, 3, 3), None, 2, 1, 1, 2),
+        ("non-contiguous", (1, 2, 5, 5), (2, 2, 3, 3), (2,), 1, 0, 0, 1), arrays=3), FLOATS, optional=True),
+    Sample("conv_transpose2d_backward", _gradients_of(
+        lambda x, w, b, s, p, op, g: ember.conv_transpose2d(x, w, b, s, p, op, g)), images(
+        ("4x4, stride 2, padding 1", (2, 3, 4, 4), (3, 2, 4, 4), (2,), 2, 1, 0, 1),
+        ("groups, output padding, no bias", (1, 4, 3, 3), (4, 3, 3, 3), None, 2, 1, 1, 2), arrays=3), FLOATS,
+        optional=True, grad=False),
     Sample("max_pool2d", lambda x, k, s, p: nn_ops.max_pool2d_with_indices(x, k, s, p), images(
         ("2x2", (2, 3, 4, 4), 2, None, 0), ("3x3, stride 2, padding 1", (1, 2, 7, 6), 3, 2, 1),
         ("unbatched", (2, 5, 5), 2, 1, 0), ("non-contiguous", (1, 1, 4, 4), 2, None, 0)), FLOATS),

@@ -46,6 +46,9 @@ def relu6(input, inplace: bool = False):
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x for x > 0, else negative_slope * x."""
+    if negative_slope >= 0 and input.is_floating_point():    # one fused op (its gradient from the output's sign)
+        from ember.ops.nn_ops import leaky_relu as fused
+        return _maybe_inplace(input, fused(input, negative_slope), inplace)
     return _maybe_inplace(input, ember.where(input > 0, input, input * negative_slope), inplace)
 
 
