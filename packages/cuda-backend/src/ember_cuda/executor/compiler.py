@@ -19,12 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 
 HEADER = Path(__file__).with_name("cpu_cuda.h")
-CXXFLAGS = ("-std=gnu++17", "-O2", "-fPIC", "-shared", "-fno-strict-aliasing", "-Wall", "-Wno-unused-function")
+CXXFLAGS = ("-std=gnu++17", "-O1", "-fPIC", "-shared", "-fno-strict-aliasing", "-Wall", "-Wno-unused-function")
 
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_KERNEL = re.compile(r"__global__\s+void\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?([A-Za-z_]\w*)\s*\(")
-_DYNAMIC_SHARED = re.compile(r"extern\s+__shared__\s+([^;\[\]]*?)\s*\b([A-Za-z_]\w*)\s*\[\s*\]\s*;")
-_ALIGN = re.compile(r"__align__\s*\(\s*\d+\s*\)")
+_MARK = "__ember_global_kernel__"
+_KERNEL = re.compile(_MARK + r"\s+void\s+(?:__attribute__\s*\(\([^)]*\)\)\s*)?([A-Za-z_]\w*)\s*\(")
+_SHARED = "__ember_shared_storage__"
+_DYNAMIC_SHARED = re.compile(r"extern\s+" + _SHARED + r"\s+([^;\[\]]*?)\s*\b([A-Za-z_]\w*)\s*\[\s*\]\s*;")
+_ALIGN = re.compile(r"(?:__align__|alignas)\s*\(\s*\d+\s*\)")
 
 
 class CompileError(RuntimeError):
@@ -37,10 +38,9 @@ def cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "ember_cuda"
 
 
-def kernel_names(source: str) -> list[str]:
-    """The ``__global__`` functions a CUDA C source defines, in order, comments ignored."""
-    found = _KERNEL.findall(_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source))
-    return list(dict.fromkeys(found))
+def kernel_names(preprocessed: str) -> list[str]:
+    """The ``__global__`` functions in source preprocessed with ``-D__global__=`` the marker, in order."""
+    return list(dict.fromkeys(_KERNEL.findall(preprocessed)))
 
 
 def _dynamic_shared(match: re.Match) -> str:
@@ -49,15 +49,15 @@ def _dynamic_shared(match: re.Match) -> str:
     return f"{ctype}* const {name} = reinterpret_cast<{ctype}*>(::ember_cpu::g_dynamic_shared);"
 
 
-def translate(source: str, origin: str) -> str:
-    """The C++ translation unit for one kernel file (line numbers kept for messages)."""
-    names = kernel_names(source)
+def translate(preprocessed: str, origin: str) -> str:
+    """The C++ translation unit for one preprocessed kernel file, with its kernel table appended."""
+    names = kernel_names(preprocessed)
     if not names:
         raise CompileError(f"{origin} defines no __global__ function")
-    body = _DYNAMIC_SHARED.sub(_dynamic_shared, source)
+    body = _DYNAMIC_SHARED.sub(_dynamic_shared, preprocessed.replace(_MARK, "")).replace(_SHARED, "thread_local")
     entries = ",\n".join(f'    ::ember_cpu::entry<&{n}>("{n}")' for n in names)
     table = f"""
-#line 1 "<ember kernel table>"
+# 1 "<ember kernel table>"
 static const ::ember_cpu::KernelEntry ember_kernel_table[] = {{
 {entries}
 }};
@@ -73,7 +73,7 @@ int ember_launch(int k, void** args, const unsigned int* grid, const unsigned in
 }}
 }}
 """
-    return f'#line 1 "{origin}"\n{body}\n{table}'
+    return f"{body}\n{table}"
 
 
 @lru_cache(maxsize=1)
@@ -100,11 +100,10 @@ def build(path: str | os.PathLike, defines: dict[str, object] | None = None) -> 
     """Compile ``path`` with ``defines`` (or find it in the cache); returns the library's path."""
     path = Path(path).resolve()
     source = path.read_text()
-    unit = translate(source, str(path))
     cxx, version = compiler()
     flags = [*CXXFLAGS, *define_flags(defines)]
     digest = hashlib.sha256()
-    for part in (unit, HEADER.read_text(), version, " ".join(flags)):
+    for part in (source, HEADER.read_text(), version, " ".join(flags)):
         digest.update(part.encode())
         digest.update(b"\0")
     for sibling in sorted(path.parent.glob("*.cuh")) + sorted(path.parent.glob("*.h")):
@@ -115,12 +114,21 @@ def build(path: str | os.PathLike, defines: dict[str, object] | None = None) -> 
     if target.exists():
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
+    include = ["-I", str(path.parent), "-include", str(HEADER)]
+    pre = subprocess.run(
+        [cxx, "-E", *flags, f"-D__global__={_MARK}", f"-D__shared__={_SHARED}", *include, "-x", "c++", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if pre.returncode != 0:
+        raise CompileError(f"preprocessing {path.name} for the CPU executor failed:\n{pre.stderr.strip()}")
+    unit = translate(pre.stdout, str(path))
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build-") as tmp:
-        cpp = Path(tmp) / f"{path.stem}.cpp"
+        cpp = Path(tmp) / f"{path.stem}.ii"
         cpp.write_text(unit)
         so = Path(tmp) / target.name
-        cmd = [cxx, *flags, "-I", str(path.parent), "-include", str(HEADER), "-x", "c++", str(cpp), "-o", str(so)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        done = subprocess.run([cxx, *flags, "-x", "c++", str(cpp), "-o", str(so)], capture_output=True, text=True)
         if done.returncode != 0:
             raise CompileError(f"compiling {path.name} for the CPU executor failed:\n{done.stderr.strip()}")
         os.replace(so, target)

@@ -23,7 +23,10 @@
 
 #define EMBER_CPU_EXECUTOR 1
 
+// The loader preprocesses with __global__ defined as a marker to find every kernel, macros included.
+#ifndef __global__
 #define __global__
+#endif
 #define __device__
 #define __host__
 #define __forceinline__ inline __attribute__((always_inline))
@@ -31,7 +34,9 @@
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
 // Block-scope thread_local is static: one copy per OS thread, shared by a block's fibers.
+#ifndef __shared__
 #define __shared__ thread_local
+#endif
 #define __constant__ static const
 
 struct uint3 {

@@ -154,7 +154,8 @@ class KernelFunction:
         if len(args) != len(types):
             raise TypeError(f"{self.name} takes {len(types)} arguments, got {len(args)}")
         packed = [
-            a if isinstance(a, (np.ndarray, np.generic)) or self.params[j][0] == 0 and hasattr(a, "gpudata")
+            a
+            if isinstance(a, (np.ndarray, np.generic)) or self.params[j][0] == 0 and hasattr(a, "gpudata")
             else (np.uintp(int(a)) if self.params[j][0] == 0 else t.type(a))
             for j, (a, t) in enumerate(zip(args, types))
         ]
