@@ -9,8 +9,9 @@ driver library ``libcuda.so``. This recipe needs only Python, pip and gcc:
    that ``cuda.h`` declares: each returns ``CUDA_ERROR_NO_DEVICE``, and ``cuGetErrorString`` /
    ``cuGetErrorName`` fill in their strings. Its soname is ``libcuda.so.1``, the driver's, so the
    built pycuda loads the real driver at run time and nothing else;
-3. builds a pycuda wheel with ``--config-settings`` (``CUDA_ROOT`` = the toolkit wheels'
-   directory, ``CUDA_ENABLE_CURAND=False``, ``CUDADRV_LIB_DIR`` = the stub's directory), checks
+3. builds a pycuda wheel from its source distribution configured by a ``siteconf.py``
+   (``CUDA_ROOT`` = the toolkit wheels' directory, ``CUDA_ENABLE_CURAND=False``,
+   ``CUDADRV_LIB_DIR`` = the stub's directory, ``CUDA_INC_DIR``), checks
    that no RPATH/RUNPATH of the result names the stub's directory, deletes the stub, keeps the
    wheel in a cache directory and installs it.
 
@@ -39,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -125,6 +127,16 @@ def check_no_rpath(wheel: Path, stub_dir: Path) -> None:
                 raise SystemExit(f"build_pycuda: {name} names the stub directory {stub_dir}")
 
 
+def unpack_sdist(directory: Path) -> Path:
+    """pycuda's source distribution, downloaded and unpacked into ``directory``."""
+    run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", "pycuda", "--dest",
+         str(directory / "sdist"), PYCUDA])
+    archive = next((directory / "sdist").glob("pycuda-*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(directory / "src", filter="data")
+    return next((directory / "src").glob("pycuda-*"))
+
+
 def toolkit_version() -> str:
     return importlib.metadata.version("nvidia-cuda-runtime")
 
@@ -142,12 +154,13 @@ def build_wheel(cache: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="ember-libcuda-stub-") as tmp:
         stub_dir = Path(tmp)
         build_stub(root / "include" / "cuda.h", stub_dir)
-        env = dict(os.environ, LIBRARY_PATH=f"{stub_dir}:{os.environ.get('LIBRARY_PATH', '')}".rstrip(":"))
-        settings = {"CUDA_ROOT": str(root), "CUDA_ENABLE_CURAND": "False", "CUDADRV_LIB_DIR": str(stub_dir),
-                    "CUDA_INC_DIR": str(root / "include")}
-        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(stub_dir / "out"), PYCUDA]
-        cmd += [f"--config-settings={k}={v}" for k, v in settings.items()]
-        run(cmd, env=env)
+        source = unpack_sdist(stub_dir)
+        settings = {"CUDA_ROOT": str(root), "CUDA_ENABLE_CURAND": False, "CUDADRV_LIB_DIR": [str(stub_dir)],
+                    "CUDA_INC_DIR": [str(root / "include")]}
+        # pycuda's setup reads its configuration from siteconf.py beside it (or `--conf:` arguments);
+        # pip's --config-settings do not reach it through setuptools' build backend.
+        (source / "siteconf.py").write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(stub_dir / "out"), str(source)])
         wheel = next((stub_dir / "out").glob("pycuda-*.whl"))
         check_no_rpath(wheel, stub_dir)
         kept = target / wheel.name

@@ -1,8 +1,8 @@
 """Copy and conversion kernels (``copy_``, ``clone``, ``contiguous``, ``cast``, ``expand_copy``, ``reshape``).
 
-A copy between two contiguous arrays of one dtype is one device-to-device copy. Any other
-(a strided side, a dtype change) goes through the host until the strided-copy kernel of the
-``.cu`` family exists: correct for every layout, but slow; see the README's kernel table.
+A copy between two contiguous arrays of one dtype is one device-to-device copy; any other
+(a strided or broadcast side, a dtype change) is ``copy.cu``'s strided copy kernel. A value that
+is not on the device (a Python or NumPy scalar, a host array) is written from the host.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from ember_cuda.device_array import DeviceArray
+from ember_cuda.launchers.common import Launcher
+from ember_cuda.launchers.copy import strided_copy
 from ember_cuda.transfer import to_host, write_host
 
 
 def copy_kernels(backend) -> dict:
     runtime = backend.runtime
+    launcher = Launcher(backend)
 
     def device_copy(dst: DeviceArray, src: DeviceArray) -> None:
         runtime.copy_device(dst.device, dst.ptr, src.ptr, src.nbytes, backend.current_stream(dst.device))
@@ -24,6 +27,8 @@ def copy_kernels(backend) -> dict:
                 and src.device == dst.device and src.is_contiguous() and dst.is_contiguous()):
             if src.size:
                 device_copy(dst, src)
+            return
+        if isinstance(src, DeviceArray) and src.device == dst.device and strided_copy(launcher, dst, src):
             return
         host = to_host(backend, src) if isinstance(src, DeviceArray) else np.asarray(src)
         with np.errstate(all="ignore"):  # casts as NumPy's copyto(casting="unsafe") does

@@ -1,18 +1,20 @@
-"""Launchers: Python functions with the CPU kernels' signatures that run ``.cu`` kernels.
+"""Launchers: Python functions with the CPU kernels' signatures that run the ``.cu`` kernels.
 
-Each family module exposes ``kernels(backend) -> dict``; a family whose ``.cu`` file is not
-in the package yet contributes nothing (its ops fall back to the CPU).
+Each family module gives table entries for the ops it runs on the device; an op whose operands a
+kernel does not take falls back to the CPU call by call. Families of ``kernels/`` not wired in
+here yet run entirely through the backend's CPU fallback (listed in the package README).
 """
 
 from __future__ import annotations
 
-FAMILIES: tuple[str, ...] = ()
-
 
 def kernels(backend) -> dict:
-    import importlib
+    from ember_cuda.backend import on_host
+    from ember_cuda.launchers.common import Launcher
+    from ember_cuda.launchers.elementwise import elementwise_kernels
 
+    launcher = Launcher(backend)
+    fallback = lambda name: on_host(backend, name, None)  # noqa: E731
     table: dict = {}
-    for family in FAMILIES:
-        table.update(importlib.import_module(f"ember_cuda.launchers.{family}").kernels(backend))
+    table.update(elementwise_kernels(backend, launcher, fallback))
     return table

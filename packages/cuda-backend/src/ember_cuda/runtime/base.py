@@ -34,6 +34,7 @@ class Runtime:
     """
 
     name = ""
+    launch_limits = (256, 4096)  # (threads per block, most blocks) of the 1-d grid-stride launches
 
     # -- devices -------------------------------------------------------------------------------
     def device_count(self) -> int:

@@ -19,6 +19,7 @@ class PycudaRuntime(Runtime):
     """The runtime interface on pycuda. ``driver`` is ``pycuda.driver`` after ``init()`` succeeded."""
 
     name = "pycuda"
+    launch_limits = (256, 4096)  # 1-d launches: a grid-stride loop needs no more blocks than the GPU keeps busy
 
     def __init__(self, driver) -> None:
         self.cuda = driver

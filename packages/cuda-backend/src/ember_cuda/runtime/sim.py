@@ -44,6 +44,7 @@ class SimRuntime(Runtime):
     """
 
     name = "sim"
+    launch_limits = (32, 4)  # 1-d launches: few fibers, since each simulated thread costs a context switch
 
     def __init__(self, devices: int | None = None, memory: int | None = None) -> None:
         self.devices = int(os.environ.get("EMBER_CUDA_SIM_DEVICES", DEFAULT_DEVICES)) if devices is None else devices

@@ -1,0 +1,67 @@
+"""Which ops of the kernel table run as ``.cu`` kernels on the device, checked by watching the
+runtime's launches on the simulated device, with values against NumPy."""
+
+import numpy as np
+import pytest
+
+import ember
+
+
+@pytest.fixture
+def launches(sim_cuda):
+    """The names of the kernels launched through ``sim_cuda``'s runtime."""
+    names = []
+    launch = sim_cuda.runtime.launch
+
+    def record(function, args, block, grid, shared=0, stream=None):
+        names.append(function.name)
+        return launch(function, args, block, grid, shared, stream)
+
+    sim_cuda.runtime.launch = record
+    yield names
+
+
+def test_binary_ops_broadcast_over_strides_on_the_device(launches):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    b = np.array([1.5, -2.0, 3.0], dtype=np.float32)
+    x, y = ember.from_numpy(a).cuda(), ember.from_numpy(b).cuda()
+    out = x.t() * y  # (4, 3) non-contiguous times a broadcast row
+    np.testing.assert_array_equal(out.cpu().numpy(), a.T * b)
+    assert launches == ["binary_mul"]
+    np.testing.assert_array_equal((x + 2.5).cpu().numpy(), a + 2.5)
+    assert launches[-1] == "binary_add_scalar"
+
+
+def test_unary_predicates_comparisons_and_where(launches):
+    a = np.array([[0.5, -1.0], [np.nan, 4.0]], dtype=np.float64)
+    x = ember.from_numpy(a).cuda()
+    np.testing.assert_allclose(ember.exp(x).cpu().numpy(), np.exp(a))
+    np.testing.assert_array_equal(ember.isnan(x).cpu().numpy(), np.isnan(a))
+    mask = x > ember.zeros(2, dtype=ember.float64, device="cuda")
+    np.testing.assert_array_equal(mask.cpu().numpy(), a > 0)
+    np.testing.assert_array_equal(ember.where(mask, x, -x).cpu().numpy(), np.where(a > 0, a, -a))
+    assert launches == ["unary_exp", "unary_isnan", "compare_gt", "unary_neg", "where"]
+
+
+def test_in_place_ops_write_through_views(launches):
+    x = ember.zeros(3, 4, dtype=ember.int32, device="cuda")
+    x[:, 1].add_(7)
+    expected = np.zeros((3, 4), np.int32)
+    expected[:, 1] += 7
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    assert "binary_add_scalar" in launches
+
+
+def test_strided_copies_and_casts_run_on_the_device(launches):
+    a = np.arange(6, dtype=np.float32).reshape(2, 3) - 2.5
+    x = ember.from_numpy(a).cuda()
+    np.testing.assert_array_equal(x.t().contiguous().cpu().numpy(), a.T)
+    np.testing.assert_array_equal(x.to(ember.int64).cpu().numpy(), a.astype(np.int64))
+    assert launches == ["copy_strided", "copy_strided"]
+
+
+def test_integer_ops_use_the_integer_builds(launches):
+    x = ember.arange(4, device="cuda")  # int64
+    np.testing.assert_allclose(ember.sqrt(x.double()).cpu().numpy(), np.sqrt(np.arange(4.0)))
+    assert (x // 2).tolist() == [0, 0, 1, 1]
+    assert "binary_floor_divide_scalar" in launches
