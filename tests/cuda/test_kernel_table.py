@@ -65,3 +65,20 @@ def test_integer_ops_use_the_integer_builds(launches):
     np.testing.assert_allclose(ember.sqrt(x.double()).cpu().numpy(), np.sqrt(np.arange(4.0)))
     assert (x // 2).tolist() == [0, 0, 1, 1]
     assert "binary_floor_divide_scalar" in launches
+
+
+def test_reductions_over_any_dims_of_a_view(launches):
+    a = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(np.float32)
+    x = ember.from_numpy(a).cuda().permute(2, 0, 1)  # (5, 3, 4), non-contiguous
+    np.testing.assert_allclose(x.sum((0, 2)).cpu().numpy(), a.transpose(2, 0, 1).sum((0, 2)), rtol=1e-5)
+    np.testing.assert_allclose(x.mean(1, keepdim=True).cpu().numpy(), a.transpose(2, 0, 1).mean(1, keepdims=True),
+                               rtol=1e-5)
+    assert x.amax().item() == a.max() and x.amin(dim=(1,)).shape == (5, 4)
+    assert launches == ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min"]
+
+
+def test_integer_sums_run_on_the_cpu_for_now(launches):
+    x = ember.arange(6, dtype=ember.int32, device="cuda")
+    total = x.sum()
+    assert total.item() == 15 and total.dtype == ember.int64 and total.device == ember.device("cuda:0")
+    assert launches == []

@@ -12,9 +12,11 @@ def kernels(backend) -> dict:
     from ember_cuda.backend import on_host
     from ember_cuda.launchers.common import Launcher
     from ember_cuda.launchers.elementwise import elementwise_kernels
+    from ember_cuda.launchers.reduction import reduction_kernels
 
     launcher = Launcher(backend)
     fallback = lambda name: on_host(backend, name, None)  # noqa: E731
     table: dict = {}
     table.update(elementwise_kernels(backend, launcher, fallback))
+    table.update(reduction_kernels(backend, launcher, fallback))
     return table
