@@ -4,7 +4,8 @@ pycuda has no wheels: it compiles against the CUDA toolkit's headers and links a
 driver library ``libcuda.so``. This recipe needs only Python, pip and gcc:
 
 1. installs the CUDA toolkit's pip wheels (``nvidia-cuda-nvcc``, ``nvidia-cuda-runtime``,
-   ``nvidia-cuda-profiler-api`` for ``cudaProfiler.h``) into the running environment;
+   ``nvidia-cuda-profiler-api`` for ``cudaProfiler.h``, ``nvidia-cuda-cccl`` for the headers
+   that ``cuda_fp16.h`` includes) into the running environment;
 2. generates, in a temporary directory, a stub ``libcuda.so`` exporting every driver API function
    that ``cuda.h`` declares: each returns ``CUDA_ERROR_NO_DEVICE``, and ``cuGetErrorString`` /
    ``cuGetErrorName`` fill in their strings. Its soname is ``libcuda.so.1``, the driver's, so the
@@ -46,8 +47,10 @@ import zipfile
 from pathlib import Path
 
 PYCUDA = "pycuda==2026.1"
-# CUDA 13's toolkit wheels (the profiler API's newest release is 13.4)
-TOOLKIT = ["nvidia-cuda-nvcc==13.*", "nvidia-cuda-runtime==13.*", "nvidia-cuda-profiler-api==13.*"]
+# CUDA 13's toolkit wheels (the profiler API's newest release is 13.4); cccl holds the headers that
+# cuda_fp16.h includes (nv/target), needed by nvcc when pycuda compiles ember-cuda's kernels
+TOOLKIT = ["nvidia-cuda-nvcc==13.*", "nvidia-cuda-runtime==13.*", "nvidia-cuda-profiler-api==13.*",
+           "nvidia-cuda-cccl==13.*"]
 CUDA_ERROR_NO_DEVICE = 100
 
 STUB_HEADER = """\

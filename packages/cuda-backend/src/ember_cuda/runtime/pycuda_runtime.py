@@ -7,12 +7,24 @@ pycuda on disk) with the family's ``-D`` defines.
 
 from __future__ import annotations
 
+import shutil
+import sysconfig
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from ember_cuda.runtime.base import DevicePointer, Runtime, RuntimeOutOfMemory
+
+
+def find_nvcc() -> str:
+    """nvcc from the PATH, else the one of the ``nvidia-cuda-nvcc`` wheel (``python -m ember_cuda.build_pycuda``)."""
+    found = shutil.which("nvcc")
+    if found is not None:
+        return found
+    site = Path(sysconfig.get_paths()["purelib"])
+    wheels = sorted(site.glob("nvidia/cu*/bin/nvcc"))
+    return str(wheels[-1]) if wheels else "nvcc"
 
 
 class PycudaRuntime(Runtime):
@@ -115,8 +127,8 @@ class PycudaRuntime(Runtime):
             self._context(index)
             path = Path(source)
             options = [f"-D{k}={v}" for k, v in sorted(defines.items())]
-            module = self._modules[key] = SourceModule(path.read_text(), options=options, no_extern_c=True,
-                                                       include_dirs=[str(path.parent)])
+            module = self._modules[key] = SourceModule(path.read_text(), nvcc=find_nvcc(), options=options,
+                                                       no_extern_c=True, include_dirs=[str(path.parent)])
         return module
 
     def launch(self, function, args: tuple, block: tuple, grid: tuple, shared: int = 0, stream=None) -> None:
