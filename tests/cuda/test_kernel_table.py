@@ -82,3 +82,15 @@ def test_integer_sums_run_on_the_cpu_for_now(launches):
     total = x.sum()
     assert total.item() == 15 and total.dtype == ember.int64 and total.device == ember.device("cuda:0")
     assert launches == []
+
+
+def test_matmul_runs_the_tiled_gemm_on_transposed_and_broadcast_operands(launches):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 70, 5)).astype(np.float32)
+    b = rng.standard_normal((5, 66)).astype(np.float32)
+    x, y = ember.from_numpy(a).cuda(), ember.from_numpy(b).cuda()
+    np.testing.assert_allclose((x @ y).cpu().numpy(), a @ b, rtol=1e-5, atol=1e-5)  # b broadcast over the batch
+    np.testing.assert_allclose(ember.mm(y.t(), x[1].t()).cpu().numpy(), b.T @ a[1].T, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ember.bmm(x, x.transpose(1, 2)).cpu().numpy(), a @ a.transpose(0, 2, 1),
+                               rtol=1e-5, atol=1e-5)
+    assert launches == ["gemm", "gemm", "gemm"]

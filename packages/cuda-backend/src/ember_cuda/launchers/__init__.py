@@ -12,6 +12,7 @@ def kernels(backend) -> dict:
     from ember_cuda.backend import on_host
     from ember_cuda.launchers.common import Launcher
     from ember_cuda.launchers.elementwise import elementwise_kernels
+    from ember_cuda.launchers.matmul import matmul_kernels
     from ember_cuda.launchers.reduction import reduction_kernels
 
     launcher = Launcher(backend)
@@ -19,4 +20,5 @@ def kernels(backend) -> dict:
     table: dict = {}
     table.update(elementwise_kernels(backend, launcher, fallback))
     table.update(reduction_kernels(backend, launcher, fallback))
+    table.update(matmul_kernels(backend, launcher, fallback))
     return table
