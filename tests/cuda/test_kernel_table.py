@@ -94,3 +94,24 @@ def test_matmul_runs_the_tiled_gemm_on_transposed_and_broadcast_operands(launche
     np.testing.assert_allclose(ember.bmm(x, x.transpose(1, 2)).cpu().numpy(), a @ a.transpose(0, 2, 1),
                                rtol=1e-5, atol=1e-5)
     assert launches == ["gemm", "gemm", "gemm"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda p: ember.optim.Adam(p, lr=0.01, amsgrad=True),
+    lambda p: ember.optim.AdamW(p, lr=0.01),
+], ids=["sgd", "adam", "adamw"])
+def test_optimizer_updates_run_on_the_device(launches, make):
+    pytest.importorskip("ember.optim")
+    rng = np.random.default_rng(2)
+    start, grads = rng.standard_normal((3, 4)), [rng.standard_normal((3, 4)) for _ in range(3)]
+    results = []
+    for device in ("cpu", "cuda"):
+        param = ember.nn.Parameter(ember.from_numpy(start.copy()).to(device))
+        optimizer = make([param])
+        for g in grads:
+            param.grad = ember.from_numpy(g.copy()).to(device)
+            optimizer.step()
+        results.append(param.detach().cpu().numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-12, atol=1e-12)
+    assert set(launches) & {"sgd_step", "adam_step"} and len(launches) >= 3

@@ -13,6 +13,7 @@ def kernels(backend) -> dict:
     from ember_cuda.launchers.common import Launcher
     from ember_cuda.launchers.elementwise import elementwise_kernels
     from ember_cuda.launchers.matmul import matmul_kernels
+    from ember_cuda.launchers.optim import optim_kernels
     from ember_cuda.launchers.reduction import reduction_kernels
 
     launcher = Launcher(backend)
@@ -21,4 +22,5 @@ def kernels(backend) -> dict:
     table.update(elementwise_kernels(backend, launcher, fallback))
     table.update(reduction_kernels(backend, launcher, fallback))
     table.update(matmul_kernels(backend, launcher, fallback))
+    table.update(optim_kernels(backend, launcher, fallback))
     return table
