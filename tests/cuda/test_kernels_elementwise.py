@@ -200,3 +200,18 @@ def test_where_clamp_fill_addcmul_lerp():
     w = np.full((3, 4), 0.25, dtype)
     launch(m.get_function("lerp"), 12, np.int64(12), x, c, w, out, np.int32(2), meta((3, 4), out, x, c, w))
     np.testing.assert_allclose(out, x + 0.25 * (c - x), rtol=1e-6)
+
+
+def test_unsigned_integer_ops():
+    a = np.array([7, 200, 5, 255], np.uint8)
+    b = np.array([2, 3, 0, 9], np.uint8)
+    np.testing.assert_array_equal(run_binary("floor_divide", a, b, a.shape, "uint8"), [3, 66, 0, 28])
+    np.testing.assert_array_equal(run_binary("remainder", a, b, a.shape, "uint8"), [1, 2, 0, 3])
+    np.testing.assert_array_equal(
+        run_binary("shift_right", a, np.array([1, 2, 9, 7], np.uint8), a.shape, "uint8"), [3, 50, 0, 1]
+    )
+    np.testing.assert_array_equal(
+        run_binary("pow", np.array([3, 2, 0, 1], np.uint8), b, a.shape, "uint8"), np.array([9, 8, 1, 1], np.uint8)
+    )
+    np.testing.assert_array_equal(run_unary("abs", a), a)
+    np.testing.assert_array_equal(run_unary("sign", np.array([0, 3], np.uint8)), [0, 1])
