@@ -55,7 +55,7 @@
 // ---------------------------------------------------------------- helpers with PyTorch's semantics
 template <class T>
 __device__ __forceinline__ T ember_sign(T v) {
-    return (T)((T(0) < v) - (v < T(0)));
+    return (T)((T(0) < v) - ember_negative(v));
 }
 
 #if EMBER_IS_FLOAT
@@ -77,20 +77,20 @@ __device__ __forceinline__ acc_t ember_remainder(acc_t a, acc_t b) {
 // Integer division by zero gives 0 instead of trapping (a GPU gives an unspecified value).
 __device__ __forceinline__ acc_t ember_floor_divide(acc_t a, acc_t b) {
     if (b == 0) return 0;
-    if (b == -1) return (acc_t)(0 - a);
+    if (ember_minus_one(b)) return (acc_t)(0 - a);
     acc_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+    if ((a % b != 0) && (ember_negative(a) != ember_negative(b))) q -= 1;
     return q;
 }
 __device__ __forceinline__ acc_t ember_remainder(acc_t a, acc_t b) {
-    if (b == 0 || b == -1) return 0;
+    if (b == 0 || ember_minus_one(b)) return 0;
     acc_t m = a % b;
-    if (m != 0 && ((m < 0) != (b < 0))) m += b;
+    if (m != 0 && (ember_negative(m) != ember_negative(b))) m += b;
     return m;
 }
-__device__ __forceinline__ acc_t ember_fmod_int(acc_t a, acc_t b) { return (b == 0 || b == -1) ? 0 : a % b; }
+__device__ __forceinline__ acc_t ember_fmod_int(acc_t a, acc_t b) { return (b == 0 || ember_minus_one(b)) ? 0 : a % b; }
 __device__ __forceinline__ acc_t ember_ipow(acc_t a, acc_t b) {
-    if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+    if (ember_negative(b)) return a == 1 ? acc_t(1) : (ember_minus_one(a) ? ((b & 1) ? a : acc_t(1)) : acc_t(0));
     acc_t r = 1;
     while (b) {
         if (b & 1) r = (acc_t)(r * a);
@@ -104,7 +104,7 @@ __device__ __forceinline__ acc_t ember_ipow(acc_t a, acc_t b) {
 // ---------------------------------------------------------------- unary
 #if !EMBER_IS_BOOL
 EMBER_UNARY(neg, -v)
-EMBER_UNARY(abs, v < acc_t(0) ? -v : v)
+EMBER_UNARY(abs, ember_negative(v) ? -v : v)
 EMBER_UNARY(sign, ember_sign(v))
 EMBER_UNARY(square, v* v)
 EMBER_UNARY(relu, v > acc_t(0) ? v : acc_t(0))
@@ -184,8 +184,11 @@ EMBER_BINARY(pow, ember_ipow(a, b))
 EMBER_BINARY(bitwise_and, a& b)
 EMBER_BINARY(bitwise_or, a | b)
 EMBER_BINARY(bitwise_xor, a ^ b)
-EMBER_BINARY(shift_left, (b < 0 || b >= (acc_t)(8 * sizeof(acc_t))) ? acc_t(0) : (acc_t)((unsigned long long)a << b))
-EMBER_BINARY(shift_right, (b < 0 || b >= (acc_t)(8 * sizeof(acc_t))) ? (acc_t)(a < 0 ? -1 : 0) : (acc_t)(a >> b))
+EMBER_BINARY(shift_left,
+             (ember_negative(b) || b >= (acc_t)(8 * sizeof(acc_t))) ? acc_t(0) : (acc_t)((unsigned long long)a << b))
+EMBER_BINARY(shift_right, (ember_negative(b) || b >= (acc_t)(8 * sizeof(acc_t)))
+                              ? (acc_t)(ember_negative(a) ? (acc_t)~acc_t(0) : acc_t(0))
+                              : (acc_t)(a >> b))
 #else
 EMBER_BINARY(bitwise_and, a&& b)
 EMBER_BINARY(bitwise_or, a || b)

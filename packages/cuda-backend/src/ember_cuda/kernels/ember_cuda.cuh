@@ -133,6 +133,19 @@ __device__ __forceinline__ bool ember_isnan(T) {
     return false;
 }
 
+// Sign tests that compile without "pointless comparison" warnings for unsigned and bool types.
+template <class T>
+__device__ __forceinline__ bool ember_negative(T v) {
+    return v < T(0);
+}
+__device__ __forceinline__ bool ember_negative(unsigned char) { return false; }
+__device__ __forceinline__ bool ember_negative(bool) { return false; }
+template <class T>
+__device__ __forceinline__ bool ember_minus_one(T v) {
+    return v == T(-1);
+}
+__device__ __forceinline__ bool ember_minus_one(unsigned char) { return false; }
+
 // max/min that propagate NaN, as PyTorch's reductions and maximum/minimum do.
 template <class T>
 __device__ __forceinline__ T ember_max(T a, T b) {

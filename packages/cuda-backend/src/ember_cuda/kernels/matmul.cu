@@ -14,8 +14,7 @@
 #define TN 4
 
 #if !EMBER_IS_BOOL
-extern "C" __global__ void __launch_bounds__(256)
-    gemm(i64 batch, i64 M, i64 N, i64 K, const scalar_t* __restrict__ A, i64 a_bs, i64 a_rs, i64 a_cs,
+extern "C" __global__ void gemm(i64 batch, i64 M, i64 N, i64 K, const scalar_t* __restrict__ A, i64 a_bs, i64 a_rs, i64 a_cs,
          const scalar_t* __restrict__ B, i64 b_bs, i64 b_rs, i64 b_cs, scalar_t* __restrict__ C, i64 c_bs, i64 c_rs,
          i64 c_cs, acc_t alpha, acc_t beta) {
     __shared__ acc_t As[BK][BM + 1];

@@ -83,7 +83,7 @@ extern "C" __global__ void batch_norm_forward_train(i64 N, i64 C, i64 HW, const 
             if (running_mean) {
                 acc_t mom = (acc_t)momentum;
                 running_mean[c] = cvt<scalar_t>((acc_t(1) - mom) * cvt<acc_t>(running_mean[c]) + mom * mean);
-                acc_t unbiased = M > 1 ? m2 / (acc_t)(M - 1) : m2 / acc_t(0);
+                acc_t unbiased = m2 / (acc_t)(M - 1);  // M == 1 gives nan or inf, as in PyTorch
                 running_var[c] = cvt<scalar_t>((acc_t(1) - mom) * cvt<acc_t>(running_var[c]) + mom * unbiased);
             }
         }

@@ -45,8 +45,9 @@ extern "C" __global__ void uniform(i64 n, scalar_t* __restrict__ out, unsigned l
     EMBER_FOR(i, n) {
         EmberPhilox r = ember_philox(seed, offset + (unsigned long long)i);
         acc_t u = EMBER_U01(r, 0, 1);
-        acc_t v = (acc_t)low + (acc_t)(high - low) * u;
-        out[i] = cvt<scalar_t>(v < (acc_t)high ? v : (acc_t)low);  // rounding must not reach high
+        scalar_t v = cvt<scalar_t>((acc_t)low + (acc_t)(high - low) * u);
+        // rounding to the element type must not reach high: [low, high) as in PyTorch
+        out[i] = cvt<acc_t>(v) < (acc_t)high ? v : cvt<scalar_t>((acc_t)low);
     }
 }
 
