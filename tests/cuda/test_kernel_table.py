@@ -115,3 +115,13 @@ def test_optimizer_updates_run_on_the_device(launches, make):
         results.append(param.detach().cpu().numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-12, atol=1e-12)
     assert set(launches) & {"sgd_step", "adam_step"} and len(launches) >= 3
+
+
+def test_softmax_and_log_softmax_along_any_dim(launches):
+    a = np.random.default_rng(3).standard_normal((2, 5, 3))
+    x = ember.from_numpy(a).cuda()
+    e = np.exp(a - a.max(1, keepdims=True))
+    np.testing.assert_allclose(ember.softmax(x, 1).cpu().numpy(), e / e.sum(1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(ember.log_softmax(x.transpose(0, 2), 1).cpu().numpy(),
+                               np.log(e / e.sum(1, keepdims=True)).transpose(2, 1, 0), rtol=1e-12)
+    assert launches.count("softmax_forward") == 2

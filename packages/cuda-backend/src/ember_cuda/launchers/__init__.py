@@ -15,6 +15,7 @@ def kernels(backend) -> dict:
     from ember_cuda.launchers.matmul import matmul_kernels
     from ember_cuda.launchers.optim import optim_kernels
     from ember_cuda.launchers.reduction import reduction_kernels
+    from ember_cuda.launchers.softmax import softmax_kernels
 
     launcher = Launcher(backend)
     fallback = lambda name: on_host(backend, name, None)  # noqa: E731
@@ -23,4 +24,5 @@ def kernels(backend) -> dict:
     table.update(reduction_kernels(backend, launcher, fallback))
     table.update(matmul_kernels(backend, launcher, fallback))
     table.update(optim_kernels(backend, launcher, fallback))
+    table.update(softmax_kernels(backend, launcher, fallback))
     return table
