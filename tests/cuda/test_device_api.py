@@ -44,6 +44,7 @@ def test_views_share_device_memory(sim_cuda):
     g = ember.arange(12, dtype=ember.float32).reshape(3, 4).cuda()
     t = g.t()
     assert t._data.block is g._data.block and t.stride() == (1, 4) and not t.is_contiguous()
+    assert g[:, 1:3].stride() == (4, 1) and g[0].expand(2, 4).stride() == (0, 1)  # PyTorch's strides
     row = g[1]
     row.add_(100)  # in place through a view: the device memory of g changes
     col = g[:, 2]

@@ -26,7 +26,9 @@ def _span_on_host(backend, x: DeviceArray) -> tuple[np.ndarray, np.ndarray, int]
 
 
 def to_host(backend, x: DeviceArray) -> np.ndarray:
-    """A new host array with ``x``'s values, in ``x``'s element order (``order="K"``)."""
+    """A new host array with ``x``'s values and ``x``'s strides: a view of a host copy of the memory
+    ``x`` spans, so ``Tensor.stride()`` and ``is_contiguous()`` (which ember-core reads from it)
+    answer as for the device array, a slice's gaps included."""
     if x.size == 0:
         return np.empty(x.shape, x.dtype)
     if x.is_contiguous():
@@ -36,7 +38,7 @@ def to_host(backend, x: DeviceArray) -> np.ndarray:
         return out
     _, view, _ = _span_on_host(backend, x)
     backend.sync_stream(x.device)
-    return view.copy(order="K")
+    return view
 
 
 def write_host(backend, dst: DeviceArray, values: np.ndarray) -> None:
