@@ -130,3 +130,25 @@ def test_dataloader_pins_batches_for_the_device(sim_cuda):
     batches = [b.cuda(non_blocking=True) for (b,) in data.DataLoader(dataset, batch_size=2, pin_memory=True)]
     assert [b.device for b in batches] == ["cuda:0", "cuda:0"]
     assert batches[1].tolist() == [[4.0, 5.0], [6.0, 7.0]]
+
+
+def test_a_training_loop_ported_from_pytorch_runs_on_cuda_as_on_the_cpu(sim_cuda):
+    nn = pytest.importorskip("ember.nn")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, 6)).astype(np.float32), rng.integers(0, 3, 32)
+    losses = {}
+    for device in ("cpu", "cuda"):
+        ember.manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)).to(device)
+        optimizer = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        inputs, targets = ember.from_numpy(x).to(device), ember.from_numpy(y).to(device)
+        losses[device] = []
+        for _ in range(5):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            losses[device].append(loss.item())
+        assert all(p.device == ember.device(device if device == "cpu" else "cuda:0") for p in model.parameters())
+    np.testing.assert_allclose(losses["cuda"], losses["cpu"], rtol=1e-5)
+    assert losses["cuda"][-1] < losses["cuda"][0]
