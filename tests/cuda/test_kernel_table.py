@@ -125,3 +125,13 @@ def test_softmax_and_log_softmax_along_any_dim(launches):
     np.testing.assert_allclose(ember.log_softmax(x.transpose(0, 2), 1).cpu().numpy(),
                                np.log(e / e.sum(1, keepdims=True)).transpose(2, 1, 0), rtol=1e-12)
     assert launches.count("softmax_forward") == 2
+
+
+def test_arg_reductions_variance_and_logsumexp(launches):
+    a = np.random.default_rng(4).standard_normal((4, 6))
+    x = ember.from_numpy(a).cuda()
+    assert x.argmax(1).tolist() == a.argmax(1).tolist() and x.argmin().item() == a.argmin()
+    np.testing.assert_allclose(x.var(0).cpu().numpy(), a.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(x.std(1, correction=0).cpu().numpy(), a.std(1), rtol=1e-12)
+    np.testing.assert_allclose(ember.logsumexp(x, 1).cpu().numpy(), np.log(np.exp(a).sum(1)), rtol=1e-12)
+    assert launches == ["reduce_argmax", "reduce_argmin", "reduce_var", "reduce_var", "reduce_logsumexp"]
