@@ -135,3 +135,11 @@ def test_arg_reductions_variance_and_logsumexp(launches):
     np.testing.assert_allclose(x.std(1, correction=0).cpu().numpy(), a.std(1), rtol=1e-12)
     np.testing.assert_allclose(ember.logsumexp(x, 1).cpu().numpy(), np.log(np.exp(a).sum(1)), rtol=1e-12)
     assert launches == ["reduce_argmax", "reduce_argmin", "reduce_var", "reduce_var", "reduce_logsumexp"]
+
+
+def test_scans_along_any_dim_of_a_view(launches):
+    a = np.random.default_rng(5).standard_normal((3, 40))
+    x = ember.from_numpy(a).cuda()
+    np.testing.assert_allclose(x.t().cumsum(0).cpu().numpy(), a.T.cumsum(0), rtol=1e-12)
+    np.testing.assert_allclose(x.cumprod(1).cpu().numpy(), a.cumprod(1), rtol=1e-12)
+    assert launches == ["scan_cumsum", "scan_cumprod"]

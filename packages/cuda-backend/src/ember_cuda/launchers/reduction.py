@@ -1,6 +1,7 @@
 """``reduction.cu``: ``sum``, ``mean``, ``amax``, ``amin``, ``argmax``, ``argmin``, ``var``, ``std`` and
 ``logsumexp`` over any set of dimensions, one block per output element combining its reduced
-elements with a shuffle tree (``var``/``std`` in two passes: the mean, then squared deviations).
+elements with a shuffle tree (``var``/``std`` in two passes: the mean, then squared deviations);
+and the ``cumsum``/``cumprod`` scans along one dimension, one block per line.
 
 Only calls whose result has the input's dtype run here (float sums and means, max/min of every
 dtype); an integer or bool ``sum`` (int64 in PyTorch), a ``dtype=`` change, or an empty reduction
@@ -102,7 +103,35 @@ def reduction_kernels(backend, launcher: Launcher, fallback) -> dict:
         out = None if kernel is None else reduce(backend, launcher, kernel, x, dim, keepdim)
         return fallback("logsumexp")(x, dim, keepdim) if out is None else out
 
-    return {"sum": with_dtype("sum", "reduce_sum", True), "mean": with_dtype("mean", "reduce_mean", True),
+    def scan(name: str, kernel_name: str):
+        cpu = fallback(name)
+
+        def op(x, dim, dt=None):
+            same = dt is None or np.dtype(dt) == x.dtype if isinstance(x, DeviceArray) else False
+            kernel = launcher.function("reduction", kernel_name, x.dtype, x.device) \
+                if same and x.dtype.kind == "f" and x.ndim and x.size else None
+            if kernel is None:
+                return cpu(x, dim, dt)
+            out = backend.empty(x.shape, x.dtype, x.device)
+            lines = [d for d in range(x.ndim) if d != dim]
+            line_shape = [x.shape[d] for d in lines]
+            meta = np.array([*line_shape, *(x.strides[d] for d in lines), *(out.strides[d] for d in lines)] or [0],
+                            dtype=np.int64)
+            meta = backend.from_numpy(meta, x.device)
+            n_lines = size_of(tuple(line_shape))
+            threads, max_blocks = backend.runtime.launch_limits
+            backend.runtime.launch(kernel, (np.int64(n_lines), np.int64(x.shape[dim]), x.pointer,
+                                            np.int64(x.strides[dim]), out.pointer, np.int64(out.strides[dim]),
+                                            np.int32(len(lines)), meta.pointer),
+                                   (threads, 1, 1), (max(1, min(n_lines, max_blocks)), 1, 1), 0,
+                                   backend.current_stream(x.device))
+            return out
+
+        op.__name__ = op.__qualname__ = f"cuda_{name}"
+        return op
+
+    return {"cumsum": scan("cumsum", "scan_cumsum"), "cumprod": scan("cumprod", "scan_cumprod"),
+            "sum": with_dtype("sum", "reduce_sum", True), "mean": with_dtype("mean", "reduce_mean", True),
             "amax": extremum("amax", "reduce_max"), "amin": extremum("amin", "reduce_min"),
             "argmax": arg("argmax", "reduce_argmax"), "argmin": arg("argmin", "reduce_argmin"),
             "var": spread("var", False), "std": spread("std", True), "logsumexp": logsumexp}
