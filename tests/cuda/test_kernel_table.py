@@ -143,3 +143,14 @@ def test_scans_along_any_dim_of_a_view(launches):
     np.testing.assert_allclose(x.t().cumsum(0).cpu().numpy(), a.T.cumsum(0), rtol=1e-12)
     np.testing.assert_allclose(x.cumprod(1).cpu().numpy(), a.cumprod(1), rtol=1e-12)
     assert launches == ["scan_cumsum", "scan_cumprod"]
+
+
+def test_max_pool2d_gives_values_and_pytorch_indices(launches):
+    a = np.random.default_rng(6).standard_normal((2, 3, 7, 6)).astype(np.float32)
+    out, indices = ember.nn.functional.max_pool2d(ember.from_numpy(a).cuda(), 3, stride=2, padding=1,
+                                                  return_indices=True)
+    cpu_out, cpu_indices = ember.nn.functional.max_pool2d(ember.from_numpy(a), 3, stride=2, padding=1,
+                                                          return_indices=True)
+    np.testing.assert_array_equal(out.cpu().numpy(), cpu_out.numpy())
+    np.testing.assert_array_equal(indices.cpu().numpy(), cpu_indices.numpy())
+    assert "max_pool2d_forward" in launches

@@ -14,6 +14,7 @@ def kernels(backend) -> dict:
     from ember_cuda.launchers.elementwise import elementwise_kernels
     from ember_cuda.launchers.matmul import matmul_kernels
     from ember_cuda.launchers.optim import optim_kernels
+    from ember_cuda.launchers.pool import pool_kernels
     from ember_cuda.launchers.reduction import reduction_kernels
     from ember_cuda.launchers.softmax import softmax_kernels
 
@@ -25,4 +26,5 @@ def kernels(backend) -> dict:
     table.update(matmul_kernels(backend, launcher, fallback))
     table.update(optim_kernels(backend, launcher, fallback))
     table.update(softmax_kernels(backend, launcher, fallback))
+    table.update(pool_kernels(backend, launcher, fallback))
     return table
