@@ -3,8 +3,8 @@
 
 Each family is built for each element type it supports, to cubins for sm_80 and sm_90 (one
 fatbin per build), with ``-Werror all-warnings`` and ptxas's per-kernel register and spill
-report, summarised at the end. nvcc comes from $NVCC, the PATH, or the ``nvidia-cuda-nvcc``
-pip wheel (with ``nvidia-cuda-runtime`` and ``nvidia-cuda-cccl`` for the headers)::
+report, summarised at the end. nvcc comes from $NVCC, else the ``nvidia-cuda-nvcc`` pip wheel
+(with ``nvidia-cuda-runtime`` and ``nvidia-cuda-cccl`` for the headers), else the PATH::
 
     pip install nvidia-cuda-nvcc nvidia-cuda-runtime nvidia-cuda-cccl
     python packages/cuda-backend/scripts/nvcc_check.py [--families matmul sort] [--dtypes float32] [-j 2]
@@ -39,21 +39,18 @@ _SPILL = re.compile(r"(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) b
 
 
 def find_nvcc() -> str | None:
-    """nvcc from $NVCC, the PATH, or an installed nvidia-cuda-nvcc wheel; None if there is none."""
+    """nvcc from $NVCC, else an installed nvidia-cuda-nvcc wheel (what CI installs), else the PATH."""
     if os.environ.get("NVCC"):
         return os.environ["NVCC"]
-    found = shutil.which("nvcc")
-    if found:
-        return found
     try:
         import nvidia
     except ImportError:
-        return None
+        nvidia = None
     for root in getattr(nvidia, "__path__", []):
         for candidate in sorted(Path(root).glob("*/bin/nvcc")):
             if os.access(candidate, os.X_OK):
                 return str(candidate)
-    return None
+    return shutil.which("nvcc")
 
 
 def nvcc_command(nvcc: str, family: str, dtype: str, out: Path, arches=ARCHES) -> list[str]:
