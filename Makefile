@@ -7,7 +7,7 @@ WHEELHOUSE := .wheelhouse
 EDITABLE := -e ./packages/core -e ./packages/autograd -e ./packages/data -e ./packages/nn[tensorboard] -e ./packages/vision
 # Every ember distribution, built once per `make test` into the wheelhouse the tox envs install from.
 DISTRIBUTIONS := ./packages/core[safetensors,mpi] ./packages/autograd ./packages/data ./packages/nn[tensorboard] \
-                 ./packages/vision ./examples/custom_backend
+                 ./packages/vision ./examples/custom_backend ./packages/cuda-backend
 CYTHON_SOURCES := $(wildcard packages/core/setup.py packages/core/src/ember/*.pyx packages/core/src/ember/*/*.pyx \
                   packages/core/src/ember/*/*/*.pyx)
 

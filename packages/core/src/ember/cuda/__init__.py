@@ -17,10 +17,17 @@ from ember.backends.registry import registry
 __all__ = [
     "is_available", "device_count", "current_device", "set_device", "device", "synchronize",
     "manual_seed", "manual_seed_all", "get_device_name", "memory_allocated", "empty_cache",
-    "is_initialized",
+    "is_initialized", "OutOfMemoryError", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
+    "reset_peak_memory_stats", "memory_stats", "mem_get_info", "Stream", "Event", "current_stream",
+    "default_stream", "stream",
 ]
 
 _TYPE = "cuda"
+
+
+class OutOfMemoryError(RuntimeError):
+    """A CUDA device has no memory left for a request (``torch.cuda.OutOfMemoryError``); the
+    message names the request and how the device's memory is used."""
 
 
 def _backend() -> Backend | None:
@@ -128,3 +135,14 @@ def empty_cache() -> None:
     """Release cached memory no tensor uses, so other programs can have it; no-op without CUDA."""
     if is_available():
         _require().empty_cache()
+
+
+from ember.cuda.memory import (  # noqa: E402  (they use the helpers above)
+    max_memory_allocated,
+    max_memory_reserved,
+    mem_get_info,
+    memory_reserved,
+    memory_stats,
+    reset_peak_memory_stats,
+)
+from ember.cuda.streams import Event, Stream, current_stream, default_stream, stream  # noqa: E402
