@@ -68,6 +68,8 @@ class KernelModule:
 
 
 def _dims(value, what: str, name: str) -> tuple[int, int, int]:
+    if type(value) is tuple and len(value) == 3 and all(type(v) is int and 0 < v < 2**32 for v in value):
+        return value
     try:
         dims = tuple(int(v) for v in value)
     except TypeError:
@@ -92,6 +94,9 @@ class KernelFunction:
 
     def _pack(self, j: int, arg, slots) -> None:
         kind, size = self.params[j]
+        if kind == 0 and type(arg) is np.ndarray:  # the common case first
+            slots[j] = arg.ctypes.data
+            return
         where = f"{self.name}: argument {j}"
         if kind == 0:
             if isinstance(arg, np.ndarray):
@@ -114,14 +119,17 @@ class KernelFunction:
             )
         if kind == 4:
             raise TypeError(f"{where} has an aggregate type, which the executor cannot pass")
-        dkind = arg.dtype.kind
-        ok = (dkind == "f") if kind == 3 else dkind in "iub"
-        if not ok or arg.dtype.itemsize != size:
+        dtype = arg.dtype
+        ok = (dtype.kind == "f") if kind == 3 else dtype.kind in "iub"
+        if not ok or dtype.itemsize != size:
             raise TypeError(
-                f"{where} is a {size}-byte {_KINDS[kind]} parameter; got a NumPy {arg.dtype} scalar "
-                f"({arg.dtype.itemsize} bytes)"
+                f"{where} is a {size}-byte {_KINDS[kind]} parameter; "
+                f"got a NumPy {dtype} scalar ({dtype.itemsize} bytes)"
             )
-        slots[j] = int.from_bytes(arg.tobytes(), "little")
+        if kind == 3:
+            slots[j] = int.from_bytes(arg.tobytes(), "little")
+        else:  # the low `size` bytes of the two's complement value, as the C parameter reads them
+            slots[j] = int(arg) & ((1 << (8 * size)) - 1)
 
     def __call__(self, *args, block=(1, 1, 1), grid=(1, 1), shared: int = 0, stream=None, **kwargs) -> None:
         if kwargs:
