@@ -119,8 +119,9 @@ def test_policy_gradient_update_matches_on_a_replayed_episode(name):
 
 
 def test_reinforce_learns_to_balance():
-    lengths = load("reinforce", True).run(80)
-    # seeded (deterministic); the policy improves from about 40 steps to over 100
+    lengths = load("reinforce", True).run(140)
+    # seeded (deterministic); the policy improves from about 35 steps to well over 100 by episode 120 (when it
+    # takes off depends on the dropout masks drawn: 80 episodes were enough before dropout's masks changed)
     assert np.mean(lengths[-20:]) > 2 * np.mean(lengths[:20])
 
 
