@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import ember
+from ember._core import TensorBase, is_grad_enabled
 from ember.autograd.gradients import grad
+from ember.ops.creation import zeros_like
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
@@ -61,7 +62,7 @@ def _level(level):
 def make_dual(tensor, tangent, *, level: int | None = None):
     """``tensor`` carrying the tangent ``tangent`` (same shape and dtype) for forward-mode derivatives."""
     duals = _level(level)
-    if not isinstance(tensor, ember.Tensor) or not isinstance(tangent, ember.Tensor):
+    if not isinstance(tensor, TensorBase) or not isinstance(tangent, TensorBase):
         raise TypeError("make_dual expects tensors for both the primal and the tangent")
     if tuple(tangent.shape) != tuple(tensor.shape):
         raise RuntimeError(f"Trying to set a forward gradient that has a different size than that of the original "
@@ -69,7 +70,7 @@ def make_dual(tensor, tangent, *, level: int | None = None):
                            f"forward gradient is of size {list(tangent.shape)}.")
     if not tensor.dtype.is_floating_point:
         raise ValueError(f"Expected primal to be floating point, but got {tensor.dtype}")
-    if not ember.is_grad_enabled():
+    if not is_grad_enabled():
         raise RuntimeError("ember's forward AD records the computation with reverse-mode autograd: make dual "
                            "tensors outside no_grad()")
     dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_(True)
@@ -84,9 +85,9 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
     if id(tensor) in duals and duals[id(tensor)][0] is tensor:
         return UnpackedDualTensor(tensor.detach(), duals[id(tensor)][1])
     live = [(d, t) for d, t in duals.values()]
-    if not isinstance(tensor, ember.Tensor) or not tensor.requires_grad or not live:
-        return UnpackedDualTensor(tensor.detach() if isinstance(tensor, ember.Tensor) else tensor, None)
-    u = ember.zeros_like(tensor).requires_grad_(True)
+    if not isinstance(tensor, TensorBase) or not tensor.requires_grad or not live:
+        return UnpackedDualTensor(tensor.detach() if isinstance(tensor, TensorBase) else tensor, None)
+    u = zeros_like(tensor).requires_grad_(True)
     pulled = grad(tensor, [d for d, _ in live], grad_outputs=u, create_graph=True, allow_unused=True)
     terms = [(g * t).sum() for g, (_, t) in zip(pulled, live) if g is not None]
     if not terms:
@@ -95,6 +96,6 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
     for term in terms[1:]:
         total = total + term
     if not total.requires_grad:   # the result is linear in u only through constants: a zero tangent
-        return UnpackedDualTensor(tensor.detach(), ember.zeros_like(tensor))
+        return UnpackedDualTensor(tensor.detach(), zeros_like(tensor))
     (tangent,) = grad(total, u, allow_unused=True)
-    return UnpackedDualTensor(tensor.detach(), ember.zeros_like(tensor) if tangent is None else tangent.detach())
+    return UnpackedDualTensor(tensor.detach(), zeros_like(tensor) if tangent is None else tangent.detach())

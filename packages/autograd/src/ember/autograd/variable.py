@@ -4,14 +4,15 @@ removed (it raises, pointing to ``ember.tensor``)."""
 
 from __future__ import annotations
 
-import ember
+from ember._core import TensorBase
+from ember.ops.creation import empty
 
 __all__ = ["Variable", "variable"]
 
 
 class _VariableMeta(type):
     def __instancecheck__(cls, other) -> bool:
-        return isinstance(other, ember.Tensor)
+        return isinstance(other, TensorBase)
 
 
 class Variable(metaclass=_VariableMeta):
@@ -21,8 +22,8 @@ class Variable(metaclass=_VariableMeta):
 
     def __new__(cls, data=None, requires_grad: bool = False, volatile: bool = False):
         if data is None:
-            data = ember.empty(0)
-        if not isinstance(data, ember.Tensor):
+            data = empty(0)
+        if not isinstance(data, TensorBase):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         if volatile:
             import warnings

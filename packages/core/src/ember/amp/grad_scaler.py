@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import warnings
 
-import ember
-from ember import _core, dtypes
+from ember import _core, cuda, dtypes
+from ember.grad_mode import no_grad
+from ember.ops.creation import full, tensor
+from ember.ops.pointwise import isfinite
 
 __all__ = ["GradScaler"]
 
@@ -42,9 +44,8 @@ class GradScaler:
         self._device = device
         self._enabled = bool(enabled)
         if self._enabled and device == "cuda":
-            import ember.cuda
 
-            if not ember.cuda.is_available():
+            if not cuda.is_available():
                 warnings.warn("ember.amp.GradScaler is enabled, but CUDA is not available. Disabling.",
                               stacklevel=2)
                 self._enabled = False
@@ -65,7 +66,7 @@ class GradScaler:
 
     def _scale_tensor(self, device):
         if self._scale is None:
-            self._scale = ember.full((1,), self._init_scale, dtype=dtypes.float32, device=device)
+            self._scale = full((1,), self._init_scale, dtype=dtypes.float32, device=device)
         return self._scale
 
     def _check_scale(self, what: str) -> None:
@@ -136,8 +137,8 @@ class GradScaler:
                     continue
                 if p.grad.dtype is dtypes.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
-                with ember.no_grad():
-                    found = found or not bool(ember.isfinite(p.grad).all())
+                with no_grad():
+                    found = found or not bool(isfinite(p.grad).all())
                     p.grad.mul_(inv_scale)
         state["found_inf"] = found
         state["stage"] = _UNSCALED
@@ -188,7 +189,7 @@ class GradScaler:
                 self._growth_tracker += 1
                 if self._growth_tracker == self._growth_interval:
                     grown = scale * self._growth_factor
-                    if math.isfinite(float(ember.tensor(grown, dtype=dtypes.float32).item())):
+                    if math.isfinite(float(tensor(grown, dtype=dtypes.float32).item())):
                         scale = grown
                     self._growth_tracker = 0
             self._scale.fill_(scale)

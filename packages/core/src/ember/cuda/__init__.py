@@ -22,44 +22,14 @@ __all__ = [
     "default_stream", "stream",
 ]
 
-_TYPE = "cuda"
-
-
-class OutOfMemoryError(RuntimeError):
-    """A CUDA device has no memory left for a request (``torch.cuda.OutOfMemoryError``); the
-    message names the request and how the device's memory is used."""
-
-
-def _backend() -> Backend | None:
-    return registry.find(_TYPE)
-
-
-def _require() -> Backend:
-    """The CUDA backend, or the registry's error that says why there is none."""
-    backend = registry.backend(_TYPE)
-    if not backend.is_available():
-        raise RuntimeError(f"CUDA is not available: {backend.unavailable_reason()}")
-    return backend
-
-
-def _index(dev) -> int:
-    """A device index from None (the current device), an int, a string or a device."""
-    if dev is None:
-        return registry.current_device(_TYPE)
-    if isinstance(dev, int):
-        return dev
-    return registry.canonical(dev).index
-
-
-def is_available() -> bool:
-    """True if a CUDA backend is installed and can run in this process.
-
-    Example::
-
-        >>> device = "cuda" if ember.cuda.is_available() else "cpu"
-    """
-    backend = _backend()
-    return backend is not None and backend.is_available() and backend.device_count() > 0
+from ember.cuda._devices import (  # noqa: E402,F401  (shared with memory and streams)
+    _TYPE,
+    OutOfMemoryError,
+    _backend,
+    _index,
+    _require,
+    is_available,
+)
 
 
 def is_initialized() -> bool:
@@ -137,7 +107,7 @@ def empty_cache() -> None:
         _require().empty_cache()
 
 
-from ember.cuda.memory import (  # noqa: E402  (they use the helpers above)
+from ember.cuda.memory import (  # noqa: E402
     max_memory_allocated,
     max_memory_reserved,
     mem_get_info,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def _stat(key: str, device) -> int:
-    from ember.cuda import _index, _require, is_available
+    from ember.cuda._devices import _index, _require, is_available
 
     if not is_available():
         return 0
@@ -20,7 +20,7 @@ def _stat(key: str, device) -> int:
 
 def memory_stats(device=None) -> dict[str, int]:
     """The caching allocator's counters for a device (``allocated_bytes.all.current``, ...); {} without CUDA."""
-    from ember.cuda import _index, _require, is_available
+    from ember.cuda._devices import _index, _require, is_available
 
     if not is_available():
         return {}
@@ -45,7 +45,7 @@ def max_memory_reserved(device=None) -> int:
 
 def reset_peak_memory_stats(device=None) -> None:
     """Start the peaks (``max_memory_allocated``, ``max_memory_reserved``) again from now."""
-    from ember.cuda import _index, _require, is_available
+    from ember.cuda._devices import _index, _require, is_available
 
     if is_available():
         reset = getattr(_require(), "reset_peak_memory_stats", None)
@@ -55,6 +55,6 @@ def reset_peak_memory_stats(device=None) -> None:
 
 def mem_get_info(device=None) -> tuple[int, int]:
     """(free bytes, total bytes) of a device, as the driver reports them."""
-    from ember.cuda import _index, _require
+    from ember.cuda._devices import _index, _require
 
     return _require().runtime.mem_get_info(_index(device))

@@ -32,8 +32,8 @@ class Stream:
 
     def __init__(self, device=None, priority: int = 0, *, _native=None, _index: int | None = None,
                  _default: bool = False) -> None:
-        from ember.cuda import _index as index_of
-        from ember.cuda import _require
+        from ember.cuda._devices import _index as index_of
+        from ember.cuda._devices import _require
 
         self._backend = _require()
         self.device_index = index_of(device) if _index is None else _index
@@ -154,7 +154,7 @@ class Event:
 
 def current_stream(device=None) -> Stream:
     """The stream that work on a device goes to now (the default stream unless changed)."""
-    from ember.cuda import _index, _require
+    from ember.cuda._devices import _index, _require
 
     backend = _require()
     index = _index(device)
@@ -164,7 +164,7 @@ def current_stream(device=None) -> Stream:
 
 def default_stream(device=None) -> Stream:
     """The default stream of a device."""
-    from ember.cuda import _index
+    from ember.cuda._devices import _index
 
     return Stream(_index=_index(device), _default=True)
 

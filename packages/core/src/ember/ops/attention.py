@@ -17,6 +17,7 @@ Kernel (name -> params after the input arrays):
 from __future__ import annotations
 
 from ember import _core, dtypes
+from ember.ops.activation import softmax
 
 __all__ = ["attention_softmax", "attention_softmax_reference"]
 
@@ -47,11 +48,10 @@ def _broadcast_check(mask, scores) -> None:
 
 def attention_softmax_reference(scores, mask=None, scale: float = 1.0, zero_dead_rows: bool = True):
     """``attention_softmax`` with ember ops (backends without the kernel; any order of derivatives)."""
-    import ember
     s = scores * scale if scale != 1.0 else scores
     if mask is not None:
         s = s + mask
     if not zero_dead_rows or s.ndim == 0:
-        return ember.softmax(s, -1)
+        return softmax(s, -1)
     dead = (s == float("-inf")).all(-1, keepdim=True)
-    return ember.softmax(s.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
+    return softmax(s.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)

@@ -9,8 +9,10 @@ import math
 
 import numpy as np
 
-import ember
-from ember import _core, dtypes
+from ember import _core, dtypes, linalg
+from ember._core import device as device_op
+from ember.ops.creation import empty, from_numpy, full_like, tensor
+from ember.ops.pointwise import sub
 
 __all__ = ["asarray", "frombuffer", "empty_strided", "empty_permuted", "range", "fill", "clone", "detach", "rsub",
            "frobenius_norm", "nuclear_norm"]
@@ -22,14 +24,14 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
     if isinstance(obj, _core.TensorBase):
         out = obj
         if (dtype is not None and obj.dtype is not dtype) or (device is not None and
-                                                             ember.device(device) != obj.device):
+                                                             device_op(device) != obj.device):
             if copy is False:
                 raise ValueError("asarray(copy=False): the tensor would need a copy to change its dtype or device")
             out = obj.to(dtype=dtype or obj.dtype, device=device or obj.device)
         elif copy:
             out = obj.clone()
-    elif isinstance(obj, np.ndarray) and not copy and (device is None or ember.device(device).type == "cpu"):
-        out = ember.from_numpy(obj)
+    elif isinstance(obj, np.ndarray) and not copy and (device is None or device_op(device).type == "cpu"):
+        out = from_numpy(obj)
         if dtype is not None and out.dtype is not dtype:
             if copy is False:
                 raise ValueError("asarray(copy=False): the array would need a copy to change its dtype")
@@ -37,7 +39,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
     else:
         if copy is False and not isinstance(obj, (np.ndarray, memoryview, bytes, bytearray)):
             raise ValueError(f"asarray(copy=False): a {type(obj).__name__} cannot be shared, only copied")
-        out = ember.tensor(obj, dtype=dtype, device=device)
+        out = tensor(obj, dtype=dtype, device=device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -59,7 +61,7 @@ def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad
         raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) "
                          f"must not be greater than actual buffer length ({nbytes} bytes)")
     array = np.frombuffer(buffer, dtype=np.dtype(dtype.name), count=count, offset=offset)
-    out = ember.from_numpy(array)
+    out = from_numpy(array)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -68,7 +70,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     """An uninitialised tensor of ``size`` (ember lays it out contiguously whatever ``stride`` says)."""
     if len(tuple(size)) != len(tuple(stride)):
         raise RuntimeError("mismatch in length of strides and shape")
-    out = ember.empty(tuple(size), dtype=dtype, device=device)
+    out = empty(tuple(size), dtype=dtype, device=device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -79,7 +81,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     if sorted(order) != list(builtins.range(len(tuple(size)))):
         raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; "
                            f"or physical_layout is not a permutation: {list(order)}")
-    physical = ember.empty(tuple(size[d] for d in order), dtype=dtype, device=device)
+    physical = empty(tuple(size[d] for d in order), dtype=dtype, device=device)
     out = physical.permute(tuple(int(i) for i in np.argsort(order)))
     return out.requires_grad_(True) if requires_grad else out
 
@@ -97,13 +99,13 @@ def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, re
         raise RuntimeError("step must be nonzero")
     count = int(math.floor((end - start) / step)) + 1
     values = np.arange(max(count, 0)) * step + start
-    out = ember.tensor(values, dtype=dtype or dtypes.get_default_dtype(), device=device)
+    out = tensor(values, dtype=dtype or dtypes.get_default_dtype(), device=device)
     return out.requires_grad_(True) if requires_grad else out
 
 
 def fill(input, value):
     """A tensor like ``input`` with every element ``value``."""
-    return ember.full_like(input, value if not isinstance(value, _core.TensorBase) else value.item())
+    return full_like(input, value if not isinstance(value, _core.TensorBase) else value.item())
 
 
 def clone(input, *, memory_format=None):
@@ -118,16 +120,16 @@ def detach(input):
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
-    return ember.sub(other if isinstance(other, _core.TensorBase) else ember.tensor(other, dtype=input.dtype,
+    return sub(other if isinstance(other, _core.TensorBase) else tensor(other, dtype=input.dtype,
                                                                                      device=input.device),
                      input, alpha=alpha)
 
 
 def frobenius_norm(input, dim=(-2, -1), keepdim: bool = False):
     """Deprecated: ``linalg.vector_norm`` of order 2 over ``dim``."""
-    return ember.linalg.vector_norm(input, 2, dim=dim, keepdim=keepdim)
+    return linalg.vector_norm(input, 2, dim=dim, keepdim=keepdim)
 
 
 def nuclear_norm(input, dim=None, keepdim: bool = False):
     """Deprecated: ``linalg.matrix_norm(input, "nuc")`` over the last two dims (or ``dim``)."""
-    return ember.linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+    return linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)

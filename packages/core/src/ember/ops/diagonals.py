@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import operator
 
-import ember
 from ember import dtypes
+from ember.ops.creation import arange, empty, tensor, zeros
+from ember.ops.gather_scatter import index_copy
+from ember.ops.shape import cat, stack
 
 __all__ = ["diag", "diagonal", "diag_embed", "diagflat", "diagonal_scatter", "select_scatter", "slice_scatter",
            "block_diag", "tril_indices", "triu_indices", "adjoint"]
@@ -29,7 +31,7 @@ def _diagonal_positions(rows: int, cols: int, offset: int, device):
     """The (row, column) indices of diagonal ``offset`` of a rows x cols matrix."""
     start_r, start_c = max(-offset, 0), max(offset, 0)
     n = max(min(rows - start_r, cols - start_c), 0)
-    steps = ember.arange(n, device=device)
+    steps = arange(n, device=device)
     return steps + start_r, steps + start_c
 
 
@@ -61,7 +63,7 @@ def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1):
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     n = input.shape[-1] + abs(offset)
-    out = ember.zeros(tuple(input.shape[:-1]) + (n, n), dtype=input.dtype, device=input.device)
+    out = zeros(tuple(input.shape[:-1]) + (n, n), dtype=input.dtype, device=input.device)
     out = _put_diagonal(out, input, offset)
     return out.movedim((-2, -1), (d1, d2))
 
@@ -72,7 +74,7 @@ def _put_diagonal(matrices, values, offset: int):
     lead = matrices.shape[:-2]
     flat = matrices.reshape((-1,) + tuple(matrices.shape[-2:]))
     vals = values.expand(tuple(lead) + (r.shape[0],)).reshape(flat.shape[0], r.shape[0])
-    batch = ember.arange(flat.shape[0], device=matrices.device).unsqueeze(1).expand(flat.shape[0], r.shape[0])
+    batch = arange(flat.shape[0], device=matrices.device).unsqueeze(1).expand(flat.shape[0], r.shape[0])
     out = flat.index_put((batch, r.unsqueeze(0).expand_as(batch), c.unsqueeze(0).expand_as(batch)),
                          vals.to(matrices.dtype))
     return out.reshape(matrices.shape)
@@ -105,7 +107,7 @@ def select_scatter(input, src, dim: int, index: int):
     if tuple(src.shape) != expected:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                            f"slice size = {list(expected)}")
-    return ember.index_copy(input, d, ember.tensor([index % size], device=input.device), src.unsqueeze(d))
+    return index_copy(input, d, tensor([index % size], device=input.device), src.unsqueeze(d))
 
 
 def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1):
@@ -120,7 +122,7 @@ def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1)
                            f"slice size = {list(expected)}")
     if len(positions) == 0:
         return input.clone()
-    return ember.index_copy(input, d, ember.tensor(list(positions), device=input.device), src.to(input.dtype))
+    return index_copy(input, d, tensor(list(positions), device=input.device), src.to(input.dtype))
 
 
 def block_diag(*tensors):
@@ -132,27 +134,27 @@ def block_diag(*tensors):
                                f"{t.ndim} dimensions".replace("torch", "ember"))
         mats.append(t.reshape(1, -1) if t.ndim < 2 else t)
     if not mats:
-        return ember.empty(1, 0)
+        return empty(1, 0)
     dt = mats[0].dtype
     for m in mats[1:]:
         dt = dtypes.promote_types(dt, m.dtype)
     cols = sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:
-        parts = [ember.zeros(m.shape[0], left, dtype=dt, device=m.device), m.to(dt),
-                 ember.zeros(m.shape[0], cols - left - m.shape[1], dtype=dt, device=m.device)]
-        rows.append(ember.cat(parts, dim=1))
+        parts = [zeros(m.shape[0], left, dtype=dt, device=m.device), m.to(dt),
+                 zeros(m.shape[0], cols - left - m.shape[1], dtype=dt, device=m.device)]
+        rows.append(cat(parts, dim=1))
         left += m.shape[1]
-    return ember.cat(rows, dim=0)
+    return cat(rows, dim=0)
 
 
 def _triangle_indices(fn: str, row: int, col: int, offset: int, upper: bool, dtype, device):
     if row < 0 or col < 0:
         raise RuntimeError(f"{'row' if row < 0 else 'col'} must be non-negative, got{row if row < 0 else col}")
-    r = ember.arange(row, device=device).unsqueeze(1).expand(row, col)
-    c = ember.arange(col, device=device).unsqueeze(0).expand(row, col)
+    r = arange(row, device=device).unsqueeze(1).expand(row, col)
+    c = arange(col, device=device).unsqueeze(0).expand(row, col)
     keep = (c - r >= offset) if upper else (c - r <= offset)
-    return ember.stack([r[keep], c[keep]]).to(dtypes.int64 if dtype is None else dtype)
+    return stack([r[keep], c[keep]]).to(dtypes.int64 if dtype is None else dtype)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None):
@@ -206,10 +208,10 @@ class DiagonalMethods:
             rows, cols = self.shape
             count = -(-rows * cols // (cols + 1)) if wrap else n   # wrap: every (cols + 1)-th element
             flat = [k * (cols + 1) for k in range(count) if k * (cols + 1) < rows * cols]
-            index = (ember.tensor([f // cols for f in flat], dtype=dtypes.int64, device=self.device),
-                     ember.tensor([f % cols for f in flat], dtype=dtypes.int64, device=self.device))
+            index = (tensor([f // cols for f in flat], dtype=dtypes.int64, device=self.device),
+                     tensor([f % cols for f in flat], dtype=dtypes.int64, device=self.device))
         else:
-            index = (ember.arange(n, device=self.device),) * self.ndim
-        value = ember.tensor(fill_value, dtype=self.dtype, device=self.device)
+            index = (arange(n, device=self.device),) * self.ndim
+        value = tensor(fill_value, dtype=self.dtype, device=self.device)
         return self.index_put_(index, value)
 

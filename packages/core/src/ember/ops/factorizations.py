@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
+from ember import linalg
+from ember.ops.creation import tensor, zeros
 from ember.ops.return_types import _return_type
+from ember.ops.shape import cat
 
 __all__ = ["geqrf", "orgqr", "ormqr", "lu_solve", "triangular_solve"]
 
@@ -36,13 +38,13 @@ def geqrf(input):
     k = min(m, n)
     h = np.stack(hs).reshape(a.shape) if hs else np.empty(a.shape, a.dtype)
     tau = np.stack(taus).reshape(a.shape[:-2] + (k,)) if taus else np.empty(a.shape[:-2] + (k,), a.dtype)
-    return _geqrf((ember.tensor(h.astype(a.dtype), device=input.device),
-                   ember.tensor(tau.astype(a.dtype), device=input.device)))
+    return _geqrf((tensor(h.astype(a.dtype), device=input.device),
+                   tensor(tau.astype(a.dtype), device=input.device)))
 
 
 def orgqr(input, tau):
     """The first n columns of Q from ``geqrf``'s compact form (``linalg.householder_product``)."""
-    return ember.linalg.householder_product(input, tau)
+    return linalg.householder_product(input, tau)
 
 
 def ormqr(input, tau, other, left: bool = True, transpose: bool = False):
@@ -54,9 +56,9 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False):
     lead = tuple(input.shape[:-2])
     vectors = input[..., :, :k]
     if k < m:   # reflectors with tau 0 are the identity: they complete Q to m x m
-        vectors = ember.cat([vectors, ember.zeros(lead + (m, m - k), dtype=input.dtype, device=input.device)], -1)
-        tau = ember.cat([tau, ember.zeros(lead + (m - k,), dtype=tau.dtype, device=tau.device)], -1)
-    q = ember.linalg.householder_product(vectors, tau)
+        vectors = cat([vectors, zeros(lead + (m, m - k), dtype=input.dtype, device=input.device)], -1)
+        tau = cat([tau, zeros(lead + (m - k,), dtype=tau.dtype, device=tau.device)], -1)
+    q = linalg.householder_product(vectors, tau)
     if transpose:
         q = q.transpose(-2, -1)
     return q @ other if left else other @ q
@@ -64,14 +66,14 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False):
 
 def lu_solve(b, LU_data, LU_pivots):
     """The solution X of ``A X = b`` from the LU factorization of A (``lu`` / ``linalg.lu_factor``)."""
-    return ember.linalg.lu_solve(LU_data, LU_pivots, b)
+    return linalg.lu_solve(LU_data, LU_pivots, b)
 
 
 def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False):
     """The solution X of ``A X = b`` (``A^T X = b`` with ``transpose``) for triangular A; returns
     ``(solution, cloned_coefficient)``."""
     coefficient = A.transpose(-2, -1) if transpose else A
-    solution = ember.linalg.solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
+    solution = linalg.solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
     return _triangular_solve((solution, A.clone()))
 
 
@@ -80,8 +82,8 @@ def lu(A, pivot: bool = True, get_infos: bool = False):
     if not pivot:
         raise RuntimeError("lu without pivoting is not implemented on the CPU")
     if get_infos:
-        return tuple(ember.linalg.lu_factor_ex(A))
-    return tuple(ember.linalg.lu_factor(A))
+        return tuple(linalg.lu_factor_ex(A))
+    return tuple(linalg.lu_factor(A))
 
 
 class FactorizationMethods:

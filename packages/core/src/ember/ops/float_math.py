@@ -8,9 +8,10 @@ import math
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
-from ember.ops.pointwise import _check_castable, _out, _write_inplace
+from ember.ops.broadcasting import broadcast_tensors
+from ember.ops.creation import ones_like, tensor, zeros_like
+from ember.ops.pointwise import _check_castable, _out, _write_inplace, atan2, logaddexp, maximum, minimum, pow, where
 from ember.ops.return_types import _return_type
 
 _frexp = _return_type("frexp", ("mantissa", "exponent"))
@@ -26,7 +27,7 @@ def _tensor(fn: str, name: str, x):
 
 
 def _as_tensor(x, like):
-    return x if isinstance(x, _core.TensorBase) else ember.tensor(x, device=like.device)
+    return x if isinstance(x, _core.TensorBase) else tensor(x, device=like.device)
 
 
 def _float_pair(fn: str, input, other):
@@ -42,19 +43,19 @@ def _float_pair(fn: str, input, other):
 def copysign(input, other, *, out=None):
     """``|input|`` with the sign of ``other`` (the sign bit, so -0.0 counts as negative)."""
     x, y = _float_pair("copysign", input, other)
-    return _out(x.abs() * ember.where(signbit(y), -1.0, 1.0).to(x.dtype), out)
+    return _out(x.abs() * where(signbit(y), -1.0, 1.0).to(x.dtype), out)
 
 
 def hypot(input, other, *, out=None):
     """``sqrt(input**2 + other**2)`` without overflow or underflow in the squares."""
     x, y = _float_pair("hypot", input, other)
     if not (input.dtype.is_floating_point or (isinstance(other, _core.TensorBase) and other.dtype.is_floating_point)):
-        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{_core._type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"hypot\" not implemented for '{_core._type_name(input.dtype)}'")
     a, b = x.abs(), y.abs()
-    big, small = ember.maximum(a, b), ember.minimum(a, b)
-    safe = ember.where(big == 0, ember.ones_like(big), big)
+    big, small = maximum(a, b), minimum(a, b)
+    safe = where(big == 0, ones_like(big), big)
     ratio = small / safe
-    return _out(ember.where(big == 0, ember.zeros_like(big), big * (1 + ratio * ratio).sqrt()), out)
+    return _out(where(big == 0, zeros_like(big), big * (1 + ratio * ratio).sqrt()), out)
 
 
 def ldexp(input, other, *, out=None):
@@ -62,7 +63,7 @@ def ldexp(input, other, *, out=None):
     _tensor("ldexp", "input", input)
     other = _as_tensor(other, input)
     x = input if input.dtype.is_floating_point else input.to(dtypes.get_default_dtype())
-    return _out(x * ember.pow(2.0, other.to(x.dtype)), out)
+    return _out(x * pow(2.0, other.to(x.dtype)), out)
 
 
 def frexp(input, *, out=None):
@@ -72,7 +73,7 @@ def frexp(input, *, out=None):
     if not input.dtype.is_floating_point:
         raise RuntimeError("ember.frexp() only supports floating-point dtypes")
     mantissa, exponent = np.frexp(input.detach().cpu().numpy())
-    result = (ember.tensor(mantissa, device=input.device), ember.tensor(exponent.astype(np.int32), device=input.device))
+    result = (tensor(mantissa, device=input.device), tensor(exponent.astype(np.int32), device=input.device))
     if out is not None:
         out[0].copy_(result[0])
         out[1].copy_(result[1])
@@ -83,7 +84,7 @@ def frexp(input, *, out=None):
 def logaddexp2(input, other, *, out=None):
     """``log2(2**input + 2**other)`` without overflow."""
     x, y = _float_pair("logaddexp2", input, other)
-    return _out(ember.logaddexp(x * math.log(2.0), y * math.log(2.0)) / math.log(2.0), out)
+    return _out(logaddexp(x * math.log(2.0), y * math.log(2.0)) / math.log(2.0), out)
 
 
 def heaviside(input, values, *, out=None):
@@ -93,9 +94,9 @@ def heaviside(input, values, *, out=None):
     if input.dtype is not values.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes ({input.dtype} and "
                            f"{values.dtype})")
-    one, zero = ember.ones_like(input), ember.zeros_like(input)
-    return _out(ember.where(input == 0, values.to(input.dtype).expand_as(input) if values.ndim <= input.ndim
-                            else values, ember.where(input > 0, one, zero)), out)
+    one, zero = ones_like(input), zeros_like(input)
+    return _out(where(input == 0, values.to(input.dtype).expand_as(input) if values.ndim <= input.ndim
+                            else values, where(input > 0, one, zero)), out)
 
 
 def signbit(input, *, out=None):
@@ -104,7 +105,7 @@ def signbit(input, *, out=None):
     if not input.dtype.is_floating_point:
         return _out(input < 0, out)
     bits = np.signbit(input.detach().cpu().numpy())
-    return _out(ember.tensor(bits, device=input.device), out)
+    return _out(tensor(bits, device=input.device), out)
 
 
 def nextafter(input, other, *, out=None):
@@ -112,11 +113,11 @@ def nextafter(input, other, *, out=None):
     _tensor("nextafter", "input", input)
     other = _as_tensor(other, input)
     if not input.dtype.is_floating_point or input.dtype is not other.dtype:
-        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_core._type_name(input.dtype)}'"
+        raise NotImplementedError(f"\"nextafter\" not implemented for '{_core._type_name(input.dtype)}'"
                            if not input.dtype.is_floating_point else
                            f"expected both arguments to have the same dtype, got {input.dtype} and {other.dtype}")
     result = np.nextafter(input.detach().cpu().numpy(), other.detach().cpu().numpy())
-    return _out(ember.tensor(result, device=input.device), out)
+    return _out(tensor(result, device=input.device), out)
 
 
 def angle(input, *, out=None):
@@ -124,7 +125,7 @@ def angle(input, *, out=None):
     (NaN stays NaN)."""
     _tensor("angle", "input", input)
     x = input if input.dtype.is_floating_point else input.to(dtypes.get_default_dtype())
-    return _out(ember.where(x != x, x, ember.where(x < 0, math.pi, 0.0).to(x.dtype)), out)
+    return _out(where(x != x, x, where(x < 0, math.pi, 0.0).to(x.dtype)), out)
 
 
 def _integer_pair(fn: str, input, other):
@@ -132,9 +133,9 @@ def _integer_pair(fn: str, input, other):
     other = _as_tensor(other, input)
     for t in (input, other):
         if t.dtype.is_floating_point or t.dtype is dtypes.bool:
-            raise NotImplementedError(f"\"{fn}_cpu\" not implemented for '{_core._type_name(t.dtype)}'")
+            raise NotImplementedError(f"\"{fn}\" not implemented for '{_core._type_name(t.dtype)}'")
     dt = dtypes.result_type(input, other)
-    return ember.broadcast_tensors(input.to(dt), other.to(dt))
+    return broadcast_tensors(input.to(dt), other.to(dt))
 
 
 def gcd(input, other, *, out=None):
@@ -143,8 +144,8 @@ def gcd(input, other, *, out=None):
     a, b = a.abs(), b.abs()
     while bool((b != 0).any()):   # Euclid, elementwise; at most ~90 rounds for 64-bit values
         nonzero = b != 0
-        safe = ember.where(nonzero, b, ember.ones_like(b))
-        a, b = ember.where(nonzero, b, a), ember.where(nonzero, a % safe, b)
+        safe = where(nonzero, b, ones_like(b))
+        a, b = where(nonzero, b, a), where(nonzero, a % safe, b)
     return _out(a, out)
 
 
@@ -152,7 +153,7 @@ def lcm(input, other, *, out=None):
     """The least common multiple of each pair of integers (non-negative; 0 if either is 0)."""
     a, b = _integer_pair("lcm", input, other)
     g = gcd(a, b)
-    safe = ember.where(g == 0, ember.ones_like(g), g)
+    safe = where(g == 0, ones_like(g), g)
     return _out((a // safe * b).abs(), out)
 
 
@@ -175,7 +176,7 @@ class FloatMathMethods:
     heaviside_, nextafter_, gcd_, lcm_ = _inplace(heaviside), _inplace(nextafter), _inplace(gcd), _inplace(lcm)
 
     def arctan2(self, other):
-        return ember.atan2(self, other)
+        return atan2(self, other)
 
     def arctan2_(self, other):
         return self.atan2_(other)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-import ember
+from ember._tensor import Tensor
+from ember.dtypes import get_default_dtype
+from ember.ops.shape import cat
 
 __all__ = ["gradient"]
 
@@ -14,7 +16,7 @@ def _along(f, spacing, d: int, edge_order: int):
         raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1"
                            .replace("torch", "ember"))
     sl = lambda a, b: f.narrow(d, a, b - a)   # noqa: E731
-    if isinstance(spacing, ember.Tensor):      # coordinates of the samples
+    if isinstance(spacing, Tensor):      # coordinates of the samples
         x = spacing.to(f.dtype)
         shape = [1] * f.ndim
         shape[d] = n - 2
@@ -41,7 +43,7 @@ def _along(f, spacing, d: int, edge_order: int):
         else:
             first = (-1.5 * sl(0, 1) + 2 * sl(1, 2) - 0.5 * sl(2, 3)) / h
             last = (0.5 * sl(n - 3, n - 2) - 2 * sl(n - 2, n - 1) + 1.5 * sl(n - 1, n)) / h
-    return ember.cat([first, interior, last], d)
+    return cat([first, interior, last], d)
 
 
 def gradient(input, *, spacing=1, dim=None, edge_order: int = 1):
@@ -64,5 +66,5 @@ def gradient(input, *, spacing=1, dim=None, edge_order: int = 1):
         spacings = list(spacing)
     else:
         spacings = [spacing] * len(dims)
-    f = input if input.dtype.is_floating_point else input.to(ember.get_default_dtype())
+    f = input if input.dtype.is_floating_point else input.to(get_default_dtype())
     return tuple(_along(f, s, d, edge_order) for s, d in zip(spacings, dims))

@@ -10,8 +10,10 @@ import warnings
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
+from ember.ops.creation import arange, empty, linspace, ones_like, tensor
+from ember.ops.pointwise import pow
+from ember.ops.shape import stack
 
 __all__ = ["meshgrid", "cartesian_prod", "combinations", "vander", "unravel_index", "logspace", "hann_window",
            "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
@@ -54,7 +56,7 @@ def cartesian_prod(*tensors):
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
-    return ember.stack([g.reshape(-1) for g in grids], dim=1)
+    return stack([g.reshape(-1) for g in grids], dim=1)
 
 
 def combinations(input, r: int = 2, with_replacement: bool = False):
@@ -65,12 +67,12 @@ def combinations(input, r: int = 2, with_replacement: bool = False):
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
-        return ember.empty(0, dtype=input.dtype, device=input.device)
+        return empty(0, dtype=input.dtype, device=input.device)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = list(pick(range(input.shape[0]), r))
     if not rows:
-        return ember.empty(0, r, dtype=input.dtype, device=input.device)
-    index = ember.tensor(rows, dtype=dtypes.int64, device=input.device)
+        return empty(0, r, dtype=input.dtype, device=input.device)
+    index = tensor(rows, dtype=dtypes.int64, device=input.device)
     return input[index]
 
 
@@ -83,15 +85,15 @@ def vander(x, N: int | None = None, increasing: bool = False):
     if n < 0:
         raise RuntimeError("N must be non-negative.")
     dt = x.dtype if x.dtype.is_floating_point else dtypes.int64
-    powers = ember.arange(n, device=x.device)
+    powers = arange(n, device=x.device)
     if not increasing:
         powers = powers.flip(0)
     if n == 0:
-        return ember.empty(x.shape[0], 0, dtype=dt, device=x.device)
-    cols = [ember.ones_like(x, dtype=dt)]
+        return empty(x.shape[0], 0, dtype=dt, device=x.device)
+    cols = [ones_like(x, dtype=dt)]
     for _ in range(1, n):
         cols.append(cols[-1] * x.to(dt))
-    out = ember.stack(cols, dim=1)
+    out = stack(cols, dim=1)
     return out if increasing else out.flip(1)
 
 
@@ -102,7 +104,7 @@ def unravel_index(indices, shape):
             raise TypeError("expected 'indices' to be integer dtype, but got " + str(indices.dtype))
         flat = indices
     else:
-        flat = ember.tensor(indices)
+        flat = tensor(indices)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if any(s < 0 for s in shape):
         raise ValueError("'shape' cannot have negative values, but got " + str(tuple(shape)))
@@ -120,8 +122,8 @@ def unravel_index(indices, shape):
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False):
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
-    exponents = ember.linspace(float(start), float(end), steps, dtype=dtypes.float64)
-    values = ember.pow(float(base), exponents)
+    exponents = linspace(float(start), float(end), steps, dtype=dtypes.float64)
+    values = pow(float(base), exponents)
     result = values.to(dtype or dtypes.get_default_dtype(), device=device if device is not None else "cpu")
     if requires_grad:
         result.requires_grad_(True)
@@ -139,7 +141,7 @@ def _window(fn: str, length: int, periodic: bool, formula, dtype, device, requir
     else:
         n = length + 1 if periodic else length
         values = formula(np.arange(n, dtype=np.float64), n)[:length]
-    result = ember.tensor(values, dtype=dt, device=device)
+    result = tensor(values, dtype=dt, device=device)
     return result.requires_grad_(True) if requires_grad else result
 
 

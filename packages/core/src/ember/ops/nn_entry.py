@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 
+from ember.ops.creation import empty
+
 __all__ = ["alpha_dropout", "bilinear", "binary_cross_entropy_with_logits", "celu", "channel_shuffle", "conv3d",
            "conv_transpose3d", "conv_tbc", "convolution", "cosine_embedding_loss", "cosine_similarity", "ctc_loss",
            "embedding_bag", "feature_alpha_dropout", "feature_dropout", "hardshrink", "hinge_embedding_loss",
@@ -68,10 +70,9 @@ def feature_dropout(input, p: float, train: bool):
     """Dropout of whole channels (dim 1) of an (N, C, ...) input: ``dropout2d``'s rule for any rank."""
     if not train or p == 0:
         return input
-    import ember
     if p == 1:
         return input * 0
-    mask = ember.empty(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), dtype=input.dtype,
+    mask = empty(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), dtype=input.dtype,
                        device=input.device).bernoulli_(1 - p)
     return input * mask / (1 - p)
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
+from ember.grad_mode import no_grad
+from ember.ops.creation import tensor
 from ember.random import _rng
 
 __all__ = ["poisson", "binomial"]
 
 
 def _fill(self, values: np.ndarray):
-    with ember.no_grad():
-        self.copy_(ember.tensor(values, device=self.device).to(self.dtype))
+    with no_grad():
+        self.copy_(tensor(values, device=self.device).to(self.dtype))
     return self
 
 
@@ -26,11 +27,11 @@ def _check_float(self, fn: str) -> None:
 def poisson(input, generator=None):
     """A sample from the Poisson distribution with each element of ``input`` as its rate."""
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{_core._type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"poisson\" not implemented for '{_core._type_name(input.dtype)}'")
     rates = input.detach().cpu().numpy()
     if (rates < 0).any() or not np.isfinite(rates).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return ember.tensor(_rng(generator).poisson(rates).astype(rates.dtype), device=input.device)
+    return tensor(_rng(generator).poisson(rates).astype(rates.dtype), device=input.device)
 
 
 def binomial(count, prob, generator=None):
@@ -43,7 +44,7 @@ def binomial(count, prob, generator=None):
     if (n < 0).any():
         raise RuntimeError("binomial: count must be non-negative")
     draws = _rng(generator).binomial(np.broadcast_to(n, np.broadcast_shapes(n.shape, p.shape)).astype(np.int64), p)
-    return ember.tensor(draws.astype(np.result_type(n.dtype, p.dtype)), device=count.device)
+    return tensor(draws.astype(np.result_type(n.dtype, p.dtype)), device=count.device)
 
 
 class RandomFillMethods:

@@ -26,6 +26,10 @@ without bounds checks.
 from __future__ import annotations
 
 from ember import _core, dtypes
+from ember.ops.creation import zeros
+from ember.ops.linalg import addmm
+from ember.ops.pointwise import sigmoid, tanh
+from ember.ops.shape import stack
 
 __all__ = ["lstm_layer", "gru_layer", "lstm_layer_reference", "gru_layer_reference"]
 
@@ -76,8 +80,7 @@ def gru_layer(gi, h0, weight_hh, bias_hh=None, reverse: bool = False):
     if not _fused("gru_layer", gi):
         return gru_layer_reference(gi, h0, weight_hh, bias_hh, reverse)
     if bias_hh is None:   # the kernel always adds a bias; this one gets no gradient
-        import ember
-        bias_hh = ember.zeros(weight_hh.shape[0], dtype=gi.dtype, device=gi.device)
+        bias_hh = zeros(weight_hh.shape[0], dtype=gi.dtype, device=gi.device)
     out, h_n, _ = _core.call("gru_layer", (gi, h0, weight_hh, bias_hh), (bool(reverse),))
     return out, h_n
 
@@ -90,33 +93,31 @@ def _steps(count: int, reverse: bool):
 
 def lstm_layer_reference(pre, h0, c0, weight_hh, reverse: bool = False):
     """``lstm_layer`` step by step with ember ops (differentiable to any order)."""
-    import ember
     h, c = h0, c0
     w_t = weight_hh.t()
     outs = [None] * pre.shape[0]
     for t in _steps(pre.shape[0], reverse):
-        i, f, g, o = ember.addmm(pre[t], h, w_t).chunk(4, 1)
-        c = ember.sigmoid(f) * c + ember.sigmoid(i) * ember.tanh(g)
-        h = ember.sigmoid(o) * ember.tanh(c)
+        i, f, g, o = addmm(pre[t], h, w_t).chunk(4, 1)
+        c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+        h = sigmoid(o) * tanh(c)
         outs[t] = h
-    out = ember.stack(outs, 0) if outs else pre.new_empty((0, h0.shape[0], h0.shape[1]))
+    out = stack(outs, 0) if outs else pre.new_empty((0, h0.shape[0], h0.shape[1]))
     return out, h, c
 
 
 def gru_layer_reference(gi, h0, weight_hh, bias_hh=None, reverse: bool = False):
     """``gru_layer`` step by step with ember ops (differentiable to any order)."""
-    import ember
     h = h0
     w_t = weight_hh.t()
     outs = [None] * gi.shape[0]
     for t in _steps(gi.shape[0], reverse):
-        gh = h.matmul(w_t) if bias_hh is None else ember.addmm(bias_hh, h, w_t)
+        gh = h.matmul(w_t) if bias_hh is None else addmm(bias_hh, h, w_t)
         i_r, i_z, i_n = gi[t].chunk(3, 1)
         h_r, h_z, h_n = gh.chunk(3, 1)
-        r = ember.sigmoid(i_r + h_r)
-        z = ember.sigmoid(i_z + h_z)
-        new = ember.tanh(i_n + r * h_n)
+        r = sigmoid(i_r + h_r)
+        z = sigmoid(i_z + h_z)
+        new = tanh(i_n + r * h_n)
         h = new + z * (h - new)
         outs[t] = h
-    out = ember.stack(outs, 0) if outs else gi.new_empty((0, h0.shape[0], h0.shape[1]))
+    out = stack(outs, 0) if outs else gi.new_empty((0, h0.shape[0], h0.shape[1]))
     return out, h

@@ -3,7 +3,8 @@ composed from matrix products and pointwise ops; ``nn.LSTM``/``nn.GRU``/``nn.RNN
 
 from __future__ import annotations
 
-import ember
+from ember.ops.nn_ops import dropout as dropout_op
+from ember.ops.shape import cat, stack
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu", "lstm", "gru"]
 
@@ -62,14 +63,14 @@ def _run(cell, input, states, params, has_biases: bool, num_layers: int, dropout
             for t in steps:
                 state = cell(x[t], state, w[0], w[1], b_ih, b_hh)
                 seq[t] = state[0]
-            outputs.append(ember.stack(seq))
+            outputs.append(stack(seq))
             for i, s in enumerate(state):
                 finals[i].append(s)
-        x = ember.cat(outputs, -1) if dirs == 2 else outputs[0]
+        x = cat(outputs, -1) if dirs == 2 else outputs[0]
         if dropout and train and layer < num_layers - 1:
-            x = ember.dropout(x, dropout, True)
+            x = dropout_op(x, dropout, True)
     out = x.transpose(0, 1) if batch_first else x
-    return (out,) + tuple(ember.stack(f) for f in finals)
+    return (out,) + tuple(stack(f) for f in finals)
 
 
 def _single(cell):

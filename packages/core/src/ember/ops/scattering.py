@@ -3,8 +3,11 @@ composed from ``scatter_reduce``/``index_put`` so that autograd and every backen
 
 from __future__ import annotations
 
-import ember
 from ember import _core, dtypes
+from ember.ops.creation import full as full_op
+from ember.ops.selection import nonzero
+from ember.ops.shape import cat
+from ember.ops.subscripting import index_put
 
 __all__ = ["index_reduce", "masked_scatter", "put", "nonzero_static"]
 
@@ -41,7 +44,7 @@ def masked_scatter(input, mask, source):
     if count > source.numel():
         raise RuntimeError("masked_scatter: expected source to have at least as many elements as the ones to "
                            "scatter into")
-    return ember.index_put(input, (full,), source.reshape(-1)[:count])
+    return index_put(input, (full,), source.reshape(-1)[:count])
 
 
 def put(input, index, source, accumulate: bool = False):
@@ -55,7 +58,7 @@ def put(input, index, source, accumulate: bool = False):
     if flat_index.numel() and (bool((flat_index >= n).any()) or bool((flat_index < -n).any())):
         raise IndexError(f"out of range: tried to access index {int(flat_index.abs().max())} on a tensor of {n} "
                          f"elements.")
-    flat = ember.index_put(input.reshape(-1), (flat_index % max(n, 1),), source.reshape(-1).to(input.dtype),
+    flat = index_put(input.reshape(-1), (flat_index % max(n, 1),), source.reshape(-1).to(input.dtype),
                            accumulate)
     return flat.reshape(input.shape)
 
@@ -64,11 +67,11 @@ def nonzero_static(input, *, size: int, fill_value: int = -1):
     """``nonzero(input)`` cut or padded with ``fill_value`` to exactly ``size`` rows."""
     if size < 0:
         raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got {size}")
-    found = ember.nonzero(input)
+    found = nonzero(input)
     if found.shape[0] >= size:
         return found[:size]
-    pad = ember.full((size - found.shape[0], found.shape[1]), fill_value, dtype=found.dtype, device=found.device)
-    return ember.cat([found, pad], 0)
+    pad = full_op((size - found.shape[0], found.shape[1]), fill_value, dtype=found.dtype, device=found.device)
+    return cat([found, pad], 0)
 
 
 class ScatteringMethods:

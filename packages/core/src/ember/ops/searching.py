@@ -8,8 +8,8 @@ import builtins
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
+from ember.ops.creation import tensor
 from ember.ops.return_types import _return_type
 
 __all__ = ["searchsorted", "bucketize", "isin", "bincount", "histc", "histogram", "histogramdd"]
@@ -23,7 +23,7 @@ def _host(x):
 
 
 def _index_result(found: np.ndarray, device, out_int32: bool):
-    return ember.tensor(found.astype(np.int32 if out_int32 else np.int64), device=device)
+    return tensor(found.astype(np.int32 if out_int32 else np.int64), device=device)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None,
@@ -71,7 +71,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     """True where an element of ``elements`` is in ``test_elements`` (either may be a scalar)."""
     device = (elements if isinstance(elements, _core.TensorBase) else test_elements).device
     found = np.isin(_host(elements), _host(test_elements), assume_unique=assume_unique, invert=invert)
-    return ember.tensor(found, device=device)
+    return tensor(found, device=device)
 
 
 def bincount(input, weights=None, minlength: int = 0):
@@ -88,16 +88,16 @@ def bincount(input, weights=None, minlength: int = 0):
         raise RuntimeError("weights should be 1-d and have the same length as input")
     counts = np.bincount(values, None if weights is None else _host(weights).astype(np.float64), minlength=minlength)
     if weights is None:
-        return ember.tensor(counts.astype(np.int64), device=input.device)
+        return tensor(counts.astype(np.int64), device=input.device)
     dt = weights.dtype if weights.dtype.is_floating_point else dtypes.float64
-    return ember.tensor(counts, dtype=dt, device=input.device)
+    return tensor(counts, dtype=dt, device=input.device)
 
 
 def histc(input, bins: int = 100, min: float = 0, max: float = 0, *, out=None):  # noqa: A002 - PyTorch's names
     """A histogram of ``input`` with ``bins`` equal bins over [min, max] (the data's range if both are 0);
     values outside are ignored."""
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_core._type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"histogram\" not implemented for '{_core._type_name(input.dtype)}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0"
                            .replace("torch", "ember"))
@@ -113,7 +113,7 @@ def histc(input, bins: int = 100, min: float = 0, max: float = 0, *, out=None): 
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"torch.histc(): range of [{lo}, {hi}] is not finite".replace("torch", "ember"))
     counts, _ = np.histogram(data[(data >= lo) & (data <= hi)], bins=bins, range=(lo, hi))
-    result = ember.tensor(counts, dtype=input.dtype, device=input.device)
+    result = tensor(counts, dtype=input.dtype, device=input.device)
     return result if out is None else out.copy_(result)
 
 
@@ -129,8 +129,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
                            f"input {input.dtype}".replace("torch", "ember"))
     hist, edges = np.histogram(_host(input).reshape(-1), bins=_bin_spec(bins), range=range,
                                weights=None if weight is None else _host(weight).reshape(-1), density=density)
-    result = _histogram((ember.tensor(hist, dtype=input.dtype, device=input.device),
-                         ember.tensor(edges, dtype=input.dtype, device=input.device)))
+    result = _histogram((tensor(hist, dtype=input.dtype, device=input.device),
+                         tensor(edges, dtype=input.dtype, device=input.device)))
     if out is not None:
         out[0].copy_(result[0])
         out[1].copy_(result[1])
@@ -145,8 +145,8 @@ def histogramdd(input, bins=10, *, range=None, weight=None, density: bool = Fals
     ranges = None if range is None else [tuple(range[2 * i:2 * i + 2]) for i in builtins.range(len(range) // 2)]
     hist, edges = np.histogramdd(points, bins=spec, range=ranges,
                                  weights=None if weight is None else _host(weight).reshape(-1), density=density)
-    return _histogramdd((ember.tensor(hist, dtype=input.dtype, device=input.device),
-                         [ember.tensor(e, dtype=input.dtype, device=input.device) for e in edges]))
+    return _histogramdd((tensor(hist, dtype=input.dtype, device=input.device),
+                         [tensor(e, dtype=input.dtype, device=input.device) for e in edges]))
 
 
 class SearchingMethods:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
 from ember.ops import return_types
+from ember.ops.creation import tensor, zeros, zeros_like
+from ember.ops.pointwise import isfinite, logical_xor, where
+from ember.ops.shape import cat
 
 __all__ = ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "cummax", "cummin", "logcumsumexp"]
 
@@ -22,13 +24,13 @@ def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
     d = dim % input.ndim
     parts = [t if t.ndim == input.ndim else t.expand(tuple(input.shape[:d]) + (1,) + tuple(input.shape[d + 1:]))
              for t in (prepend, input, append) if t is not None]
-    x = ember.cat(parts, dim=d) if len(parts) > 1 else input
+    x = cat(parts, dim=d) if len(parts) > 1 else input
     for _ in range(n):
         length = x.shape[d]
         if length == 0:
             break
         a, b = x.narrow(d, 1, length - 1), x.narrow(d, 0, length - 1)
-        x = ember.logical_xor(a, b) if x.dtype is dtypes.bool else a - b
+        x = logical_xor(a, b) if x.dtype is dtypes.bool else a - b
     return x
 
 
@@ -75,7 +77,7 @@ def _running_extreme(fn: str, input, dim: int, better):
     if not isinstance(input, _core.TensorBase):
         raise TypeError(f"{fn}(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.ndim == 0:
-        return return_types.__dict__[fn]((input.clone(), ember.zeros((), dtype=dtypes.int64, device=input.device)))
+        return return_types.__dict__[fn]((input.clone(), zeros((), dtype=dtypes.int64, device=input.device)))
     d = dim % input.ndim
     a = np.moveaxis(input.detach().cpu().numpy(), d, -1)
     idx = np.zeros(a.shape, dtype=np.int64)
@@ -87,7 +89,7 @@ def _running_extreme(fn: str, input, dim: int, better):
         best = np.where(take, v, best)
         current = np.where(take, i, current)
         idx[..., i] = current
-    index = ember.tensor(np.ascontiguousarray(np.moveaxis(idx, -1, d)), device=input.device)
+    index = tensor(np.ascontiguousarray(np.moveaxis(idx, -1, d)), device=input.device)
     return return_types.__dict__[fn]((input.gather(d, index), index))
 
 
@@ -104,14 +106,14 @@ def cummin(input, dim: int):
 def logcumsumexp(input, dim: int):
     """``log(cumsum(exp(input)))`` along ``dim``, shifted by the slice's maximum so it does not overflow."""
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_core._type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"logcumsumexp\" not implemented for '{_core._type_name(input.dtype)}'")
     if input.ndim == 0:
         return input.clone()
     d = dim % input.ndim
     if input.shape[d] == 0:
         return input.clone()
     shift = input.detach().amax(dim=d, keepdim=True)
-    shift = ember.where(ember.isfinite(shift), shift, ember.zeros_like(shift))
+    shift = where(isfinite(shift), shift, zeros_like(shift))
     return (input - shift).exp().cumsum(d).log() + shift
 
 

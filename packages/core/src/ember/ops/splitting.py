@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import operator
 
-import ember
 from ember import _core, dtypes
+from ember.ops.creation import arange
+from ember.ops.shape import hstack, vstack
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes", "unsafe_split",
            "unsafe_split_with_sizes", "unsafe_chunk", "select", "narrow_copy", "ravel", "rot90", "column_stack",
@@ -144,12 +145,12 @@ def rot90(input, k: int = 1, dims=(0, 1)):
 
 def column_stack(tensors):
     """Stack 0-/1-D tensors as columns (and 2-D ones as they are) side by side."""
-    return ember.hstack([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors])
+    return hstack([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors])
 
 
 def row_stack(tensors):
     """``vstack``."""
-    return ember.vstack(tensors)
+    return vstack(tensors)
 
 
 def _inplace_view(self, result):
@@ -184,8 +185,8 @@ class SplittingMethods:
             raise RuntimeError(f"step is {step} but must be > 0")
         x = self.reshape(1) if self.ndim == 0 else self
         count = (length - size) // step + 1
-        index = (ember.arange(count, device=self.device).unsqueeze(1) * step
-                 + ember.arange(size, device=self.device).unsqueeze(0)).reshape(-1)
+        index = (arange(count, device=self.device).unsqueeze(1) * step
+                 + arange(size, device=self.device).unsqueeze(0)).reshape(-1)
         windows = x.index_select(d, index.to(dtypes.int64))
         shape = tuple(x.shape[:d]) + (count, size) + tuple(x.shape[d + 1:])
         out = windows.reshape(shape).movedim(d + 1, -1)

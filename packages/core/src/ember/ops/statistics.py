@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-import ember
-from ember import _core, dtypes
+from ember import _core, dtypes, linalg
+from ember.ops.creation import full, full_like, ones_like, tensor
+from ember.ops.diagonals import diagonal
+from ember.ops.pointwise import clamp, isnan, where
 
 __all__ = ["cov", "corrcoef", "quantile", "nanquantile", "dist", "renorm", "cdist"]
 
@@ -45,15 +47,15 @@ def cov(input, *, correction: int = 1, fweights=None, aweights=None):
             raise RuntimeError("cov(): aweights cannot be negative")
         w = aweights.to(x.dtype) if w is None else w * aweights.to(x.dtype)
     if w is None:
-        w_sum = ember.tensor(float(n), dtype=x.dtype, device=x.device)
+        w_sum = tensor(float(n), dtype=x.dtype, device=x.device)
         avg = x.mean(dim=1, keepdim=True)
         norm = w_sum - correction
     else:
         w_sum = w.sum()
         avg = (x * w).sum(dim=1, keepdim=True) / w_sum
         norm = w_sum - (correction * (w * aweights.to(x.dtype)).sum() / w_sum if aweights is not None
-                        else ember.tensor(float(correction), dtype=x.dtype, device=x.device))
-    norm = ember.clamp(norm, min=0)
+                        else tensor(float(correction), dtype=x.dtype, device=x.device))
+    norm = clamp(norm, min=0)
     centred = x - avg
     weighted = centred if w is None else centred * w
     c = weighted @ centred.t() / norm
@@ -65,8 +67,8 @@ def corrcoef(input):
     c = cov(input)
     if c.ndim == 0:
         return c / c
-    std = ember.diagonal(c).sqrt()
-    return ember.clamp(c / std.unsqueeze(1) / std.unsqueeze(0), -1, 1)
+    std = diagonal(c).sqrt()
+    return clamp(c / std.unsqueeze(1) / std.unsqueeze(0), -1, 1)
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -81,7 +83,7 @@ def _quantile(fn: str, input, q, dim, keepdim: bool, interpolation: str, ignore_
         raise ValueError(f"{fn}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got "
                          f"{interpolation}")
     scalar_q = not isinstance(q, _core.TensorBase)
-    qs = ember.tensor(q, dtype=input.dtype, device=input.device) if scalar_q else q
+    qs = tensor(q, dtype=input.dtype, device=input.device) if scalar_q else q
     if qs.ndim > 1:
         raise RuntimeError(f"{fn}() q must be a scalar or 1D tensor")
     if qs.dtype is not input.dtype:
@@ -92,8 +94,8 @@ def _quantile(fn: str, input, q, dim, keepdim: bool, interpolation: str, ignore_
         raise RuntimeError(f"{fn}() input tensor must be non-empty")
     x = input.reshape(-1) if dim is None else input.movedim(dim, -1)
     values = x.sort(dim=-1)[0]                       # NaNs sort last
-    nan = ember.isnan(values)
-    count = (~nan).sum(dim=-1, keepdim=True) if ignore_nan else ember.full(
+    nan = isnan(values)
+    count = (~nan).sum(dim=-1, keepdim=True) if ignore_nan else full(
         tuple(values.shape[:-1]) + (1,), values.shape[-1], dtype=dtypes.int64, device=input.device)
     qv = qs.reshape(-1)
     rank = qv * (count.to(input.dtype) - 1).clamp(min=0)            # (..., nq)
@@ -110,7 +112,7 @@ def _quantile(fn: str, input, q, dim, keepdim: bool, interpolation: str, ignore_
     out = lo_v + (hi_v - lo_v) * weight
     has_nan = nan.any(dim=-1, keepdim=True)
     bad = (count == 0) if ignore_nan else has_nan
-    out = ember.where(bad.expand_as(out), ember.full_like(out, float("nan")), out)
+    out = where(bad.expand_as(out), full_like(out, float("nan")), out)
     out = out.movedim(-1, 0)                                         # (nq, ...)
     if keepdim:
         out = out.reshape((out.shape[0],) + ((1,) * input.ndim if dim is None else tuple(
@@ -134,7 +136,7 @@ def nanquantile(input, q, dim=None, keepdim: bool = False, *, interpolation: str
 
 def dist(input, other, p: float = 2):
     """The ``p``-norm of ``input - other`` (broadcast)."""
-    return ember.linalg.vector_norm(input - other, p)
+    return linalg.vector_norm(input - other, p)
 
 
 def renorm(input, p: float, dim: int, maxnorm: float):
@@ -147,8 +149,8 @@ def renorm(input, p: float, dim: int, maxnorm: float):
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
     d = dim % input.ndim
     others = tuple(i for i in range(input.ndim) if i != d)
-    norms = ember.linalg.vector_norm(input, p, dim=others, keepdim=True)
-    factor = ember.where(norms > maxnorm, maxnorm / (norms + 1e-7), ember.ones_like(norms))
+    norms = linalg.vector_norm(input, p, dim=others, keepdim=True)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), ones_like(norms))
     return input * factor
 
 
@@ -166,7 +168,7 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if
     if not x1.dtype.is_floating_point or not x2.dtype.is_floating_point:
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return ember.linalg.vector_norm(diff, p, dim=-1)
+    return linalg.vector_norm(diff, p, dim=-1)
 
 
 class StatisticsMethods:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import operator
 
-import ember
 from ember import _core, dtypes
+from ember.ops.creation import arange, full, tensor
+from ember.ops.subscripting import index_put
 
 __all__ = ["as_strided", "as_strided_scatter"]
 
@@ -24,12 +25,12 @@ def _positions(input, size, stride, storage_offset):
                            f"{list(stride)}" if any(s < 0 for s in stride) else
                            f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
     offset = 0 if storage_offset is None else operator.index(storage_offset)
-    index = ember.full(size, offset, dtype=dtypes.int64, device=input.device) if size else \
-        ember.tensor(offset, dtype=dtypes.int64, device=input.device)
+    index = full(size, offset, dtype=dtypes.int64, device=input.device) if size else \
+        tensor(offset, dtype=dtypes.int64, device=input.device)
     for d, (n, s) in enumerate(zip(size, stride)):
         shape = [1] * len(size)
         shape[d] = n
-        index = index + ember.arange(n, device=input.device).reshape(shape) * s
+        index = index + arange(n, device=input.device).reshape(shape) * s
     needed = (offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1) if math.prod(size) else 0
     if needed > input.numel():
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
@@ -55,7 +56,7 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     if tuple(src.shape) != tuple(index.shape):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                            f"slice size = {list(index.shape)}")
-    flat = ember.index_put(input.reshape(-1), (index.reshape(-1),), src.reshape(-1).to(input.dtype))
+    flat = index_put(input.reshape(-1), (index.reshape(-1),), src.reshape(-1).to(input.dtype))
     return flat.reshape(input.shape)
 
 

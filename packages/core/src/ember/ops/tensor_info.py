@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
 from ember import _core, dtypes
+from ember.grad_mode import no_grad
+from ember.ops.creation import empty, ones, zeros_like
+from ember.ops.creation import tensor as tensor_op
+from ember.ops.pointwise import where
 
 __all__ = ["is_complex", "is_floating_point", "is_signed", "is_nonzero", "is_same_size", "is_neg", "resolve_neg",
            "isreal", "is_distributed", "is_inference", "typename"]
@@ -63,7 +66,7 @@ def resolve_neg(input):
 
 def isreal(input):
     """True everywhere: ember tensors are real."""
-    return ember.ones(_tensor("isreal", input).shape, dtype=dtypes.bool, device=input.device)
+    return ones(_tensor("isreal", input).shape, dtype=dtypes.bool, device=input.device)
 
 
 def is_distributed(input) -> bool:
@@ -166,13 +169,13 @@ class TensorInfoMethods:
             data = args[0]
             if isinstance(data, _core.TensorBase):
                 return data.to(self.dtype)
-            return ember.tensor(data, dtype=self.dtype, device=device or self.device)
-        return ember.empty(*args, dtype=self.dtype, device=device or self.device)
+            return tensor_op(data, dtype=self.dtype, device=device or self.device)
+        return empty(*args, dtype=self.dtype, device=device or self.device)
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad: bool = False,
                           layout=None, pin_memory: bool = False):
         """An uninitialised tensor of ``size`` (ember lays it out contiguously whatever ``stride`` says)."""
-        out = ember.empty(tuple(size), dtype=dtype or self.dtype, device=device or self.device)
+        out = empty(tuple(size), dtype=dtype or self.dtype, device=device or self.device)
         return out.requires_grad_(True) if requires_grad else out
 
     def as_subclass(self, cls):
@@ -198,7 +201,7 @@ class TensorInfoMethods:
         if n == flat.numel():
             self.data = flat.reshape(shape)
         else:
-            grown = ember.empty(max(n, 0), dtype=self.dtype, device=self.device)
+            grown = empty(max(n, 0), dtype=self.dtype, device=self.device)
             keep = min(n, flat.numel())
             grown[:keep] = flat[:keep]
             self.data = grown.reshape(shape)
@@ -223,8 +226,8 @@ class TensorInfoMethods:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         flat = data.reshape(-1) if data.flags.c_contiguous else None
         values = [callable(v.item()) for v in (flat if flat is not None else data.ravel())]
-        with ember.no_grad():
-            self.copy_(ember.tensor(np.asarray(values, dtype=data.dtype).reshape(data.shape)))
+        with no_grad():
+            self.copy_(tensor_op(np.asarray(values, dtype=data.dtype).reshape(data.shape)))
         return self
 
     def map_(self, tensor, callable):
@@ -233,8 +236,8 @@ class TensorInfoMethods:
         a = _host_array(self)
         b = np.broadcast_to(_host_array(tensor), a.shape)
         values = [callable(x.item(), y.item()) for x, y in zip(a.ravel(), b.ravel())]
-        with ember.no_grad():
-            self.copy_(ember.tensor(np.asarray(values, dtype=a.dtype).reshape(a.shape)))
+        with no_grad():
+            self.copy_(tensor_op(np.asarray(values, dtype=a.dtype).reshape(a.shape)))
         return self
 
     def map2_(self, x, y, callable):
@@ -242,13 +245,13 @@ class TensorInfoMethods:
         a = _host_array(self)
         bx, by = np.broadcast_to(_host_array(x), a.shape), np.broadcast_to(_host_array(y), a.shape)
         values = [callable(s.item(), u.item(), v.item()) for s, u, v in zip(a.ravel(), bx.ravel(), by.ravel())]
-        with ember.no_grad():
-            self.copy_(ember.tensor(np.asarray(values, dtype=a.dtype).reshape(a.shape)))
+        with no_grad():
+            self.copy_(tensor_op(np.asarray(values, dtype=a.dtype).reshape(a.shape)))
         return self
 
     def hardshrink(self, lambd: float = 0.5):
         """``x`` where ``|x| > lambd``, else 0."""
-        return ember.where(self.abs() > lambd, self, ember.zeros_like(self))
+        return where(self.abs() > lambd, self, zeros_like(self))
 
     def prelu(self, weight):
         """``max(0, x) + weight * min(0, x)``, ``weight`` one value or one per channel (dim 1)."""
@@ -258,4 +261,4 @@ class TensorInfoMethods:
                 raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
                                    f"= {weight.numel()} and channel size = {self.shape[1] if self.ndim > 1 else 1}.")
             w = weight.reshape((1, -1) + (1,) * (self.ndim - 2))
-        return ember.where(self > 0, self, w * self)
+        return where(self > 0, self, w * self)

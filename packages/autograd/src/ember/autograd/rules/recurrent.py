@@ -9,13 +9,16 @@ differentiable again.
 
 from __future__ import annotations
 
-import ember
 from ember import _core
 from ember.autograd.rules import rule
+from ember.ops.creation import zeros
+from ember.ops.linalg import addmm, mm
+from ember.ops.pointwise import sigmoid, tanh
+from ember.ops.shape import cat, stack
 
 
 def _or_zeros(g, like):
-    return g if g is not None else ember.zeros(like.shape, dtype=like.dtype, device=like.device)
+    return g if g is not None else zeros(like.shape, dtype=like.dtype, device=like.device)
 
 
 def _flat(x):
@@ -27,8 +30,8 @@ def _previous_states(seq, first, reverse: bool):
     if seq.shape[0] == 0:
         return seq
     if reverse:
-        return ember.cat([seq[1:], first.unsqueeze(0)], 0)
-    return ember.cat([first.unsqueeze(0), seq[:-1]], 0)
+        return cat([seq[1:], first.unsqueeze(0)], 0)
+    return cat([first.unsqueeze(0), seq[:-1]], 0)
 
 
 def _steps(count: int, reverse: bool):
@@ -47,7 +50,7 @@ def _lstm_layer(grad, inputs, output, params, needs):
         h_prev = _previous_states(out, h0, reverse)
     else:
         dpre, dh0, dc0, h_prev = _lstm_backward_composite(g_out, g_hn, g_cn, pre, h0, c0, w_hh, reverse)
-    dw = ember.mm(_flat(dpre).t(), _flat(h_prev)) if needs[3] else None
+    dw = mm(_flat(dpre).t(), _flat(h_prev)) if needs[3] else None
     return (dpre if needs[0] else None, dh0 if needs[1] else None, dc0 if needs[2] else None, dw)
 
 
@@ -57,11 +60,11 @@ def _lstm_backward_composite(g_out, g_hn, g_cn, pre, h0, c0, w_hh, reverse):
     h, c = h0, c0
     saved = {}
     for t in _steps(pre.shape[0], reverse):
-        a = ember.addmm(pre[t], h, w_t)
+        a = addmm(pre[t], h, w_t)
         i, f, g, o = a.chunk(4, 1)
-        i, f, g, o = ember.sigmoid(i), ember.sigmoid(f), ember.tanh(g), ember.sigmoid(o)
+        i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
         c_new = f * c + i * g
-        tc = ember.tanh(c_new)
+        tc = tanh(c_new)
         saved[t] = (i, f, g, o, c, tc, h)
         h, c = o * tc, c_new
     dh, dc = g_hn, g_cn
@@ -71,14 +74,14 @@ def _lstm_backward_composite(g_out, g_hn, g_cn, pre, h0, c0, w_hh, reverse):
         i, f, g, o, c_prev, tc, h_prev = saved[t]
         dh = dh + g_out[t]
         dct = dc + dh * o * (1 - tc * tc)
-        da = ember.cat([dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g * g),
+        da = cat([dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g * g),
                         dh * tc * o * (1 - o)], 1)
         dpre[t], hs[t] = da, h_prev
         dc = dct * f
         dh = da.matmul(w_hh)
     if not dpre:
         return pre * 0, dh, dc, pre[..., :h0.shape[1]] * 0
-    return ember.stack(dpre, 0), dh, dc, ember.stack(hs, 0)
+    return stack(dpre, 0), dh, dc, stack(hs, 0)
 
 
 @rule("gru_layer", "GruLayerBackward0", save_output=(0, 2))
@@ -92,7 +95,7 @@ def _gru_layer(grad, inputs, output, params, needs):
         h_prev = _previous_states(out, h0, reverse)
     else:
         dgi, dgh, dh0, h_prev = _gru_backward_composite(g_out, g_hn, gi, h0, w_hh, b_hh, reverse)
-    dw = ember.mm(_flat(dgh).t(), _flat(h_prev)) if needs[2] else None
+    dw = mm(_flat(dgh).t(), _flat(h_prev)) if needs[2] else None
     db = _flat(dgh).sum(0) if needs[3] else None
     return (dgi if needs[0] else None, dh0 if needs[1] else None, dw, db)
 
@@ -103,12 +106,12 @@ def _gru_backward_composite(g_out, g_hn, gi, h0, w_hh, b_hh, reverse):
     h = h0
     saved = {}
     for t in _steps(gi.shape[0], reverse):
-        gh = ember.addmm(b_hh, h, w_t)
+        gh = addmm(b_hh, h, w_t)
         i_r, i_z, i_n = gi[t].chunk(3, 1)
         h_r, h_z, h_n = gh.chunk(3, 1)
-        r = ember.sigmoid(i_r + h_r)
-        z = ember.sigmoid(i_z + h_z)
-        new = ember.tanh(i_n + r * h_n)
+        r = sigmoid(i_r + h_r)
+        z = sigmoid(i_z + h_z)
+        new = tanh(i_n + r * h_n)
         saved[t] = (r, z, new, h_n, h)
         h = new + z * (h - new)
     dh = g_hn
@@ -119,10 +122,10 @@ def _gru_backward_composite(g_out, g_hn, gi, h0, w_hh, b_hh, reverse):
         dn = dh * (1 - z) * (1 - new * new)
         dr = dn * h_n * r * (1 - r)
         dz = dh * (h_prev - new) * z * (1 - z)
-        dgi[t] = ember.cat([dr, dz, dn], 1)
-        dgh[t] = ember.cat([dr, dz, dn * r], 1)
+        dgi[t] = cat([dr, dz, dn], 1)
+        dgh[t] = cat([dr, dz, dn * r], 1)
         hs[t] = h_prev
         dh = dh * z + dgh[t].matmul(w_hh)
     if not dgi:
         return gi * 0, dh, gi * 0, gi[..., :h0.shape[1]] * 0
-    return ember.stack(dgi, 0), ember.stack(dgh, 0), dh, ember.stack(hs, 0)
+    return stack(dgi, 0), stack(dgh, 0), dh, stack(hs, 0)
