@@ -179,3 +179,10 @@ def test_conversions_pickle_and_repr():
                        "       size=(2, 2), nnz=2, layout=ember.sparse_coo)")
     legacy = ember.sparse.FloatTensor(ember.tensor([[0], [1]]), ember.tensor([2.0]), ember.Size([2, 2]))
     assert legacy.to_dense().tolist() == [[0.0, 2.0], [0.0, 0.0]] and isinstance(legacy, ember.sparse.FloatTensor)
+
+
+def test_to_dense_refuses_an_unmasked_gradient():
+    s = ember.sparse_coo_tensor(ember.tensor([[0, 2]]), ember.tensor([1.0, 2.0]), (3,))
+    with pytest.raises(NotImplementedError, match="masked_grad=False"):
+        s.to_dense(masked_grad=False)
+    np.testing.assert_array_equal(s.to_dense(masked_grad=True).numpy(), [1.0, 0.0, 2.0])

@@ -699,7 +699,8 @@ def batch_norm(input, weight, bias, running_mean, running_var, training: bool, m
 
     In training mode the batch statistics are used and, when given, ``running_mean`` and
     ``running_var`` are updated in place: ``r = (1 - momentum) * r + momentum * stat`` (the
-    variance unbiased). In eval mode the running statistics are used.
+    variance unbiased). In eval mode the running statistics are used. ``cudnn_enabled`` picks a GPU
+    library in PyTorch; ember's kernels have none to pick, so it changes nothing (as on PyTorch's CPU).
     """
     if input.ndim < 2:
         raise ValueError(f"expected 2D or more input (got {input.ndim}D input)")
@@ -748,7 +749,8 @@ def batch_norm(input, weight, bias, running_mean, running_var, training: bool, m
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5, cudnn_enable: bool = True):
-    """Normalise over the trailing ``normalized_shape`` dims, then scale by ``weight`` and shift by ``bias``."""
+    """Normalise over the trailing ``normalized_shape`` dims, then scale by ``weight`` and shift by ``bias``.
+    ``cudnn_enable`` changes nothing, as on PyTorch's CPU (see ``batch_norm``)."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
@@ -790,7 +792,8 @@ def layer_norm_reference(input, normalized_shape: tuple, weight=None, bias=None,
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5, cudnn_enabled: bool = True):
-    """Normalise (N, C, *) input over each group of C/num_groups channels (and all other dims)."""
+    """Normalise (N, C, *) input over each group of C/num_groups channels (and all other dims).
+    ``cudnn_enabled`` changes nothing, as on PyTorch's CPU (see ``batch_norm``)."""
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]

@@ -207,7 +207,11 @@ class SparseCooTensor(Tensor):
 
     # -- conversion -------------------------------------------------------------------------
     def to_dense(self, dtype=None, *, masked_grad=None):
-        """The dense tensor with the values at their positions (repeated ones added); differentiable."""
+        """The dense tensor with the values at their positions (repeated ones added); differentiable.
+        The gradient reaches the values only (PyTorch's ``masked_grad=True``); ``masked_grad=False`` is refused."""
+        if masked_grad is False:
+            raise NotImplementedError("to_dense(masked_grad=False) is not supported: ember's gradient of a sparse "
+                                      "tensor keeps its sparsity pattern (masked_grad=True)")
         from ember.ops.creation import place
         from ember.ops.indexing import index_add
         sparse_shape = tuple(self.shape[:self.sparse_dim()])
