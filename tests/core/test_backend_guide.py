@@ -50,6 +50,17 @@ def test_the_kernel_table_lists_every_cpu_kernel_once():
     assert by_name["add"].signature == "(x, y)" and by_name["cast"].signature == "(x, dt)"
 
 
+def test_every_cpu_kernel_has_a_conformance_sample():
+    """A kernel without a sample is skipped by the conformance suite on every backend: none may be left."""
+    unchecked = [e.name for e in kernel_table.kernel_table() if e.kind == "unchecked"]
+    assert not unchecked, f"add samples to ember.testing.samples for: {', '.join(unchecked)}"
+    by_name = {e.name: e.kind for e in kernel_table.kernel_table()}
+    for name in ("tril", "triu", "repeat_interleave", "lgamma", "digamma", "polygamma"):
+        assert by_name[name] == "required", name   # primitives: ember has no composite for them
+    for name in ("nll_loss", "nll_loss_backward", "gelu", "layer_norm_backward", "lstm_layer", "gru_layer_backward"):
+        assert by_name[name] == "optional", name   # fused kernels: ember falls back to composites
+
+
 def test_the_table_names_the_contract_a_backend_needs():
     block = kernel_table.markdown()
     assert "None means every dimension; ops that take several dims" in block   # reductions

@@ -47,3 +47,13 @@ def test_bad_approximation_and_other_dtypes():
         F.gelu(ember.ones(3), approximate="fast")
     out = F.gelu(ember.ones(3, dtype=ember.float16))
     assert out.dtype is ember.float16
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_a_0d_input_keeps_its_shape(approximate):
+    """The fused kernel's result and gradient have the input's shape, also 0-d (not a 1-element vector)."""
+    x = ember.tensor(0.7, dtype=ember.float64, requires_grad=True)
+    out = F.gelu(x, approximate=approximate)
+    assert out.shape == () and out.item() == pytest.approx(F.gelu(x.detach().reshape(1), approximate).item())
+    out.backward()
+    assert x.grad.shape == ()

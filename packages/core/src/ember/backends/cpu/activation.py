@@ -57,18 +57,16 @@ def attention_softmax(scores, *rest):
 
 def gelu(x, approximate_tanh):
     """x * Phi(x) (or the tanh approximation), one Cython pass."""
-    x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    _gelu.forward(x.reshape(-1), out.reshape(-1), approximate_tanh)
+    out = np.empty(x.shape, dtype=x.dtype)   # x's shape: ascontiguousarray makes a 0-d array 1-d
+    _gelu.forward(np.ascontiguousarray(x).reshape(-1), out.reshape(-1), approximate_tanh)
     return out
 
 
 def gelu_backward(grad, x, approximate_tanh):
     """The gradient of ``gelu`` at ``x`` times ``grad`` (same shape and dtype), one Cython pass."""
-    x = np.ascontiguousarray(x)
-    g = np.ascontiguousarray(grad, dtype=x.dtype)
-    out = np.empty_like(x)
-    _gelu.backward(g.reshape(-1), x.reshape(-1), out.reshape(-1), approximate_tanh)
+    out = np.empty(x.shape, dtype=x.dtype)   # x's shape: ascontiguousarray makes a 0-d array 1-d
+    _gelu.backward(np.ascontiguousarray(grad, dtype=x.dtype).reshape(-1), np.ascontiguousarray(x).reshape(-1),
+                   out.reshape(-1), approximate_tanh)
     return out
 
 

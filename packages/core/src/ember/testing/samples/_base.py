@@ -138,6 +138,27 @@ def fixed(*cases: tuple[str, Callable]) -> Callable[[str, np.random.Generator], 
     return build
 
 
+def gradients_of(forward, wrt: tuple[int, ...] | None = None):
+    """The gradients of ``sum(out**2)`` over ``forward``'s outputs with respect to its float tensor arguments
+    (or those at the positions ``wrt``): checks a fused backward kernel (``conv2d_backward``,
+    ``layer_norm_backward``, ...) that the forward's rule calls. The other arguments pass detached."""
+
+    def op(*args):
+        import pytest
+
+        import ember
+
+        autograd = pytest.importorskip("ember.autograd", reason="backward kernels are called by ember-autograd")
+        leaves = [a.detach().requires_grad_() if isinstance(a, ember.Tensor) and a.is_floating_point() and
+                  (wrt is None or i in wrt) else a for i, a in enumerate(args)]
+        out = forward(*leaves)
+        outs = [o for o in (out if isinstance(out, (tuple, list)) else (out,)) if o.is_floating_point()]
+        loss = sum((o * o).sum() for o in outs)
+        return autograd.grad(loss, [t for t in leaves if isinstance(t, ember.Tensor) and t.requires_grad])
+
+    return op
+
+
 class _LazyAPI:
     """``api.add`` is ``ember.add``, looked up when called, so a sample module imports even
     while an op it names is not written yet (the sample then fails on the CPU and says so)."""

@@ -5,7 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from ember import _core
-from ember.testing.samples._base import ALL, BOOL, FLOATS, INTS, NUMERIC, Sample, api, binary, fixed, unary, values
+from ember.testing.samples._base import (
+    ALL,
+    BOOL,
+    FLOATS,
+    INTS,
+    NUMERIC,
+    Case,
+    Sample,
+    api,
+    binary,
+    fixed,
+    unary,
+    values,
+)
 
 
 def _inplace(kernel: str, kind: int):
@@ -71,6 +84,21 @@ _UNARY = [
     ("logical_not", api.logical_not, ALL, "any"), ("bitwise_not", api.bitwise_not, BOOL + INTS, "any"),
 ]
 
+def _gamma(domain: str):
+    """Cases for the gamma family: ``unary(domain)`` plus, for floats, negative values between the poles
+    (never an integer) and large ones (the functions' asymptotic branches)."""
+
+    def build(dtype, rng):
+        out = unary(domain)(dtype, rng)
+        if np.dtype(dtype).kind == "f":
+            between = -rng.integers(0, 4, size=6) - rng.uniform(0.25, 0.75, size=6)
+            out += [Case("between the poles", (between.astype(dtype),)),
+                    Case("large", (rng.uniform(10, 60, size=5).astype(dtype),))]
+        return out
+
+    return build
+
+
 _COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 
 SAMPLES = []
@@ -97,6 +125,11 @@ for kernel in ("isnan", "isinf", "isfinite"):
                                                                  ("0-d", lambda d, r: (values((), d, r),))), ALL))
 
 SAMPLES += [
+    Sample("lgamma", api.lgamma, _gamma("positive"), NUMERIC),
+    Sample("digamma", api.digamma, _gamma("positive"), NUMERIC),
+    *(Sample("polygamma", lambda x, n=n: api.polygamma(n, x), _gamma("positive"), NUMERIC, name=f"polygamma_{n}")
+      for n in (0, 1, 2, 3)),
+
     # no gradient check: the output holds the dtype's largest value, which overflows the check's product
     Sample("nan_to_num", api.nan_to_num, fixed(("special values", lambda d, r: (_special(d, r),)),
                                                ("2-d", lambda d, r: (values((2, 3), d, r),))), NUMERIC, grad=False),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ember.testing.samples._base import ALL, Case, Sample, api, unary, values
+import numpy as np
+
+from ember.testing.samples._base import ALL, INTS, Case, Sample, api, fixed, unary, values
 
 
 def shaped(*cases):
@@ -28,6 +30,18 @@ def _many(*shapes):
                 for label, shapes_, dim in shapes]
 
     return build
+
+
+def _triangles(*diagonals):
+    """Cases for tril/triu: a square matrix at each diagonal offset (past the corners too), a wide and
+    a tall one, a batch, an empty and a non-contiguous matrix, and a 1-d input (an error)."""
+    return shaped(*[(f"diagonal {k}", (4, 4), k) for k in diagonals], ("wide, diagonal 1", (3, 5), 1),
+                  ("tall, diagonal -2", (5, 3), -2), ("batched", (2, 3, 4), 0), ("empty", (0, 3), 0),
+                  ("non-contiguous", (4, 3), 1), ("1-d", (4,), 0))
+
+
+def _counts(*counts):
+    return lambda d, r: np.array(counts, dtype=np.int64)
 
 
 SAMPLES = [
@@ -82,4 +96,20 @@ SAMPLES = [
         ("one dim", (2, 5), 2, 1), ("flattened", (2, 3), -1, None), ("two dims", (3, 4), (1, -2), (0, 1)),
         ("empty", (0, 3), 1, 1), ("non-contiguous", (3, 4), 1, 0)), ALL),
     Sample("view", lambda x: api.flatten(x), unary(), ALL, name="flatten"),
+    Sample("tril", lambda x, k: api.tril(x, k), _triangles(0, 1, -1, 5, -5), ALL),
+    Sample("triu", lambda x, k: api.triu(x, k), _triangles(0, 1, -1, 5, -5), ALL),
+    Sample("repeat_interleave", lambda x, reps, dim: api.repeat_interleave(x, reps, dim), fixed(
+        ("int, dim 0", lambda d, r: (values((3, 2), d, r), 2, 0)),
+        ("int, last dim", lambda d, r: (values((2, 3), d, r), 3, -1)),
+        ("flattened", lambda d, r: (values((2, 3), d, r), 2, None)),
+        ("counts tensor", lambda d, r: (values((4, 2), d, r), _counts(1, 0, 3, 2)(d, r), 0)),
+        ("one count", lambda d, r: (values((2, 3), d, r), _counts(2)(d, r), 1)),
+        ("zero times", lambda d, r: (values((3,), d, r), 0, 0)),
+        ("0-d", lambda d, r: (values((), d, r), 3, None)),
+        ("empty", lambda d, r: (values((0, 3), d, r), 2, 1)),
+        ("non-contiguous", lambda d, r: (values((3, 4), d, r, order="F"), _counts(2, 1, 0)(d, r), 0)),
+    ), ALL),
+    Sample("repeat_interleave", lambda counts: api.repeat_interleave(counts), fixed(
+        ("counts only", lambda d, r: (values((4,), d, r, "small"),)), ("no counts", lambda d, r: (values((0,), d, r),)),
+    ), INTS, name="repeat_interleave_counts"),
 ]
