@@ -21,6 +21,8 @@ NON_DIFFERENTIABLE = {
     "batch_norm_backward",
     # the fused backward kernels of layer norm and the recurrent layers: likewise, grad mode off only
     "layer_norm_backward", "lstm_layer_backward", "gru_layer_backward", "gelu_backward",
+    # cross_entropy's fused backward (softmax - onehot): the cross_entropy rule calls it only with grad mode off
+    "cross_entropy_backward",
 }
 
 

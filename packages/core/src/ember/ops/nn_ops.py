@@ -685,6 +685,15 @@ def nll_loss_2d(input, target, weight, ignore_index: int, reduction: str):
     return _core.call("nll_loss", inputs, (reduction, int(ignore_index)))[0]
 
 
+
+def cross_entropy_2d(input, target, weight, ignore_index: int, reduction: str):
+    """The fused cross entropy (log_softmax then nll_loss) of (N, C) logits at int64 (N,) targets.
+
+    Backends without a ``cross_entropy`` kernel use the composite in ``ember.nn.functional``.
+    """
+    inputs = (input, target) if weight is None else (input, target, weight)
+    return _core.call("cross_entropy", inputs, (reduction, int(ignore_index)))[0]
+
 # -- normalisation -----------------------------------------------------------------------------
 
 def _empty_affine(input, weight, bias, shape):

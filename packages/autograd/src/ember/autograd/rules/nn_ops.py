@@ -10,6 +10,9 @@ from __future__ import annotations
 from ember import _core
 from ember.autograd.rules import rule
 from ember.ops import nn_ops
+from ember.ops.activation import softmax
+from ember.ops.creation import ones_like, zeros_like
+from ember.ops.pointwise import where
 
 
 @rule("im2col", "Im2ColBackward0", save_inputs=False)
@@ -214,3 +217,26 @@ def _nll_loss_backward(grad, inputs, output, params):
     extra = tuple(inputs[3:])
     gg = _core.call("nll_loss", (grad, target) + extra, (reduction, ignore_index))[0]
     return (gg, None, None) + (None,) * len(extra)
+
+
+@rule("cross_entropy", "NllLossBackward0", save_output=(1, 2))  # the softmax and the divisor, not the loss
+def _cross_entropy(grad, inputs, output, params):
+    """loss = -log softmax(x)[target]: the logits get (softmax - onehot) times each row's scale. With
+    create_graph (grad mode on) the softmax is recomputed from x, so the result is differentiable again."""
+    reduction, ignore_index = params
+    x, target = inputs[0], inputs[1]
+    extra = tuple(inputs[2:])
+    g = grad[0]
+    if g is None:   # only the saved softmax or divisor were reached, which are not differentiable outputs
+        return (None, None) + (None,) * len(extra)
+    if not _core.is_grad_enabled() and "cross_entropy_backward" in g._device._kernels:
+        gx = _core.call("cross_entropy_backward", (g, output[1], target, output[2]) + extra, (reduction, ignore_index))
+        return (gx, None) + (None,) * len(extra)
+    keep = target != ignore_index
+    safe = where(keep, target, zeros_like(target))
+    w = keep.to(x.dtype) if not extra else extra[0].gather(0, safe) * keep.to(x.dtype)
+    scale = w * (g / output[2].detach() if reduction == "mean" else g)
+    prob = softmax(x, 1)
+    onehot = zeros_like(prob).scatter(1, safe.unsqueeze(1), ones_like(prob[:, :1]))
+    gx = (prob - onehot) * scale.reshape(-1, 1)
+    return (gx, None) + (None,) * len(extra)

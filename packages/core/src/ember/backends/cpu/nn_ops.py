@@ -255,6 +255,46 @@ def nll_loss_backward(grad, target, total, *rest):
     return out
 
 
+
+def cross_entropy(x, target, *rest):
+    """log_softmax and nll_loss of (N, C) logits in one pass over the rows: returns the loss (reduced
+    or per sample), the softmax (what the backward needs) and the summed weight (the mean's divisor)."""
+    weight = rest[0] if len(rest) == 3 else None
+    reduction, ignore_index = rest[-2:]
+    safe, w = _nll_terms(target, weight, ignore_index, x.shape[1], x.dtype)
+    prob = np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True)) if x.shape[1] else x.copy()
+    rows = np.arange(x.shape[0])
+    shifted_at_target = prob[rows, safe] if x.shape[1] else np.zeros(x.shape[0], x.dtype)
+    np.exp(prob, out=prob)
+    total_exp = np.add.reduce(prob, axis=1)
+    prob /= total_exp[:, None]
+    losses = (np.log(total_exp) - shifted_at_target).astype(x.dtype, copy=False)
+    if w is None:
+        total = np.asarray(safe.shape[0], dtype=x.dtype)
+    else:
+        losses *= w
+        total = np.asarray(w.sum(dtype=x.dtype))
+    if reduction == "none":
+        return losses, prob, total
+    out = losses.sum(dtype=x.dtype)
+    return np.asarray(out / total if reduction == "mean" else out, dtype=x.dtype), prob, total
+
+
+def cross_entropy_backward(grad, prob, target, total, *rest):
+    """The logits' gradient of ``cross_entropy``: (softmax - onehot(target)) scaled per row by the
+    output gradient (divided by ``total`` for the mean) and the target's class weight."""
+    weight = rest[0] if len(rest) == 3 else None
+    reduction, ignore_index = rest[-2:]
+    safe, w = _nll_terms(target, weight, ignore_index, prob.shape[1], prob.dtype)
+    scale = grad / total if reduction == "mean" else grad
+    if w is not None:
+        scale = w * scale
+    scale = np.asarray(scale, dtype=prob.dtype)
+    out = np.multiply(prob, scale[:, None] if scale.ndim else scale)
+    out[np.arange(safe.shape[0]), safe] -= scale
+    return out
+
+
 KERNELS = {
     "im2col": im2col,
     "col2im": col2im,
@@ -274,4 +314,6 @@ KERNELS = {
     "embedding_backward": embedding_backward,
     "nll_loss": nll_loss,
     "nll_loss_backward": nll_loss_backward,
+    "cross_entropy": cross_entropy,
+    "cross_entropy_backward": cross_entropy_backward,
 }

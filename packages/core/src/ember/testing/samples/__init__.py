@@ -10,6 +10,7 @@ from ember.testing.samples import (
     indexing,
     linalg,
     linalg_decomp,
+    loss,
     nn,
     pointwise,
     reduction,
@@ -22,6 +23,7 @@ from ember.testing.samples._base import Case, Sample
 SAMPLES: list[Sample] = [
     *conversion.SAMPLES, *pointwise.SAMPLES, *reduction.SAMPLES, *shape.SAMPLES, *indexing.SAMPLES,
     *linalg.SAMPLES, *sorting.SAMPLES, *activation.SAMPLES, *nn.SAMPLES, *sparse.SAMPLES, *linalg_decomp.SAMPLES,
+    *loss.SAMPLES,
 ]
 
 __all__ = ["SAMPLES", "Case", "Sample"]

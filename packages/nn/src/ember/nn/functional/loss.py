@@ -179,6 +179,22 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     return loss.sum() / w.sum()
 
 
+def _fused_cross_entropy(input, target, weight, ignore_index: int, reduction: str):
+    """Index targets on a backend with the fused kernel: one pass for log_softmax and nll_loss, and
+    a backward of softmax - onehot (no (N, C) one-hot gradient through log_softmax's adjoint)."""
+    if target.dtype not in (dtypes.int64, dtypes.uint8, dtypes.int32):
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
+    _check_nll_shapes(input, target)
+    c = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != c):
+        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got weight "
+                           f"tensor of shape: {list(weight.shape)}")
+    from ember.ops.nn_ops import cross_entropy_2d
+    out = cross_entropy_2d(_class_last(input), target.reshape(-1).to(dtypes.int64), weight, ignore_index,
+                           reduction)
+    return out.reshape(target.shape) if reduction == "none" else out
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0):
     """Cross entropy of unnormalised logits ``input`` (C,), (N, C) or (N, C, d1, ...) against
@@ -197,6 +213,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
+    if (label_smoothing == 0 and target.shape != input.shape and input.dtype.is_floating_point
+            and "cross_entropy" in input._device._kernels):
+        return _fused_cross_entropy(input, target, weight, ignore_index, reduction)
     logp = log_softmax(input, class_dim)
     c = input.shape[class_dim]
     if target.shape == input.shape:
