@@ -1,12 +1,12 @@
 """Samples for the fused loss kernels: ``cross_entropy`` (log_softmax and nll_loss in one pass).
 
-Its gradient is compared too, which runs ``cross_entropy_backward`` where the backend has it (a
-backward kernel called directly would fail on backends that only have the composite).
+Its gradient is compared too (``cross_entropy_backward`` runs where the backend has it), as the
+gradient of the logits, like ``nll_loss_backward``'s sample.
 """
 
 from __future__ import annotations
 
-from ember.testing.samples._base import Case, Sample, values
+from ember.testing.samples._base import Case, Sample, gradients_of, values
 
 FLOATS = ("float32", "float64")
 
@@ -30,4 +30,6 @@ def _cross_entropy(x, target, weight, ignore_index, reduction):
 SAMPLES: list[Sample] = [
     Sample("cross_entropy", _cross_entropy,
            _logits_and_targets, FLOATS, optional=True),
+    Sample("cross_entropy_backward", gradients_of(_cross_entropy, wrt=(0,)), _logits_and_targets, FLOATS,
+           optional=True, grad=False),
 ]
