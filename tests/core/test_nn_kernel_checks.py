@@ -143,3 +143,39 @@ def test_winograd_transforms_refuse_disagreeing_buffers():
         _winograd.filter_transform(z(4, 2, 5, 5), z(16, 4, 2))
     with pytest.raises(ValueError, match=r"with \(16, 2, 4\) transforms"):
         _winograd.filter_transform_adjoint(z(16, 2, 4), z(4, 2, 3, 3))
+
+
+def _im2col_by_definition(x, kh, kw, sh, sw, ph, pw, dh, dw):
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] \
+                .transpose(1, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n, ho * wo)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("shape", "params"), [
+    ((2, 3, 16, 16), (4, 4, 2, 2, 1, 1, 1, 1)),     # a DCGAN discriminator layer
+    ((2, 2, 9, 7), (3, 2, 2, 3, 2, 1, 1, 2)),       # odd sizes: phases of unequal sizes, padding past a stride
+    ((1, 3, 11, 10), (3, 3, 3, 2, 0, 4, 2, 3)),     # dilated, padding wider than the kernel's reach
+    ((2, 1, 5, 6), (1, 1, 2, 2, 0, 0, 1, 1)),       # a strided 1x1
+    ((1, 2, 1, 4), (1, 2, 1, 2, 0, 0, 1, 1)),       # a single row
+])
+def test_strided_im2col_and_col2im_match_their_definition(dtype, threads, shape, params):
+    """The strided path reads each plane's phases; the columns are still the windows, and col2im its adjoint."""
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    expected = _im2col_by_definition(x, *params)
+    cols = np.full(expected.shape, np.nan, dtype=dtype)
+    _im2col.im2col(x, cols, *params, threads)
+    np.testing.assert_array_equal(cols, expected)
+    g = np.random.default_rng(4).standard_normal(expected.shape).astype(dtype)
+    back = np.zeros(shape, dtype=dtype)
+    _im2col.col2im(g, back, *params, threads)
+    # the adjoint: <im2col(x), g> = <x, col2im(g)>
+    np.testing.assert_allclose(np.vdot(expected.astype(np.float64), g), np.vdot(x.astype(np.float64), back),
+                               rtol=1e-5)

@@ -27,6 +27,9 @@ SHAPES = [  # x, w, stride, padding, dilation, groups
     ((2, 8, 6, 4), (6, 4, 1, 1), (1, 1), (0, 0), (1, 1), 2),      # 1x1, grouped
     ((2, 8, 5, 7), (6, 8, 1, 1), (2, 2), (0, 0), (1, 1), 1),      # 1x1 strided: im2col
     ((4, 16, 2, 2), (16, 16, 3, 3), (1, 1), (1, 1), (1, 1), 1),   # a small map, ResNet's deep layers
+    ((3, 5, 4, 3), (2, 5, 4, 3), (1, 1), (0, 0), (1, 1), 1),      # the kernel spans the image: a transposition
+    ((2, 4, 3, 3), (6, 2, 3, 3), (2, 3), (0, 0), (1, 1), 2),      # spans it, strided (one window anyway), grouped
+    ((2, 4, 4, 4), (3, 4, 4, 4), (1, 1), (1, 1), (1, 1), 1),      # as large as the image but padded: im2col
 ]
 
 
@@ -124,6 +127,48 @@ def test_cost_model_chooses_by_size_not_by_shape():
     one_by_one = conv_cost.plan((8, 64, 16, 16), (128, 64, 1, 1), (1, 1), (0, 0), (1, 1), 1)
     assert not one_by_one.columns
     assert conv_cost.plan((8, 64, 16, 16), (128, 64, 1, 1), (2, 2), (0, 0), (1, 1), 1).columns
+
+
+@pytest.mark.parametrize(("x_shape", "w_shape", "stride", "padding", "dilation"), [
+    ((3, 5, 4, 3), (2, 5, 4, 3), (1, 1), (0, 0), (1, 1)),
+    ((2, 3, 1, 5), (4, 3, 1, 5), (2, 1), (0, 0), (3, 1)),   # a dilated axis of one tap still spans the image
+])
+def test_a_kernel_spanning_the_image_needs_no_im2col(monkeypatch, x_shape, w_shape, stride, padding, dilation):
+    """One window per image: the columns are the images transposed and the input gradient their transposition back
+    (no Cython gather or scatter); the same values as the definition, for conv2d and conv_transpose2d."""
+    from ember.backends.cpu import _im2col, conv_gemm
+
+    def refused(*args):
+        raise AssertionError("im2col/col2im ran for a kernel spanning the image")
+    monkeypatch.setattr(_im2col, "im2col", refused)
+    monkeypatch.setattr(_im2col, "col2im", refused)
+    assert conv_gemm.spans_input(x_shape, w_shape[2:], padding, dilation)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    tx, tw = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    out = F.conv2d(tx, tw, None, stride, padding, dilation)
+    np.testing.assert_allclose(out.detach().numpy(), ref.conv2d(x, w, None, stride, padding, dilation, 1),
+                               atol=1e-10)
+    g = rng.standard_normal(tuple(out.shape))
+    out.backward(ember.tensor(g))
+    np.testing.assert_allclose(tw.grad.numpy(), weight_gradient(x, g, w_shape, stride, padding, dilation, 1),
+                               atol=1e-10)
+    np.testing.assert_allclose(tx.grad.numpy(), ref.conv_transpose2d(g, w, None, stride, padding, (0, 0), 1,
+                                                                     dilation), atol=1e-10)
+    # the generator's first layer: a 1x1 input transposed-convolved to the kernel's size
+    tg = ember.tensor(g, requires_grad=True)
+    up = F.conv_transpose2d(tg, tw, None, stride, padding, 0, 1, dilation)
+    np.testing.assert_allclose(up.detach().numpy(), tx.grad.numpy(), atol=1e-10)
+    up.backward(ember.tensor(x))
+    np.testing.assert_allclose(tg.grad.numpy(), out.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(tw.grad.numpy(), 2 * weight_gradient(x, g, w_shape, stride, padding, dilation, 1),
+                               atol=1e-10)
+
+
+def test_a_padded_or_dilated_kernel_does_not_span_the_image():
+    from ember.backends.cpu import conv_gemm
+    assert not conv_gemm.spans_input((2, 3, 4, 4), (4, 4), (1, 0), (1, 1))
+    assert not conv_gemm.spans_input((2, 3, 4, 4), (4, 4), (0, 0), (1, 2))
+    assert not conv_gemm.spans_input((2, 3, 4, 5), (4, 4), (0, 0), (1, 1))
 
 
 @pytest.mark.parametrize(("stride", "padding", "output_padding", "groups", "dilation"),

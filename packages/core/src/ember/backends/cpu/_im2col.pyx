@@ -7,7 +7,9 @@ then a matrix product ``weight.view(Cout, -1) @ cols``, one per image when ``col
 of an (N, C*kh*kw, Ho*Wo) array (only its last axis need be contiguous).
 """
 
-from cython.parallel cimport prange
+import numpy as np
+
+from cython.parallel cimport prange, threadid
 
 cdef extern from *:
     """
@@ -161,18 +163,126 @@ cdef inline void _scatter_plane(const real* src, real* plane, Py_ssize_t H, Py_s
                 dst[ow * sw] += row[ow]
 
 
+cdef inline Py_ssize_t _floor_div(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a // b if a >= 0 else -((-a + b - 1) // b)
+
+
+cdef inline void _split_phases(const real* plane, real* phases, Py_ssize_t H, Py_ssize_t W,
+                               Py_ssize_t sh, Py_ssize_t sw) noexcept nogil:
+    """Deinterleave an (H, W) plane into its sh*sw phases: phase (a, b) holds plane[a::sh, b::sw], stored one after
+    another in (a, b) order, each as a contiguous (ceil((H-a)/sh), ceil((W-b)/sw)) array."""
+    cdef Py_ssize_t a, b, y, x, hp, wp
+    cdef real* dst = phases
+    cdef const real* src
+    for a in range(sh):
+        hp = (H - a + sh - 1) // sh
+        for b in range(sw):
+            wp = (W - b + sw - 1) // sw
+            for y in range(hp):
+                src = plane + (y * sh + a) * W + b
+                for x in range(wp):
+                    dst[x] = src[x * sw]
+                dst += wp
+
+
+cdef inline void _merge_phases(const real* phases, real* plane, Py_ssize_t H, Py_ssize_t W,
+                               Py_ssize_t sh, Py_ssize_t sw) noexcept nogil:
+    """The adjoint of ``_split_phases``: plane[a::sh, b::sw] += phase (a, b)."""
+    cdef Py_ssize_t a, b, y, x, hp, wp
+    cdef const real* src = phases
+    cdef real* dst
+    for a in range(sh):
+        hp = (H - a + sh - 1) // sh
+        for b in range(sw):
+            wp = (W - b + sw - 1) // sw
+            for y in range(hp):
+                dst = plane + (y * sh + a) * W + b
+                for x in range(wp):
+                    dst[x * sw] += src[x]
+                src += wp
+
+
+cdef inline Py_ssize_t _phase_start(Py_ssize_t H, Py_ssize_t W, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t a,
+                                    Py_ssize_t b) noexcept nogil:
+    """Where phase (a, b) begins in ``_split_phases``' buffer: the phases of rows a2 < a fill whole rows of W,
+    then phase (a, b) follows b phases of its own height."""
+    cdef Py_ssize_t start = 0, k
+    for k in range(a):
+        start += ((H - k + sh - 1) // sh) * W
+    for k in range(b):
+        start += ((H - a + sh - 1) // sh) * ((W - k + sw - 1) // sw)
+    return start
+
+
+cdef void _im2col_phases(real[:, :, :, ::1] x, real[:, :, :] cols, real[:, ::1] scratch, int kh, int kw,
+                         int sh, int sw, int ph, int pw, int dh, int dw, Py_ssize_t ho, Py_ssize_t wo,
+                         int threads) noexcept nogil:
+    """im2col of a strided convolution through each plane's phases (in a row of ``scratch`` per thread): every tap
+    reads one phase shifted, so its rows are contiguous copies instead of a strided gather per element."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t nc, n, c, i, j, r, a, b, off_h, off_w
+    cdef real* phases
+    for nc in prange(N * C, schedule="static", num_threads=threads):
+        n = nc // C
+        c = nc - n * C
+        phases = &scratch[threadid(), 0]
+        _split_phases(&x[n, c, 0, 0], phases, H, W, sh, sw)
+        for i in range(kh):
+            off_h = i * dh - ph
+            a = off_h - _floor_div(off_h, sh) * sh
+            for j in range(kw):
+                off_w = j * dw - pw
+                b = off_w - _floor_div(off_w, sw) * sw
+                r = (c * kh + i) * kw + j
+                _gather_plane(phases + _phase_start(H, W, sh, sw, a, b), &cols[r, n, 0],
+                              (H - a + sh - 1) // sh, (W - b + sw - 1) // sw, ho, wo,
+                              _floor_div(off_h, sh), _floor_div(off_w, sw), 1, 1)
+
+
+cdef void _col2im_phases(real[:, :, :] cols, real[:, :, :, ::1] x, real[:, ::1] scratch, int kh, int kw,
+                         int sh, int sw, int ph, int pw, int dh, int dw, Py_ssize_t ho, Py_ssize_t wo,
+                         int threads) noexcept nogil:
+    """col2im of a strided convolution: each tap adds contiguous rows into one phase of a zeroed plane (a row of
+    ``scratch`` per thread), and the phases are added back into the image once."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t nc, n, c, i, j, r, a, b, off_h, off_w
+    cdef real* phases
+    for nc in prange(N * C, schedule="static", num_threads=threads):
+        n = nc // C
+        c = nc - n * C
+        phases = &scratch[threadid(), 0]
+        _zero(phases, H * W)
+        for j in range(kw):
+            off_w = j * dw - pw
+            b = off_w - _floor_div(off_w, sw) * sw
+            for i in range(kh):
+                off_h = i * dh - ph
+                a = off_h - _floor_div(off_h, sh) * sh
+                r = (c * kh + i) * kw + j
+                _scatter_plane(&cols[r, n, 0], phases + _phase_start(H, W, sh, sw, a, b),
+                               (H - a + sh - 1) // sh, (W - b + sw - 1) // sw, ho, wo,
+                               _floor_div(off_h, sh), _floor_div(off_w, sw), 1, 1)
+        _merge_phases(phases, &x[n, c, 0, 0], H, W, sh, sw)
+
+
 def im2col(real[:, :, :, ::1] x, real[:, :, :] cols, int kh, int kw, int sh, int sw,
            int ph, int pw, int dh, int dw, int threads=1):
     """Fill ``cols`` (C*kh*kw, N, Ho*Wo) with the patches of ``x`` (N, C, H, W); zero padding.
 
     Only the last axis of ``cols`` must be contiguous: a transposed view of an (N, C*kh*kw, Ho*Wo)
-    array works too, keeping each image's columns together.
+    array works too, keeping each image's columns together. Strided kernels read each plane's phases.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t ho = 0, wo = 0
     cdef Py_ssize_t nc, n, c, i, j, r
     _check_columns("im2col", cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, &ho, &wo)
     if N * C == 0:
+        return
+    cdef real[:, ::1] scratch
+    if (sh > 1 or sw > 1) and H >= sh and W >= sw:
+        scratch = np.empty((max(threads, 1), H * W), dtype=np.float32 if real is float else np.float64)
+        with nogil:
+            _im2col_phases(x, cols, scratch, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, max(threads, 1))
         return
     with nogil:
         for nc in prange(N * C, schedule="static", num_threads=threads):
@@ -189,12 +299,18 @@ def col2im(real[:, :, :] cols, real[:, :, :, ::1] x, int kh, int kw, int sh, int
     """Add every entry of ``cols`` (C*kh*kw, N, Ho*Wo) into the pixel of ``x`` it came from.
 
     ``x`` (N, C, H, W) must be zeroed by the caller. Overlapping patches accumulate. As in ``im2col``,
-    ``cols`` may be a transposed view of an (N, C*kh*kw, Ho*Wo) array.
+    ``cols`` may be a transposed view of an (N, C*kh*kw, Ho*Wo) array; strided kernels add into phases.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t ho = 0, wo = 0, nc, n, c, i, j, r
+    cdef real[:, ::1] scratch
     _check_columns("col2im", cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, &ho, &wo)
     if N * C == 0:
+        return
+    if (sh > 1 or sw > 1) and H >= sh and W >= sw:
+        scratch = np.empty((max(threads, 1), H * W), dtype=np.float32 if real is float else np.float64)
+        with nogil:
+            _col2im_phases(cols, x, scratch, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, max(threads, 1))
         return
     with nogil:
         for nc in prange(N * C, schedule="static", num_threads=threads):

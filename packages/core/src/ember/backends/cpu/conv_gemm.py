@@ -25,13 +25,23 @@ def out_size(x_shape, w_shape, stride, padding, dilation) -> tuple[int, int]:
                  for i in range(2))
 
 
+def spans_input(x_shape, kernel, padding, dilation) -> bool:
+    """The kernel covers the whole unpadded image in one window: each image's single column is the image itself
+    (in the columns' (c, i, j) row order), so im2col is a transposition and col2im its inverse."""
+    return (tuple(padding) == (0, 0) and tuple(kernel) == tuple(x_shape[2:])
+            and all(k == 1 or d == 1 for k, d in zip(kernel, dilation)))
+
+
 def columns(x, kernel, stride, padding, dilation, ones: bool = False):
     """im2col of ``x`` (N, C, H, W) as a contiguous (C*kh*kw [+ 1], N, Ho*Wo) array (a last row of ones)."""
     n, c = x.shape[:2]
     ho, wo = out_size(x.shape, (0, 0) + tuple(kernel), stride, padding, dilation)
     k = c * kernel[0] * kernel[1]
     cols = np.empty((k + ones, n, ho * wo), dtype=x.dtype)
-    _im2col.im2col(x, cols[:k], *kernel, *stride, *padding, *dilation, threads_for(cols.size))
+    if spans_input(x.shape, kernel, padding, dilation):
+        cols[:k, :, 0] = x.reshape(n, k).T     # one window per image: a transposition, not a gather per pixel
+    else:
+        _im2col.im2col(x, cols[:k], *kernel, *stride, *padding, *dilation, threads_for(cols.size))
     if ones:
         cols[k] = 1
     return cols
@@ -123,6 +133,8 @@ def input_gradient(g, w, x_shape, stride, padding, dilation, groups, plan, gt=No
         if not plan.columns:
             return gcols.reshape(x_shape)
         gcols = gcols.transpose(1, 0, 2)
+    if spans_input(x_shape, (kh, kw), padding, dilation):   # one window per image: nothing overlaps
+        return np.ascontiguousarray(gcols.reshape(c * kh * kw, n).T).reshape(x_shape)
     gx = np.zeros(x_shape, dtype=dt)
     _im2col.col2im(gcols, gx, kh, kw, *stride, *padding, *dilation, threads_for(gcols.size))
     return gx
