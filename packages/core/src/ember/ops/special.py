@@ -129,17 +129,23 @@ def logit(input, eps: float | None = None, *, out=None):
     return _out(pointwise.log(x / (1 - x)), out)
 
 
-def xlog1py(input, other, *, out=None):
-    """``input * log1p(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+def _floating_pair(name: str, input, other):
+    """Two operands (at least one a tensor, a number on its device) in their promoted floating dtype
+    (the default dtype for two integer operands)."""
     if not isinstance(input, TensorBase) and not isinstance(other, TensorBase):
-        raise TypeError("special_xlog1py(): expected at least one Tensor argument")
+        raise TypeError(f"special_{name}(): expected at least one Tensor argument")
     like = input if isinstance(input, TensorBase) else other
     x = input if isinstance(input, TensorBase) else scalar_tensor(input, device=like.device)
     y = other if isinstance(other, TensorBase) else scalar_tensor(other, device=like.device)
     dtype = dtypes.promote_types(x.dtype, y.dtype)
     if not dtype.is_floating_point:
         dtype = dtypes.get_default_dtype()
-    x, y = x.to(dtype), y.to(dtype)
+    return x.to(dtype), y.to(dtype)
+
+
+def xlog1py(input, other, *, out=None):
+    """``input * log1p(other)``, and 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+    x, y = _floating_pair("xlog1py", input, other)
     product = x * pointwise.log1p(y)
     zero = pointwise.logical_and(x == 0, pointwise.logical_not(pointwise.isnan(y)))
     return _out(pointwise.where(zero, 0.0, product), out)
@@ -244,15 +250,7 @@ def zeta(input, other, *, out=None):
     """The Hurwitz zeta function ``sum_{k>=0} (k + q)^-x`` for ``x = input > 1``, ``q = other > 0``
     (Euler-Maclaurin: 12 terms summed, then the integral and 8 Bernoulli corrections); inf at
     ``x = 1`` and NaN for ``x < 1`` or ``q <= 0``."""
-    if not isinstance(input, TensorBase) and not isinstance(other, TensorBase):
-        raise TypeError("special_zeta(): expected at least one Tensor argument")
-    like = input if isinstance(input, TensorBase) else other
-    x = input if isinstance(input, TensorBase) else scalar_tensor(input, device=like.device)
-    q = other if isinstance(other, TensorBase) else scalar_tensor(other, device=like.device)
-    dtype = dtypes.promote_types(x.dtype, q.dtype)
-    if not dtype.is_floating_point:
-        dtype = dtypes.get_default_dtype()
-    x, q = x.to(dtype), q.to(dtype)
+    x, q = _floating_pair("zeta", input, other)
     n = 12
     total = x * 0 + q * 0
     for k in range(n):
